@@ -1,0 +1,45 @@
+// fault: faults on purpose, to show the fault report. `fault null` (the
+// default) dereferences a null pointer in a kernel thread on the last CPU;
+// `fault overflow` recurses until the thread's stack hits its guard page.
+#include <toro/toro.h>
+
+namespace {
+
+int dereference_null(void*) {
+    volatile int* nowhere = nullptr;
+    toro::print("fault: reading address 0 on cpu %u\n", toro::current_cpu());
+    return *nowhere;
+}
+
+// Each frame holds a buffer the compiler cannot drop.
+int recurse(int depth) {
+    volatile char frame[512];
+    frame[0] = static_cast<char>(depth);
+    if (depth > (1 << 30)) return frame[0];  // never: the guard page comes first
+    return recurse(depth + 1) + frame[0];
+}
+
+int overflow_stack(void*) {
+    toro::print("fault: overflowing the stack on cpu %u\n", toro::current_cpu());
+    return recurse(0);
+}
+
+bool equals(const char* a, const char* b) {
+    while (*a != '\0' && *a == *b) ++a, ++b;
+    return *a == *b;
+}
+
+}  // namespace
+
+int toro_main(int argc, char** argv) {
+    bool overflow = argc > 1 && equals(argv[1], "overflow");
+    toro::ThreadOptions options;
+    options.cpu = toro::cpu_count() - 1;
+    options.name = overflow ? "overflower" : "faulter";
+    toro::Thread* thread =
+        toro::spawn(overflow ? overflow_stack : dereference_null, nullptr, options);
+    if (thread == nullptr) return 1;
+    toro::join(thread);
+    toro::print("fault: the fault did not stop the machine\n");
+    return 1;
+}

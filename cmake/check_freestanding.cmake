@@ -1,0 +1,20 @@
+cmake_policy(SET CMP0057 NEW)
+# cmake -DALLOWED=a,b -DFILES=f1,f2 -DSTAMP=out -P check_freestanding.cmake
+# Fails when a file includes a system header outside ALLOWED.
+string(REPLACE "," ";" allowed "${ALLOWED}")
+string(REPLACE "," ";" files "${FILES}")
+set(violations "")
+foreach(file IN LISTS files)
+  file(STRINGS ${file} includes REGEX "^[ \t]*#[ \t]*include[ \t]*<")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*<([^>]+)>.*" "\\1" header "${line}")
+    if(NOT header IN_LIST allowed)
+      string(APPEND violations "  ${file}: #include <${header}>\n")
+    endif()
+  endforeach()
+endforeach()
+if(violations)
+  message(FATAL_ERROR "kernel code must include only freestanding headers "
+                      "(allowed: ${ALLOWED}):\n${violations}")
+endif()
+file(TOUCH ${STAMP})

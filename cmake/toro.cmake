@@ -1,0 +1,75 @@
+# Build rules shared by the kernel, the HALs and the applications.
+
+# Flags every kernel and HAL-contract source gets, in both builds.
+set(TORO_KERNEL_FLAGS
+  -Wall -Wextra -Werror
+  -fno-exceptions -fno-rtti -fno-threadsafe-statics
+  -fno-omit-frame-pointer)
+
+# The kernel's freestanding rule (docs/architecture.md): these headers need
+# no libc; anything else included from kernel/ or hal/ fails the build.
+set(TORO_ALLOWED_SYSTEM_HEADERS
+  cstdint cstddef cstdarg climits type_traits atomic new utility array span
+  optional string_view limits bit concepts compare initializer_list)
+
+# toro_check_freestanding(TARGET DIR...): TARGET depends on a check that
+# scans every source and header under the DIRs.
+function(toro_check_freestanding target)
+  set(files)
+  foreach(dir IN LISTS ARGN)
+    file(GLOB_RECURSE found CONFIGURE_DEPENDS ${dir}/*.h ${dir}/*.cpp)
+    list(APPEND files ${found})
+  endforeach()
+  set(stamp ${CMAKE_CURRENT_BINARY_DIR}/${target}.freestanding.stamp)
+  string(REPLACE ";" "," allowed "${TORO_ALLOWED_SYSTEM_HEADERS}")
+  string(REPLACE ";" "," file_list "${files}")
+  add_custom_command(
+    OUTPUT ${stamp}
+    COMMAND ${CMAKE_COMMAND} -DALLOWED=${allowed} -DFILES=${file_list} -DSTAMP=${stamp}
+            -P ${PROJECT_SOURCE_DIR}/cmake/check_freestanding.cmake
+    DEPENDS ${files} ${PROJECT_SOURCE_DIR}/cmake/check_freestanding.cmake
+    COMMENT "Checking that ${target} includes only freestanding headers"
+    VERBATIM)
+  add_custom_target(${target}_freestanding DEPENDS ${stamp})
+  add_dependencies(${target} ${target}_freestanding)
+endfunction()
+
+# The units an application may name, and the library each one is.
+# process and memory are the kernel's core: every application has them.
+set(TORO_UNITS process memory)
+set(TORO_CORE_UNITS process memory)
+set(TORO_UNIT_LIBRARY_process toro_kernel_core)
+set(TORO_UNIT_LIBRARY_memory toro_kernel_core)
+
+# toro_add_app(NAME SOURCES file... [UNITS unit...]): a hosted executable
+# build/apps/NAME linking exactly the named units (plus the core) and the
+# POSIX HAL. The bare flavor of the same app is added by hal_bare.
+function(toro_add_app name)
+  cmake_parse_arguments(APP "" "" "SOURCES;UNITS" ${ARGN})
+  set(units ${TORO_CORE_UNITS})
+  foreach(unit IN LISTS APP_UNITS)
+    if(NOT unit IN_LIST TORO_UNITS)
+      message(FATAL_ERROR "toro_add_app(${name}): unknown unit '${unit}' (known: ${TORO_UNITS})")
+    endif()
+    list(APPEND units ${unit})
+  endforeach()
+  list(REMOVE_DUPLICATES units)
+  set(name_source ${CMAKE_CURRENT_BINARY_DIR}/${name}_app_name.cpp)
+  file(CONFIGURE OUTPUT ${name_source}
+       CONTENT "extern const char toro_app_name[];\nconst char toro_app_name[] = \"${name}\";\n")
+  add_executable(${name} ${APP_SOURCES} ${name_source})
+  target_compile_options(${name} PRIVATE ${TORO_KERNEL_FLAGS})
+  set(libraries)
+  foreach(unit IN LISTS units)
+    list(APPEND libraries ${TORO_UNIT_LIBRARY_${unit}})
+  endforeach()
+  list(REMOVE_DUPLICATES libraries)
+  # The HAL calls kernel_main and the kernel calls the HAL: one link group.
+  string(REPLACE ";" "," group "${libraries}")
+  target_link_libraries(${name} PRIVATE toro_hal_posix_main
+                        "$<LINK_GROUP:RESCAN,${group},toro_hal_posix>")
+  # -rdynamic: the fault report's backtrace can name kernel functions.
+  target_link_options(${name} PRIVATE -rdynamic)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/apps)
+  set_property(TARGET ${name} PROPERTY TORO_UNITS "${units}")
+endfunction()

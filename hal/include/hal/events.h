@@ -1,0 +1,34 @@
+// Event delivery: how interrupts (bare) and host I/O readiness (hosted)
+// reach the kernel.
+//
+// An event is bound to one CPU and a handler. Raising it marks it pending
+// and wakes that CPU; the handler then runs on that CPU at its next safe
+// point: inside cpu_idle_until() or events_dispatch(). So a handler never
+// runs in the middle of a kernel thread, and the kernel needs no
+// interrupt-safe locking. Raises that happen before the handler runs are
+// coalesced into one call.
+#pragma once
+
+#include <cstdint>
+
+namespace hal {
+
+using EventHandler = void (*)(void* argument);
+using EventId = std::uint32_t;
+inline constexpr EventId kNoEvent = ~EventId{0};
+
+// Binds a new event to `cpu_id`. Returns kNoEvent when the CPU already has
+// its maximum (64) of events. Thread context.
+EventId event_bind(unsigned cpu_id, EventHandler handler, void* argument);
+
+// Marks the event pending and wakes its CPU. Any context, any CPU, HAL host
+// threads and interrupt handlers included; lock-free.
+void event_raise(EventId event);
+
+// Runs the handlers of the events pending on the calling CPU. The scheduler
+// calls it at each scheduling point so a busy CPU still serves events.
+// Costs one atomic load when nothing is pending. Handlers must not block;
+// they may wake threads and raise events.
+void events_dispatch();
+
+}  // namespace hal

@@ -1,0 +1,92 @@
+// Fatal faults in kernel code: which thread and CPU, the signal, the
+// address, a backtrace; then the process exits with 128 + the signal.
+// Handlers run on a per-CPU alternate stack, so a stack overflow into a
+// guard page can still be reported.
+#include <execinfo.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "machine_state.h"
+
+namespace hal_posix {
+
+namespace {
+
+constexpr std::size_t kSignalStackBytes = 64 * 1024;
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+
+void write_all(const char* text, std::size_t length) {
+    while (length > 0) {
+        ssize_t written = write(STDERR_FILENO, text, length);
+        if (written <= 0) return;
+        text += written;
+        length -= static_cast<std::size_t>(written);
+    }
+}
+
+bool in_guard_page(const hal::Context* context, std::uintptr_t address) {
+    if (context == nullptr || !context->has_guard_page) return false;
+    auto base = reinterpret_cast<std::uintptr_t>(context->stack_base);
+    return address >= base && address < base + hal::kPageSize;
+}
+
+void report_fault(int signal_number, siginfo_t* info, void*) {
+    auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
+    const hal::Context* context = nullptr;
+    if (machine != nullptr && this_cpu_id != kNoCpu) context = this_cpu_state().current;
+    char line[512];
+    int length = std::snprintf(
+        line, sizeof line, "toro: fatal %s (signal %d) at address 0x%lx in thread '%s' on cpu %d%s\n",
+        sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "signal", signal_number,
+        static_cast<unsigned long>(address), context ? context->name : "(host)",
+        this_cpu_id == kNoCpu ? -1 : static_cast<int>(this_cpu_id),
+        in_guard_page(context, address) ? ": stack overflow into the guard page" : "");
+    write_all(line, static_cast<std::size_t>(length) < sizeof line ? length : sizeof line - 1);
+    write_all("toro: backtrace:\n", 17);
+    void* frames[64];
+    int depth = backtrace(frames, 64);
+    backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+    _exit(128 + signal_number);
+}
+
+}  // namespace
+
+void install_fault_handlers() {
+    void* warm_up[1];
+    backtrace(warm_up, 1);  // loads the unwinder now, not inside a handler
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_sigaction = report_fault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    for (int signal_number : kFatalSignals) sigaction(signal_number, &action, nullptr);
+}
+
+void enter_fault_reporting(CpuState& cpu) {
+    cpu.signal_stack = mmap(nullptr, kSignalStackBytes, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (cpu.signal_stack == MAP_FAILED) {
+        cpu.signal_stack = nullptr;
+        return;
+    }
+    stack_t stack{};
+    stack.ss_sp = cpu.signal_stack;
+    stack.ss_size = kSignalStackBytes;
+    sigaltstack(&stack, nullptr);
+}
+
+void leave_fault_reporting(CpuState& cpu) {
+    if (cpu.signal_stack == nullptr) return;
+    stack_t disable{};
+    disable.ss_flags = SS_DISABLE;
+    sigaltstack(&disable, nullptr);
+    munmap(cpu.signal_stack, kSignalStackBytes);
+    cpu.signal_stack = nullptr;
+}
+
+}  // namespace hal_posix

@@ -1,0 +1,35 @@
+// Running a kernel as a Linux process: the hosted machine's configuration
+// and the call that runs it. Used by the process entry (main.cpp), by tests
+// and benchmarks that boot kernels inside their own process, and later by
+// the simulator. Not part of the HAL contract: the kernel never sees it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace hal_posix {
+
+struct MachineConfig {
+    std::string program = "toro";    // the application's name (argv[0])
+    unsigned cpus = 1;               // 1 .. hal::kMaxCpus
+    std::size_t memory_bytes = 64u << 20;
+    std::string command_line;        // the application's arguments
+};
+
+inline constexpr std::size_t kMinimumMemory = 4u << 20;
+inline constexpr std::size_t kMaximumMemory = std::size_t{64} << 30;
+
+enum class ParseOutcome { kRun, kHelp, kError };
+
+// Parses `APP [--cpus N] [--memory SIZE] [--help] [-- APP_ARGS...]`.
+// On kError, `error` holds a one-line message (without the program name).
+ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, std::string* error);
+std::string usage(const std::string& program);
+
+// Boots a machine: maps its memory, starts CPU 0 at kernel_main and returns
+// the exit status once the kernel calls hal::power_off(). One machine runs
+// at a time in a process; the next may start after this returns. Returns
+// 70 if the arena cannot be mapped.
+int run_machine(const MachineConfig& config);
+
+}  // namespace hal_posix

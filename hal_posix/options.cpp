@@ -1,0 +1,126 @@
+// The hosted machine's command line.
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+#include "hal/boot.h"
+#include "hal_posix/machine.h"
+
+namespace hal_posix {
+
+namespace {
+
+// "64M", "1G", "512K", "1048576", also "64MiB": binary units.
+bool parse_size(const std::string& text, std::size_t* bytes) {
+    if (text.empty() || text[0] < '0' || text[0] > '9') return false;
+    errno = 0;
+    char* end = nullptr;
+    unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (errno != 0) return false;
+    std::string suffix(end);
+    unsigned shift = 0;
+    if (suffix == "" || suffix == "B") {
+        shift = 0;
+    } else if (suffix == "K" || suffix == "KiB" || suffix == "k") {
+        shift = 10;
+    } else if (suffix == "M" || suffix == "MiB") {
+        shift = 20;
+    } else if (suffix == "G" || suffix == "GiB") {
+        shift = 30;
+    } else {
+        return false;
+    }
+    if (value > (~0ull >> shift)) return false;
+    *bytes = static_cast<std::size_t>(value << shift);
+    return true;
+}
+
+bool parse_cpus(const std::string& text, unsigned* cpus) {
+    if (text.empty() || text.size() > 4) return false;
+    for (char c : text) {
+        if (c < '0' || c > '9') return false;
+    }
+    unsigned long value = std::strtoul(text.c_str(), nullptr, 10);
+    if (value < 1 || value > hal::kMaxCpus) return false;
+    *cpus = static_cast<unsigned>(value);
+    return true;
+}
+
+// The kernel splits the command line on blanks and honours double quotes.
+void append_argument(std::string* line, const std::string& argument) {
+    if (!line->empty()) *line += ' ';
+    bool needs_quotes = argument.empty() || argument.find_first_of(" \t\n\r") != std::string::npos;
+    if (needs_quotes) *line += '"';
+    for (char c : argument) {
+        if (c != '"') *line += c;  // a quote cannot be passed through
+    }
+    if (needs_quotes) *line += '"';
+}
+
+}  // namespace
+
+std::string usage(const std::string& program) {
+    return "usage: " + program +
+           " [--cpus N] [--memory SIZE] [--help] [-- APP_ARGS...]\n"
+           "  --cpus N       CPUs (threads) of the machine, 1 to " +
+           std::to_string(hal::kMaxCpus) +
+           " (default 1)\n"
+           "  --memory SIZE  RAM of the machine, e.g. 64M or 1G (default 64M, 4M to 64G)\n"
+           "  --help         print this and exit\n"
+           "  -- APP_ARGS    everything after -- goes to the application\n";
+}
+
+ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, std::string* error) {
+    if (argc > 0 && argv[0] != nullptr) {
+        std::string path = argv[0];
+        config->program = path.substr(path.find_last_of('/') + 1);
+    }
+    for (int i = 1; i < argc; ++i) {
+        std::string flag = argv[i];
+        std::string value;
+        bool has_inline_value = false;
+        if (flag.rfind("--", 0) == 0 && flag.find('=') != std::string::npos) {
+            value = flag.substr(flag.find('=') + 1);
+            flag = flag.substr(0, flag.find('='));
+            has_inline_value = true;
+        }
+        if (flag == "--") {
+            for (++i; i < argc; ++i) append_argument(&config->command_line, argv[i]);
+            break;
+        }
+        if (flag == "--help" || flag == "-h") return ParseOutcome::kHelp;
+        if (flag != "--cpus" && flag != "--memory") {
+            *error = flag.rfind("-", 0) == 0
+                         ? "unknown option '" + flag + "'"
+                         : "unexpected argument '" + flag + "' (application arguments go after --)";
+            return ParseOutcome::kError;
+        }
+        if (!has_inline_value) {
+            if (i + 1 >= argc) {
+                *error = flag + " needs a value";
+                return ParseOutcome::kError;
+            }
+            value = argv[++i];
+        }
+        if (flag == "--cpus" && !parse_cpus(value, &config->cpus)) {
+            *error = "--cpus: '" + value + "' is not a CPU count from 1 to " +
+                     std::to_string(hal::kMaxCpus);
+            return ParseOutcome::kError;
+        }
+        if (flag == "--memory") {
+            std::size_t bytes = 0;
+            if (!parse_size(value, &bytes)) {
+                *error = "--memory: '" + value + "' is not a size (e.g. 64M, 1G)";
+                return ParseOutcome::kError;
+            }
+            if (bytes < kMinimumMemory || bytes > kMaximumMemory) {
+                *error = "--memory: '" + value + "' is outside 4M to 64G";
+                return ParseOutcome::kError;
+            }
+            config->memory_bytes = bytes;
+        }
+    }
+    return ParseOutcome::kRun;
+}
+
+}  // namespace hal_posix
