@@ -1,0 +1,81 @@
+// The hosted machine's flags (hal_posix/options.cpp).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "hal_posix/machine.h"
+
+namespace {
+
+struct Parsed {
+    hal_posix::ParseOutcome outcome;
+    hal_posix::MachineConfig config;
+    std::string error;
+};
+
+Parsed parse(std::vector<std::string> words) {
+    std::vector<char*> argv;
+    for (std::string& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    Parsed parsed;
+    parsed.outcome = hal_posix::parse_command_line(static_cast<int>(words.size()), argv.data(),
+                                                   &parsed.config, &parsed.error);
+    return parsed;
+}
+
+TEST(CommandLine, DefaultsToOneCpuAnd64MiB) {
+    Parsed p = parse({"/x/hello"});
+    EXPECT_EQ(p.outcome, hal_posix::ParseOutcome::kRun);
+    EXPECT_EQ(p.config.program, "hello");
+    EXPECT_EQ(p.config.cpus, 1u);
+    EXPECT_EQ(p.config.memory_bytes, 64u << 20);
+    EXPECT_EQ(p.config.command_line, "");
+}
+
+TEST(CommandLine, AcceptsCpusMemoryAndApplicationArguments) {
+    Parsed p = parse({"hello", "--cpus", "4", "--memory=1G", "--", "a", "b c", "", "--cpus"});
+    EXPECT_EQ(p.outcome, hal_posix::ParseOutcome::kRun);
+    EXPECT_EQ(p.config.cpus, 4u);
+    EXPECT_EQ(p.config.memory_bytes, std::size_t{1} << 30);
+    EXPECT_EQ(p.config.command_line, "a \"b c\" \"\" --cpus");
+}
+
+TEST(CommandLine, SizesTakeBinarySuffixes) {
+    EXPECT_EQ(parse({"x", "--memory", "4096K"}).config.memory_bytes, 4u << 20);
+    EXPECT_EQ(parse({"x", "--memory", "128MiB"}).config.memory_bytes, 128u << 20);
+    EXPECT_EQ(parse({"x", "--memory", "8388608"}).config.memory_bytes, 8u << 20);
+}
+
+TEST(CommandLine, HelpIsNotAnError) {
+    EXPECT_EQ(parse({"x", "--help"}).outcome, hal_posix::ParseOutcome::kHelp);
+    EXPECT_NE(hal_posix::usage("x").find("--cpus N"), std::string::npos);
+}
+
+TEST(CommandLine, RejectsEachBadFlagWithAMessage) {
+    struct Case {
+        std::vector<std::string> words;
+        std::string message;
+    };
+    const Case cases[] = {
+        {{"x", "--cpus", "0"}, "--cpus: '0' is not a CPU count from 1 to 64"},
+        {{"x", "--cpus", "999"}, "--cpus: '999' is not a CPU count from 1 to 64"},
+        {{"x", "--cpus", "-1"}, "--cpus: '-1' is not a CPU count from 1 to 64"},
+        {{"x", "--cpus", "2x"}, "--cpus: '2x' is not a CPU count from 1 to 64"},
+        {{"x", "--cpus"}, "--cpus needs a value"},
+        {{"x", "--memory", "banana"}, "--memory: 'banana' is not a size (e.g. 64M, 1G)"},
+        {{"x", "--memory", "1M"}, "--memory: '1M' is outside 4M to 64G"},
+        {{"x", "--memory", "65G"}, "--memory: '65G' is outside 4M to 64G"},
+        {{"x", "--memory", "99999999999999999999G"},
+         "--memory: '99999999999999999999G' is not a size (e.g. 64M, 1G)"},
+        {{"x", "--frobnicate"}, "unknown option '--frobnicate'"},
+        {{"x", "stray"}, "unexpected argument 'stray' (application arguments go after --)"},
+    };
+    for (const Case& c : cases) {
+        Parsed p = parse(c.words);
+        EXPECT_EQ(p.outcome, hal_posix::ParseOutcome::kError) << c.message;
+        EXPECT_EQ(p.error, c.message);
+    }
+}
+
+}  // namespace
