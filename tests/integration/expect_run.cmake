@@ -1,0 +1,31 @@
+# Runs a command and checks its exit status and output.
+#   cmake -DCOMMAND="prog@@arg@@arg" -DEXIT=N [-DEXIT_NOT=N]
+#         -DMATCHES="regex@@regex" [-DNOT_MATCHES="regex"] -P expect_run.cmake
+# Output is stdout and stderr together. Each MATCHES regex must occur.
+cmake_policy(SET CMP0057 NEW)
+string(REPLACE "@@" ";" command "${COMMAND}")
+execute_process(COMMAND ${command} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
+                TIMEOUT 240)
+set(output "${out}${err}")
+set(problems "")
+if(DEFINED EXIT AND NOT "${status}" STREQUAL "${EXIT}")
+  string(APPEND problems "exit status ${status}, expected ${EXIT}\n")
+endif()
+if(DEFINED EXIT_NOT AND "${status}" STREQUAL "${EXIT_NOT}")
+  string(APPEND problems "exit status ${status}, expected anything else\n")
+endif()
+if(DEFINED MATCHES)
+  string(REPLACE "@@" ";" patterns "${MATCHES}")
+  foreach(pattern IN LISTS patterns)
+    if(NOT output MATCHES "${pattern}")
+      string(APPEND problems "output lacks /${pattern}/\n")
+    endif()
+  endforeach()
+endif()
+if(DEFINED NOT_MATCHES AND output MATCHES "${NOT_MATCHES}")
+  string(APPEND problems "output has /${NOT_MATCHES}/\n")
+endif()
+if(problems)
+  message(FATAL_ERROR "${COMMAND}\n${problems}--- output ---\n${output}")
+endif()
+message(STATUS "ok: ${COMMAND} (exit ${status})")
