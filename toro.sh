@@ -56,7 +56,14 @@ run() {
     [[ $# -ge 1 ]] || { echo "toro: run needs an application name" >&2; usage >&2; exit 2; }
     local app="$1"
     shift
-    build default >/dev/null
+    local log
+    log="$(mktemp)"
+    if ! build default >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
     if [[ ! -x "build/apps/$app" ]]; then
         echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
         exit 2
