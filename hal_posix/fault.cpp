@@ -2,6 +2,7 @@
 // address, a backtrace; then the process exits with 128 + the signal.
 // Handlers run on a per-CPU alternate stack, so a stack overflow into a
 // guard page can still be reported.
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -35,6 +36,28 @@ bool in_guard_page(const hal::Context* context, std::uintptr_t address) {
     return address >= base && address < base + hal::kPageSize;
 }
 
+// Functions with internal linkage have no dynamic symbol; addr2line finds
+// them (and the source line) from the executable's offsets.
+void print_addr2line_hint(void* const* frames, int depth) {
+    char executable[256];
+    ssize_t length = readlink("/proc/self/exe", executable, sizeof executable - 1);
+    if (length <= 0) return;
+    executable[length] = '\0';
+    char line[2048];
+    int used = std::snprintf(line, sizeof line, "toro: source lines: addr2line -Cfipe %s", executable);
+    for (int i = 0; i < depth && used < static_cast<int>(sizeof line) - 24; ++i) {
+        Dl_info info;
+        if (dladdr(frames[i], &info) == 0 || info.dli_fname == nullptr) continue;
+        if (std::strstr(info.dli_fname, "libc.so") != nullptr) continue;
+        auto offset = reinterpret_cast<std::uintptr_t>(frames[i]) -
+                      reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+        used += std::snprintf(line + used, sizeof line - used, " 0x%lx",
+                              static_cast<unsigned long>(offset));
+    }
+    used += std::snprintf(line + used, sizeof line - used, "\n");
+    write_all(line, std::strlen(line));
+}
+
 void report_fault(int signal_number, siginfo_t* info, void*) {
     auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
     const hal::Context* context = nullptr;
@@ -51,6 +74,7 @@ void report_fault(int signal_number, siginfo_t* info, void*) {
     void* frames[64];
     int depth = backtrace(frames, 64);
     backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+    print_addr2line_hint(frames, depth);
     _exit(128 + signal_number);
 }
 
