@@ -5,6 +5,8 @@
 // table prints the median real time of each and toro/baseline.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
 #include <string>
@@ -14,6 +16,9 @@ namespace {
 
 class PairingReporter : public benchmark::ConsoleReporter {
 public:
+    // Colour only on a terminal: RESULTS.md is pasted from files.
+    PairingReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
     void ReportRuns(const std::vector<Run>& runs) override {
         ConsoleReporter::ReportRuns(runs);
         for (const Run& run : runs) {
