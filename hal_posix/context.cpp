@@ -23,6 +23,7 @@
 #endif
 
 #ifdef TORO_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -115,6 +116,7 @@ void context_destroy(Context* context) {
     if (context->has_guard_page) {
         mprotect(context->stack_base, kPageSize, PROT_READ | PROT_WRITE);
     }
+    hal_posix::forget_sanitizer_state(context->stack_base, context->stack_size);
     if (context->stack_registration != 0) VALGRIND_STACK_DEREGISTER(context->stack_registration);
     *context = Context{};
 }
@@ -127,6 +129,17 @@ const Context* context_current() {
 }  // namespace hal
 
 namespace hal_posix {
+
+// A context that ended never returned from its last frames, whose red
+// zones AddressSanitizer still marks; the memory will be reused.
+void forget_sanitizer_state(void* memory, std::size_t length) {
+#ifdef TORO_ASAN
+    __asan_unpoison_memory_region(memory, length);
+#else
+    (void)memory;
+    (void)length;
+#endif
+}
 
 // Used by the CPU thread to enter its boot context, and to come back.
 void switch_raw(hal::Context* from, hal::Context* to) {

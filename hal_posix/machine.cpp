@@ -139,8 +139,11 @@ int run_machine(const MachineConfig& config) {
     int code = machine->exit_code.load();
     if (all_joined) {
         for (unsigned i = 0; i < config.cpus; ++i) {
-            if (machine->cpus[i].boot_stack) munmap(machine->cpus[i].boot_stack, kBootStackBytes);
+            if (machine->cpus[i].boot_stack == nullptr) continue;
+            forget_sanitizer_state(machine->cpus[i].boot_stack, kBootStackBytes);
+            munmap(machine->cpus[i].boot_stack, kBootStackBytes);
         }
+        forget_sanitizer_state(machine->arena, config.memory_bytes);
         munmap(machine->arena, config.memory_bytes);
         delete machine;
     }  // else a CPU still runs on the machine: leave it all allocated

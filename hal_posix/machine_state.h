@@ -73,6 +73,10 @@ void notify_stopped();
 // Leaves kernel code for good: back to the CPU thread's own stack.
 [[noreturn]] void stop_this_cpu();
 
+// Clears what AddressSanitizer remembers of memory about to be reused or
+// unmapped (stacks of contexts that never returned). No-op otherwise.
+void forget_sanitizer_state(void* memory, std::size_t length);
+
 // Per CPU thread: the alternate signal stack for fault reports.
 void install_fault_handlers();
 void enter_fault_reporting(CpuState& cpu);

@@ -45,9 +45,14 @@ void* allocate(std::size_t size) {
 
 void free(void* pointer) {
     if (pointer == nullptr) return;
+    // Large blocks are page aligned; most small objects are not, and skip
+    // the frame look-up here (the slab path does its own).
+    if (reinterpret_cast<std::uintptr_t>(pointer) % hal::kPageSize != 0) {
+        object_allocator.free(pointer);
+        return;
+    }
     memory::PageFrame* frame = page_allocator.frame_of(pointer);
-    if (frame != nullptr && frame->use == memory::PageUse::kLarge &&
-        reinterpret_cast<std::uintptr_t>(pointer) % hal::kPageSize == 0) {
+    if (frame != nullptr && frame->use == memory::PageUse::kLarge) {
         unsigned order = frame->order;
         page_allocator.free(pointer, order);
         large_bytes_in_use.fetch_sub(bytes_of_order(order), std::memory_order_relaxed);

@@ -10,6 +10,18 @@ namespace {
 constexpr std::size_t kClassSizes[kSizeClassCount] = {16,  32,  48,  64,  96,   128,  192,
                                                       256, 384, 512, 768, 1024, 1536, 2048};
 
+// Object index = offset / size without a divide on the hot path:
+// (offset * ceil(2^32 / size)) >> 32 is exact for the offsets of a slab.
+struct Reciprocals {
+    std::uint64_t of_class[kSizeClassCount];
+    constexpr Reciprocals() : of_class() {
+        for (unsigned c = 0; c < kSizeClassCount; ++c) {
+            of_class[c] = ((std::uint64_t{1} << 32) + kClassSizes[c] - 1) / kClassSizes[c];
+        }
+    }
+};
+constexpr Reciprocals kReciprocals;
+
 // class_for_granule[(size + 15) / 16] is the smallest class that fits.
 struct ClassTable {
     std::uint8_t class_for_granule[kLargestSmallObject / 16 + 1];
@@ -45,26 +57,45 @@ struct Slab {
     std::uint16_t owner_cpu;
     std::uint8_t size_class;
     bool in_partial_list;
+    // One bit per object handed out, kept by the owning CPU only: a double
+    // free, or a free of a slot never handed out, is caught before it can
+    // put one object on the free list twice.
+    static constexpr std::size_t kHeaderBytes = 192;
+    static constexpr std::size_t kMaxObjects = 1024;  // 16 KiB / 16 B, rounded
+    std::uint64_t handed_out[kMaxObjects / 64];
 
     char* first_object() { return reinterpret_cast<char*>(this) + kHeaderBytes; }
-    static constexpr std::size_t kHeaderBytes = 64;
+    std::size_t index_of(void* object) {
+        auto offset = static_cast<std::uint64_t>(static_cast<char*>(object) - first_object());
+        return static_cast<std::size_t>((offset * kReciprocals.of_class[size_class]) >> 32);
+    }
+    void mark(std::size_t index) { handed_out[index / 64] |= std::uint64_t{1} << (index % 64); }
+    // Clears the object's bit; false if it was not set (not handed out).
+    bool unmark(std::size_t index) {
+        std::uint64_t bit = std::uint64_t{1} << (index % 64);
+        if ((handed_out[index / 64] & bit) == 0) return false;
+        handed_out[index / 64] &= ~bit;
+        return true;
+    }
 
     void* pop(std::size_t size) {
-        if (FreeObject* object = free_list) {
-            free_list = object->next;
-            --free_count;
-            return object;
-        }
-        if (untouched + size <= end) {
-            void* object = untouched;
+        void* object = nullptr;
+        if (FreeObject* free_object = free_list) {
+            free_list = free_object->next;
+            object = free_object;
+        } else if (untouched + size <= end) {
+            object = untouched;
             untouched += size;
-            --free_count;
-            return object;
+        } else {
+            return nullptr;
         }
-        return nullptr;
+        --free_count;
+        mark(index_of(object));
+        return object;
     }
 };
 static_assert(sizeof(Slab) <= Slab::kHeaderBytes);
+static_assert((kSlabBytes - Slab::kHeaderBytes) / 16 <= Slab::kMaxObjects);
 
 std::size_t ObjectAllocator::class_size(unsigned size_class) { return kClassSizes[size_class]; }
 
@@ -129,34 +160,37 @@ Slab* ObjectAllocator::new_slab(unsigned size_class) {
     slab->owner_cpu = static_cast<std::uint16_t>(hal::cpu_current());
     slab->size_class = static_cast<std::uint8_t>(size_class);
     slab->in_partial_list = false;
+    for (std::uint64_t& word : slab->handed_out) word = 0;
     slab_count_.fetch_add(1, std::memory_order_relaxed);
     return slab;
 }
 
 // The slab header of an object, after checking that the pointer is one
 // this allocator handed out: a wild free must not corrupt a free list.
-Slab* ObjectAllocator::slab_of(void* object) {
+Slab* ObjectAllocator::slab_of(void* object, std::size_t* index_out) {
     auto address = reinterpret_cast<std::uintptr_t>(object);
     auto* slab = reinterpret_cast<Slab*>(address & ~(kSlabBytes - 1));
     PageFrame* frame = pages_->frame_of(slab);
     if (frame == nullptr || frame->use != PageUse::kSlab) return nullptr;
-    std::uintptr_t offset = address - reinterpret_cast<std::uintptr_t>(slab->first_object());
     if (address < reinterpret_cast<std::uintptr_t>(slab->first_object()) ||
-        address >= reinterpret_cast<std::uintptr_t>(slab->end) ||
-        offset % kClassSizes[slab->size_class] != 0) {
+        address >= reinterpret_cast<std::uintptr_t>(slab->end)) {
         return nullptr;
     }
+    std::size_t index = slab->index_of(object);
+    if (slab->first_object() + index * kClassSizes[slab->size_class] != object) return nullptr;
+    *index_out = index;
     return slab;
 }
 
 void ObjectAllocator::free(void* object) {
-    Slab* slab = slab_of(object);
+    std::size_t index = 0;
+    Slab* slab = slab_of(object, &index);
     if (slab == nullptr) panic("memory: free of %p, which was never allocated", object);
     unsigned cpu = hal::cpu_current();
     CpuHeap& heap = heaps_[cpu];
     bump(heap.freed[slab->size_class]);
     if (slab->owner_cpu == cpu) {
-        free_local(heap, slab, object);
+        free_local(heap, slab, object, index);
         return;
     }
     std::atomic<void*>& inbox = heaps_[slab->owner_cpu].classes[slab->size_class].inbox;
@@ -168,7 +202,12 @@ void ObjectAllocator::free(void* object) {
                                           std::memory_order_relaxed));
 }
 
-void ObjectAllocator::free_local(CpuHeap& heap, Slab* slab, void* object) {
+// Only the owner reads the bitmap; a bad free from another CPU is caught
+// here, when the owner takes back its inbox.
+void ObjectAllocator::free_local(CpuHeap& heap, Slab* slab, void* object, std::size_t index) {
+    if (!slab->unmark(index)) {
+        panic("memory: free of %p, which is not allocated (freed twice?)", object);
+    }
     auto* node = static_cast<FreeObject*>(object);
     node->next = slab->free_list;
     slab->free_list = node;
@@ -206,7 +245,9 @@ void ObjectAllocator::drain_inbox(CpuHeap& heap, unsigned size_class) {
     auto* object = static_cast<FreeObject*>(taken);
     while (object != nullptr) {
         FreeObject* next = object->next;
-        free_local(heap, slab_of(object), object);
+        std::size_t index = 0;
+        Slab* slab = slab_of(object, &index);
+        free_local(heap, slab, object, index);
         object = next;
     }
 }

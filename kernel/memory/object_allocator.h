@@ -52,10 +52,12 @@ private:
 
     void* allocate_slow(CpuHeap& heap, unsigned size_class);
     Slab* new_slab(unsigned size_class);
-    void free_local(CpuHeap& heap, Slab* slab, void* object);
+    void free_local(CpuHeap& heap, Slab* slab, void* object, std::size_t index);
     void drain_inbox(CpuHeap& heap, unsigned size_class);
     void release_if_empty(ClassCache& cache, Slab* slab);
-    Slab* slab_of(void* object);
+    // The slab holding `object` and its index there, or null if `object`
+    // is not an object slot of a live slab.
+    Slab* slab_of(void* object, std::size_t* index);
 
     PageAllocator* pages_ = nullptr;
     std::atomic<std::size_t> slab_count_{0};
