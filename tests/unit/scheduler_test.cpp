@@ -3,6 +3,8 @@
 // observed.
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <atomic>
 #include <string>
 #include <vector>
@@ -266,6 +268,26 @@ TEST(Scheduler, CommandLineWordsBecomeArgv) {
     });
     EXPECT_EQ(status, 0);
     EXPECT_EQ(words, (std::vector<std::string>{"test", "one", "two words", "three", ""}));
+}
+
+double process_cpu_seconds() {
+    timespec now;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+// Four CPUs, all idle for 300 ms: a CPU that spun instead of halting would
+// burn 300 ms of host CPU time by itself.
+TEST(Scheduler, IdleCpusUseNoHostCpu) {
+    double used = 0;
+    int status = boot(4, [&] {
+        double start = process_cpu_seconds();
+        toro::sleep_ms(300);
+        used = process_cpu_seconds() - start;
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_LT(used, 0.05);
 }
 
 }  // namespace
