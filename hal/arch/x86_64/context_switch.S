@@ -1,5 +1,6 @@
-// Switching between execution contexts (System V x86-64).
-//
+// Switching between execution contexts (System V x86-64), shared by both
+// HALs: the one piece of machine code that is the same on the host and on
+// bare metal, so it lives beside the contract rather than in either HAL.
 // toro_switch_stacks(void** save_sp, void* load_sp): pushes the registers
 // the ABI says a callee preserves, saves the stack pointer in *save_sp,
 // loads load_sp and pops the same registers from there. A new context's

@@ -1,0 +1,154 @@
+// The IDT and the exception report: vector, error code, RIP, CR2, the
+// registers, the CPU, the kernel thread, and a frame-pointer backtrace.
+#include <cstddef>
+#include <cstdint>
+
+#include "bare.h"
+#include "hal/cpu.h"
+#include "hal/power.h"
+
+extern "C" const std::uint64_t exception_stubs[32];
+extern "C" char __image_start[];
+extern "C" char __image_end[];
+
+namespace {
+
+// Intel SDM vol. 3 §6.14.1: a 64-bit interrupt gate.
+struct IdtEntry {
+    std::uint16_t offset_low;
+    std::uint16_t selector;
+    std::uint8_t ist;
+    std::uint8_t type;
+    std::uint16_t offset_middle;
+    std::uint32_t offset_high;
+    std::uint32_t reserved;
+} __attribute__((packed));
+static_assert(sizeof(IdtEntry) == 16);
+
+struct IdtPointer {
+    std::uint16_t limit;
+    std::uint64_t base;
+} __attribute__((packed));
+
+// What exception_stubs.S leaves on the stack, lowest address first.
+struct ExceptionFrame {
+    std::uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    std::uint64_t vector, error_code;
+    std::uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
+};
+
+IdtEntry idt[32];
+
+constexpr const char* kNames[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
+    "device not available", "double fault", "coprocessor overrun", "invalid TSS",
+    "segment not present", "stack fault", "general protection", "page fault", "reserved",
+    "x87 error", "alignment check", "machine check", "SIMD error", "virtualization",
+    "control protection", "reserved", "reserved", "reserved", "reserved", "reserved",
+    "reserved", "hypervisor injection", "VMM communication", "security", "reserved"};
+
+void print(const char* text) {
+    std::size_t length = 0;
+    while (text[length] != '\0') ++length;
+    bare::serial_write(text, length);
+}
+
+void print_hex(const char* label, std::uint64_t value) {
+    char text[19] = "0x";
+    for (int i = 0; i < 16; ++i) text[2 + i] = "0123456789abcdef"[(value >> (60 - 4 * i)) & 0xF];
+    text[18] = '\0';
+    print(label);
+    print(text);
+}
+
+void print_decimal(const char* label, std::uint64_t value) {
+    char digits[21];
+    int i = 20;
+    digits[i] = '\0';
+    do {
+        digits[--i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    print(label);
+    print(&digits[i]);
+}
+
+bool in_image(std::uint64_t address) {
+    return address >= reinterpret_cast<std::uint64_t>(__image_start) &&
+           address < reinterpret_cast<std::uint64_t>(__image_end);
+}
+
+// Follows saved frame pointers while they stay inside the image's RAM or
+// the identity map and move up the stack.
+void print_backtrace(std::uint64_t rbp, std::uint64_t rip) {
+    print("\ntoro: backtrace (addr2line -Cfipe APP.elf ADDRESS...):");
+    print_hex("\n  ", rip);
+    for (int depth = 0; depth < 32 && rbp != 0 && rbp % 8 == 0 && rbp < (std::uint64_t{4} << 30);
+         ++depth) {
+        auto* frame = reinterpret_cast<const std::uint64_t*>(rbp);
+        std::uint64_t return_address = frame[1];
+        if (!in_image(return_address)) break;
+        print_hex("\n  ", return_address);
+        if (frame[0] <= rbp) break;
+        rbp = frame[0];
+    }
+    print("\n");
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void exception_report(const ExceptionFrame* frame) {
+    std::uint64_t cr2;
+    asm volatile("mov %%cr2, %0" : "=r"(cr2));
+    const hal::Context* context = hal::context_current();
+    print("\ntoro: fatal exception ");
+    print(frame->vector < 32 ? kNames[frame->vector] : "?");
+    print_decimal(" (vector ", frame->vector);
+    print_hex(") error ", frame->error_code);
+    print(" in thread '");
+    print(context != nullptr ? context->name : "(boot)");
+    print_decimal("' on cpu ", hal::cpu_current());
+    print_hex("\n  rip ", frame->rip);
+    print_hex("  cr2 ", cr2);
+    print_hex("  rsp ", frame->rsp);
+    print_hex("  rflags ", frame->rflags);
+    print_hex("\n  rax ", frame->rax);
+    print_hex("  rbx ", frame->rbx);
+    print_hex("  rcx ", frame->rcx);
+    print_hex("  rdx ", frame->rdx);
+    print_hex("\n  rsi ", frame->rsi);
+    print_hex("  rdi ", frame->rdi);
+    print_hex("  rbp ", frame->rbp);
+    print_hex("  r8  ", frame->r8);
+    print_hex("\n  r9  ", frame->r9);
+    print_hex("  r10 ", frame->r10);
+    print_hex("  r11 ", frame->r11);
+    print_hex("  r12 ", frame->r12);
+    print_hex("\n  r13 ", frame->r13);
+    print_hex("  r14 ", frame->r14);
+    print_hex("  r15 ", frame->r15);
+    print_backtrace(frame->rbp, frame->rip);
+    hal::power_off(3);
+}
+
+namespace bare {
+
+void interrupts_initialize() {
+    for (unsigned vector = 0; vector < 32; ++vector) {
+        std::uint64_t handler = exception_stubs[vector];
+        idt[vector] = {static_cast<std::uint16_t>(handler), 0x08, 0, 0x8E,
+                       static_cast<std::uint16_t>(handler >> 16),
+                       static_cast<std::uint32_t>(handler >> 32), 0};
+    }
+    IdtPointer pointer{sizeof idt - 1, reinterpret_cast<std::uint64_t>(idt)};
+    asm volatile("lidt %0" : : "m"(pointer));
+}
+
+void fatal(const char* message) {
+    print("toro: fatal: ");
+    print(message);
+    print("\n");
+    hal::power_off(1);
+}
+
+}  // namespace bare

@@ -1,0 +1,144 @@
+// From the boot protocols to the kernel's one BootInfo record.
+//
+// The loader's records (multiboot info or PVH start info) are read once,
+// here, into static storage, before the kernel's page allocator can reuse
+// the memory they live in.
+#include <cstddef>
+#include <cstdint>
+
+#include "bare.h"
+#include "hal/boot.h"
+
+extern "C" char __image_start[];
+extern "C" char __image_end[];
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
+
+namespace {
+
+enum class BootProtocol : std::uint32_t { kMultiboot = 1, kPvh = 2 };
+
+// Multiboot 0.6.96 §3.3 (only the fields used).
+struct MultibootInfo {
+    std::uint32_t flags;
+    std::uint32_t mem_lower, mem_upper, boot_device;
+    std::uint32_t cmdline;
+    std::uint32_t mods_count, mods_addr;
+    std::uint32_t syms[4];
+    std::uint32_t mmap_length, mmap_addr;
+} __attribute__((packed));
+struct MultibootMemoryEntry {
+    std::uint32_t size;  // of the rest of the entry
+    std::uint64_t base;
+    std::uint64_t length;
+    std::uint32_t type;
+} __attribute__((packed));
+constexpr std::uint32_t kMultibootHasCommandLine = 1u << 2;
+constexpr std::uint32_t kMultibootHasMemoryMap = 1u << 6;
+
+// Xen's arch-x86/hvm/start_info.h, version 1.
+struct PvhStartInfo {
+    std::uint32_t magic;
+    std::uint32_t version;
+    std::uint32_t flags;
+    std::uint32_t module_count;
+    std::uint64_t modules;
+    std::uint64_t command_line;
+    std::uint64_t rsdp;
+    std::uint64_t memory_map;
+    std::uint32_t memory_map_entries;
+    std::uint32_t reserved;
+};
+static_assert(sizeof(PvhStartInfo) == 56);
+struct PvhMemoryEntry {
+    std::uint64_t base;
+    std::uint64_t length;
+    std::uint32_t type;
+    std::uint32_t reserved;
+};
+constexpr std::uint32_t kPvhMagic = 0x336ec578;
+constexpr std::uint32_t kRamType = 1;  // e820 "usable", in both
+
+constexpr std::uint64_t kLowMemoryEnd = 1u << 20;          // BIOS, trampolines
+constexpr std::uint64_t kMappedEnd = std::uint64_t{4} << 30;  // entry.S maps 4 GiB
+
+hal::BootInfo boot_info;
+char command_line[1024];
+
+// Adds [base, base+length) minus what the kernel cannot use: below 1 MiB,
+// above the identity map, and the image itself.
+void add_ram(std::uint64_t base, std::uint64_t length) {
+    std::uint64_t end = base + length;
+    if (base < kLowMemoryEnd) base = kLowMemoryEnd;
+    if (end > kMappedEnd) end = kMappedEnd;
+    auto image_start = reinterpret_cast<std::uint64_t>(__image_start);
+    auto image_end = reinterpret_cast<std::uint64_t>(__image_end);
+    if (base < image_end && end > image_start) {  // split around the image
+        if (base < image_start) add_ram(base, image_start - base);
+        base = image_end;
+    }
+    if (end <= base || boot_info.memory_region_count == hal::kMaxMemoryRegions) return;
+    boot_info.memory[boot_info.memory_region_count++] = {static_cast<std::uintptr_t>(base),
+                                                         static_cast<std::size_t>(end - base)};
+}
+
+void copy_command_line(const char* source, bool skip_first_word) {
+    std::size_t i = 0;
+    if (skip_first_word) {  // QEMU's multiboot cmdline starts with the kernel's file name
+        while (source[i] != '\0' && source[i] != ' ') ++i;
+        while (source[i] == ' ') ++i;
+    }
+    std::size_t length = 0;
+    while (source[i] != '\0' && length < sizeof command_line - 1) command_line[length++] = source[i++];
+    command_line[length] = '\0';
+}
+
+void read_multiboot(const MultibootInfo* info) {
+    if (info->flags & kMultibootHasCommandLine) {
+        copy_command_line(reinterpret_cast<const char*>(std::uintptr_t{info->cmdline}), true);
+    }
+    if (!(info->flags & kMultibootHasMemoryMap)) {
+        add_ram(kLowMemoryEnd, std::uint64_t{info->mem_upper} * 1024);
+        return;
+    }
+    std::uintptr_t entry = info->mmap_addr;
+    std::uintptr_t end = entry + info->mmap_length;
+    while (entry + sizeof(MultibootMemoryEntry) <= end) {
+        auto* e = reinterpret_cast<const MultibootMemoryEntry*>(entry);
+        if (e->type == kRamType) add_ram(e->base, e->length);
+        entry += e->size + sizeof(e->size);
+    }
+}
+
+void read_pvh(const PvhStartInfo* info) {
+    if (info->magic != kPvhMagic) bare::fatal("PVH start info has a bad magic number");
+    if (info->command_line != 0) {
+        copy_command_line(reinterpret_cast<const char*>(info->command_line), false);
+    }
+    if (info->version < 1 || info->memory_map == 0) bare::fatal("PVH start info has no memory map");
+    auto* entries = reinterpret_cast<const PvhMemoryEntry*>(info->memory_map);
+    for (std::uint32_t i = 0; i < info->memory_map_entries; ++i) {
+        if (entries[i].type == kRamType) add_ram(entries[i].base, entries[i].length);
+    }
+}
+
+}  // namespace
+
+// Called by entry.S in long mode on the boot stack.
+extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t info) {
+    bare::serial_initialize();
+    bare::interrupts_initialize();
+    for (auto* constructor = __init_array_start; constructor != __init_array_end; ++constructor) {
+        (*constructor)();
+    }
+    command_line[0] = '\0';
+    if (static_cast<BootProtocol>(protocol) == BootProtocol::kPvh) {
+        read_pvh(reinterpret_cast<const PvhStartInfo*>(std::uintptr_t{info}));
+    } else {
+        read_multiboot(reinterpret_cast<const MultibootInfo*>(std::uintptr_t{info}));
+    }
+    boot_info.cpu_count = 1;
+    boot_info.command_line = command_line;
+    bare::cpu_initialize(boot_info.cpu_count);
+    kernel_main(boot_info);
+}
