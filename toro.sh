@@ -6,7 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
 # Debian packages the build, the tests and the benchmarks need.
-PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind)
+PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
+          qemu-system-x86 seabios)
 
 usage() {
     cat <<'USAGE'
@@ -15,6 +16,8 @@ usage: ./toro.sh COMMAND [ARGS]
   build [PRESET]        configure and build (default | debug | release)
   run APP [FLAGS] [-- APP_ARGS]
                         build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE)
+  run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--gdb] [-- APP_ARGS]
+                        boot build/bare/apps/APP.elf in QEMU; --gdb waits for a debugger
   test                  build and run every test: the default build, then the ASan+UBSan build
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
   help                  print this
@@ -64,11 +67,55 @@ run() {
         exit 1
     fi
     rm -f "$log"
+    for argument in "$@"; do
+        [[ "$argument" == "--" ]] && break
+        [[ "$argument" == "--qemu" ]] && { run_qemu "$app" "$@"; return; }
+    done
     if [[ ! -x "build/apps/$app" ]]; then
         echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
         exit 2
     fi
     exec "build/apps/$app" "$@"
+}
+
+run_qemu() {
+    local app="$1" machine=pc smp=1 memory=256M gdb=0 append=""
+    shift
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --qemu) ;;
+            --machine) machine="$2"; shift ;;
+            --smp) smp="$2"; shift ;;
+            --memory) memory="$2"; shift ;;
+            --gdb) gdb=1 ;;
+            --) shift; append="$*"; break ;;
+            *) echo "toro: run --qemu: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
+        esac
+        shift
+    done
+    local elf="build/bare/apps/$app.elf"
+    [[ -f "$elf" ]] || { echo "toro: no bare application '$app'" >&2; exit 2; }
+    local machine_flags
+    case "$machine" in
+        pc) machine_flags=(-M pc) ;;
+        qboot) machine_flags=(-M pc -bios /usr/share/qemu/qboot.rom) ;;
+        q35) machine_flags=(-M q35) ;;
+        microvm) machine_flags=(-M microvm) ;;
+        *) echo "toro: --machine must be pc, qboot, q35 or microvm" >&2; exit 2 ;;
+    esac
+    local debug_flags=()
+    if [[ $gdb -eq 1 ]]; then
+        debug_flags=(-s -S)
+        echo "toro: QEMU waits for gdb; in another terminal run:"
+        echo "  gdb -ex 'target remote localhost:1234' -ex 'hbreak kernel_main' -ex continue $ROOT/$elf"
+    fi
+    local status=0
+    qemu-system-x86_64 -nographic -nodefaults -serial stdio -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${machine_flags[@]}" \
+        -smp "$smp" -m "$memory" -kernel "$elf" -append "$append" "${debug_flags[@]}" || status=$?
+    # isa-debug-exit makes QEMU's status 2*code+1: give the app's own code.
+    if [[ $status -ne 0 && $((status % 2)) -eq 1 ]]; then exit $(((status - 1) / 2)); fi
+    exit $status
 }
 
 test_all() {

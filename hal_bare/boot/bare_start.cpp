@@ -11,6 +11,7 @@
 
 extern "C" char __image_start[];
 extern "C" char __image_end[];
+extern "C" std::uint64_t boot_low_page_table[512];
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
 
@@ -137,6 +138,9 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     } else {
         read_multiboot(reinterpret_cast<const MultibootInfo*>(std::uintptr_t{info}));
     }
+    // The loader's records are copied: page 0 goes, so null faults.
+    boot_low_page_table[0] = 0;
+    asm volatile("invlpg (%0)" : : "r"(std::uintptr_t{0}) : "memory");
     boot_info.cpu_count = 1;
     boot_info.command_line = command_line;
     bare::cpu_initialize(boot_info.cpu_count);

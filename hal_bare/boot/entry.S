@@ -69,12 +69,13 @@ enter_long_mode:
     incl %ecx
     cmpl $2048, %ecx
     jne 1b
-    // The first 2 MiB in 4 KiB pages, page 0 left out: a null pointer
-    // dereference faults instead of reading the real-mode vectors.
+    // The first 2 MiB in 4 KiB pages, so that bare_start can take page 0
+    // away once it has read the loader's records (PVH puts them there):
+    // then a null pointer dereference faults.
     movl $boot_low_page_table, %eax
     orl $3, %eax
     movl %eax, boot_page_directories
-    movl $1, %ecx
+    xorl %ecx, %ecx
 2:  movl %ecx, %eax
     shll $12, %eax
     orl $3, %eax                // present, writable
@@ -131,6 +132,7 @@ boot_gdt_pointer:
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_page_directories: .skip 4 * 4096
+    .globl boot_low_page_table
 boot_low_page_table: .skip 4096
     .globl boot_stack_top
     .globl boot_stack
