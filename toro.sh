@@ -128,6 +128,7 @@ test_all() {
 bench() {
     build release
     bench/run.sh build-release
+    bench/boot/boot_time.sh build-release 20
 }
 
 command="${1:-help}"
