@@ -1,0 +1,188 @@
+#include "checks.h"
+
+#include <toro/toro.h>
+
+namespace selftest {
+
+namespace {
+
+toro::ThreadOptions on_cpu(unsigned cpu) {
+    toro::ThreadOptions options;
+    options.cpu = cpu % toro::cpu_count();
+    return options;
+}
+
+// Three threads on one CPU, each yielding between steps, run round robin.
+const char* yield_is_round_robin() {
+    char log[10] = {};
+    unsigned used = 0;
+    toro::Thread* threads[3];
+    for (int i = 0; i < 3; ++i) {
+        threads[i] = toro::spawn([&log, &used, i] {
+            for (int round = 0; round < 3; ++round) {
+                log[used++] = static_cast<char>('A' + i);
+                toro::yield();
+            }
+            return 0;
+        });
+        if (threads[i] == nullptr) return "spawn failed";
+    }
+    for (toro::Thread* thread : threads) toro::join(thread);
+    const char* expected = "ABCABCABC";
+    for (unsigned i = 0; i < 9; ++i) {
+        if (log[i] != expected[i]) return "threads did not alternate in creation order";
+    }
+    return nullptr;
+}
+
+const char* sleep_is_never_early() {
+    for (std::uint64_t ns : {1000ull, 100000ull, 2000000ull}) {
+        std::uint64_t start = toro::now_ns();
+        toro::sleep_ns(ns);
+        if (toro::now_ns() - start < ns) return "a sleep returned before its time";
+    }
+    return nullptr;
+}
+
+const char* threads_run_on_their_cpu_and_join() {
+    unsigned cpus = toro::cpu_count();
+    toro::Thread* threads[64];
+    for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+        threads[cpu] = toro::spawn([cpu] {
+            for (int i = 0; i < 10; ++i) {
+                if (toro::current_cpu() != cpu) return 1;
+                toro::yield();
+            }
+            return static_cast<int>(100 + cpu);
+        }, on_cpu(cpu));
+        if (threads[cpu] == nullptr) return "spawn failed";
+    }
+    for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+        if (toro::join(threads[cpu]) != static_cast<int>(100 + cpu)) {
+            return "a thread ran on another cpu or returned the wrong code";
+        }
+    }
+    return nullptr;
+}
+
+const char* event_wait_times_out() {
+    toro::Event event;
+    std::uint64_t deadline = toro::now_ns() + 1000000;
+    if (event.wait_until(deadline)) return "an unsignalled event reported a signal";
+    if (toro::now_ns() < deadline) return "the timeout came early";
+    event.signal();
+    if (!event.wait_for(0)) return "a signal sent before the wait was lost";
+    return nullptr;
+}
+
+struct Message {
+    std::uint32_t sender;
+    std::uint32_t sequence;
+};
+
+// Every CPU sends to one queue, every CPU receives: each message once.
+const char* message_queue_loses_nothing() {
+    constexpr std::uint32_t kPerSender = 5000;
+    unsigned cpus = toro::cpu_count();
+    using Queue = toro::MessageQueue<Message, 64>;
+    Queue* queue = toro::make<Queue>();
+    auto* seen = static_cast<std::uint8_t*>(toro::allocate(cpus * kPerSender));
+    if (queue == nullptr || seen == nullptr) return "out of memory";
+    for (std::uint32_t i = 0; i < cpus * kPerSender; ++i) seen[i] = 0;
+    toro::Thread* threads[128];
+    for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+        threads[2 * cpu] = toro::spawn([queue, cpu] {
+            for (std::uint32_t i = 0; i < kPerSender; ++i) queue->send({cpu, i});
+            return 0;
+        }, on_cpu(cpu));
+        threads[2 * cpu + 1] = toro::spawn([queue, seen, cpus] {
+            for (std::uint32_t n = 0; n < kPerSender; ++n) {
+                Message m{};
+                queue->receive(m);
+                if (m.sender >= cpus || m.sequence >= kPerSender) return 1;
+                seen[m.sender * kPerSender + m.sequence]++;
+            }
+            return 0;
+        }, on_cpu(cpu));
+    }
+    int failures = 0;
+    for (unsigned i = 0; i < 2 * cpus; ++i) failures += toro::join(threads[i]);
+    bool exact = failures == 0;
+    for (std::uint32_t i = 0; i < cpus * kPerSender; ++i) exact = exact && seen[i] == 1;
+    toro::free(seen);
+    toro::destroy(queue);
+    return exact ? nullptr : "a message was lost, duplicated or garbled";
+}
+
+std::uint64_t next_random(std::uint64_t& state) {  // splitmix64
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// Each CPU allocates patterned objects and frees half of them on the next
+// CPU (remote frees); afterwards every pattern is intact and, once every
+// CPU reclaimed, the object count is back where it started.
+const char* allocator_survives_remote_frees() {
+    constexpr unsigned kObjects = 2000;
+    unsigned cpus = toro::cpu_count();
+    auto reclaim_everywhere = [cpus] {
+        for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+            toro::join(toro::spawn([] { toro::memory_reclaim(); return 0; }, on_cpu(cpu)));
+        }
+    };
+    reclaim_everywhere();
+    std::size_t before = toro::memory_stats().objects_in_use;
+    auto** objects = static_cast<std::uint8_t**>(toro::allocate(cpus * kObjects * sizeof(void*)));
+    if (objects == nullptr) return "out of memory";
+    int corrupt = 0;
+    for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+        toro::join(toro::spawn([objects, cpu] {
+            std::uint64_t random = cpu + 1;
+            for (unsigned i = 0; i < kObjects; ++i) {
+                std::size_t size = 1 + next_random(random) % 2048;
+                auto* object = static_cast<std::uint8_t*>(toro::allocate(size));
+                if (object == nullptr) return 1;
+                for (std::size_t b = 0; b < size; ++b) object[b] = static_cast<std::uint8_t>(cpu + i);
+                objects[cpu * kObjects + i] = object;
+            }
+            return 0;
+        }, on_cpu(cpu)));
+    }
+    for (unsigned cpu = 0; cpu < cpus; ++cpu) {
+        corrupt += toro::join(toro::spawn([objects, cpu, cpus] {
+            int bad = 0;
+            for (unsigned owner = 0; owner < cpus; ++owner) {
+                bool remote = (owner + 1) % cpus == cpu;
+                for (unsigned i = 0; i < kObjects; ++i) {
+                    bool mine = (owner == cpu && i % 2 == 0) || (remote && i % 2 == 1);
+                    if (!mine) continue;
+                    std::uint8_t* object = objects[owner * kObjects + i];
+                    if (object[0] != static_cast<std::uint8_t>(owner + i)) bad++;
+                    toro::free(object);
+                }
+            }
+            return bad;
+        }, on_cpu(cpu)));
+    }
+    toro::free(objects);
+    reclaim_everywhere();
+    if (corrupt != 0) return "an object's contents changed while it was allocated";
+    if (toro::memory_stats().objects_in_use != before) return "objects leaked";
+    return nullptr;
+}
+
+}  // namespace
+
+const NamedCheck kChecks[] = {
+    {"scheduler: yield is round robin", yield_is_round_robin},
+    {"scheduler: sleep is never early", sleep_is_never_early},
+    {"scheduler: threads on every cpu, never migrate, join", threads_run_on_their_cpu_and_join},
+    {"events: wait times out, signal is kept", event_wait_times_out},
+    {"message queue: every cpu sends and receives", message_queue_loses_nothing},
+    {"memory: remote frees across cpus", allocator_survives_remote_frees},
+};
+const unsigned kCheckCount = sizeof kChecks / sizeof kChecks[0];
+
+}  // namespace selftest
