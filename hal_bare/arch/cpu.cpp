@@ -1,11 +1,14 @@
 // CPUs, contexts, the clock, events and power on bare x86-64.
 //
-// This first cut runs the boot CPU only (BootInfo says one CPU); the APIC
-// timer and SMP start-up are the next steps (docs/boot.md). Idle therefore
-// spins on the clock until a deadline, and with no deadline halts.
+// This cut runs the boot CPU only (BootInfo says one CPU); SMP start-up is
+// the next step (docs/boot.md). Idle halts with interrupts enabled, woken
+// by the local APIC timer at its deadline or by a wake IPI; interrupts are
+// enabled nowhere else, which keeps the events.h contract (handlers run
+// between threads) without interrupt-safe locks in the kernel.
 #include <atomic>
 #include <cstdint>
 
+#include "arch/apic.h"
 #include "bare.h"
 #include "hal/boot.h"
 #include "hal/clock.h"
@@ -75,6 +78,7 @@ void cpu_initialize(unsigned cpu_count) {
     boot_context.stack_base = boot_stack;
     boot_context.stack_size = 64 * 1024;
     cpu_states[0].current = &boot_context;
+    apic_enable();
 }
 
 }  // namespace bare
@@ -99,13 +103,14 @@ void cpu_idle_until(std::uint64_t deadline_ns) {
         bool dispatched = cpu.pending_events.load(std::memory_order_relaxed) != 0;
         events_dispatch();
         if (cpu.wake.exchange(false) || dispatched) return;
-        if (deadline_ns == kNoDeadline) {
-            asm volatile("sti; hlt; cli");  // nothing can wake us yet but an NMI
-        } else if (clock_now_ns() >= deadline_ns) {
-            return;
-        } else {
-            cpu_relax();
+        if (deadline_ns != kNoDeadline) {
+            std::uint64_t now = clock_now_ns();
+            if (now >= deadline_ns) return;
+            bare::apic_arm_timer(now, deadline_ns);
         }
+        // sti takes effect after hlt begins: an interrupt already pending
+        // (a wake sent while we checked) ends the halt at once.
+        asm volatile("sti; hlt; cli" ::: "memory");
     }
 }
 

@@ -3,11 +3,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/apic.h"
 #include "bare.h"
 #include "hal/cpu.h"
 #include "hal/power.h"
 
 extern "C" const std::uint64_t exception_stubs[32];
+extern "C" void apic_timer_stub();
+extern "C" void apic_wake_stub();
+extern "C" void apic_spurious_stub();
 extern "C" char __image_start[];
 extern "C" char __image_end[];
 
@@ -37,7 +41,13 @@ struct ExceptionFrame {
     std::uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
 };
 
-IdtEntry idt[32];
+IdtEntry idt[256];
+
+void set_gate(unsigned vector, std::uint64_t handler) {
+    idt[vector] = {static_cast<std::uint16_t>(handler), 0x08, 0, 0x8E,
+                   static_cast<std::uint16_t>(handler >> 16),
+                   static_cast<std::uint32_t>(handler >> 32), 0};
+}
 
 constexpr const char* kNames[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -133,13 +143,33 @@ extern "C" [[noreturn]] void exception_report(const ExceptionFrame* frame) {
 
 namespace bare {
 
-void interrupts_initialize() {
-    for (unsigned vector = 0; vector < 32; ++vector) {
-        std::uint64_t handler = exception_stubs[vector];
-        idt[vector] = {static_cast<std::uint16_t>(handler), 0x08, 0, 0x8E,
-                       static_cast<std::uint16_t>(handler >> 16),
-                       static_cast<std::uint32_t>(handler >> 32), 0};
+// The legacy 8259 pair: moved off the exception vectors (BIOSes leave
+// IRQ 0 on vector 8, where the PIT would look like a double fault) and
+// masked; the local APIC does our interrupts. A masked PIC can still send
+// a spurious IRQ 7/15, so its whole range gets a do-nothing gate.
+void disable_legacy_pic() {
+    constexpr std::uint8_t kBase = 0xE0;
+    out8(0x20, 0x11);  // ICW1: initialise, ICW4 follows
+    out8(0xA0, 0x11);
+    out8(0x21, kBase);  // ICW2: vector bases
+    out8(0xA1, kBase + 8);
+    out8(0x21, 0x04);  // ICW3: slave on IRQ 2
+    out8(0xA1, 0x02);
+    out8(0x21, 0x01);  // ICW4: 8086 mode
+    out8(0xA1, 0x01);
+    out8(0x21, 0xFF);  // mask everything
+    out8(0xA1, 0xFF);
+    for (unsigned vector = kBase; vector < kBase + 16u; ++vector) {
+        set_gate(vector, reinterpret_cast<std::uint64_t>(&apic_spurious_stub));
     }
+}
+
+void interrupts_initialize() {
+    for (unsigned vector = 0; vector < 32; ++vector) set_gate(vector, exception_stubs[vector]);
+    set_gate(kTimerVector, reinterpret_cast<std::uint64_t>(&apic_timer_stub));
+    set_gate(kWakeVector, reinterpret_cast<std::uint64_t>(&apic_wake_stub));
+    set_gate(kSpuriousVector, reinterpret_cast<std::uint64_t>(&apic_spurious_stub));
+    disable_legacy_pic();
     IdtPointer pointer{sizeof idt - 1, reinterpret_cast<std::uint64_t>(idt)};
     asm volatile("lidt %0" : : "m"(pointer));
 }
