@@ -22,7 +22,17 @@ inline std::uint8_t in8(std::uint16_t port) {
 void serial_initialize();
 void serial_write(const char* bytes, std::size_t length);
 void interrupts_initialize();
-void cpu_initialize(unsigned cpu_count);
+// Loads the IDT on the calling CPU (the boot CPU's initialize does it too).
+void interrupts_load();
+// The boot CPU, before kernel_main: per-CPU data, the local APIC, and the
+// APIC ids of every CPU (apic_ids[0] is the boot CPU's).
+void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count);
+
+// ACPI: the RSDP from the BIOS areas (multiboot gives none), and the CPUs
+// of the MADT; returns how many CPUs were stored (at least the boot CPU).
+const void* find_rsdp_in_bios_areas();
+unsigned find_cpus(const void* rsdp, std::uint32_t boot_apic_id, std::uint32_t* apic_ids,
+                   unsigned capacity);
 
 // Prints "toro: fatal: MESSAGE" on the serial port and stops the machine
 // with status 1: for the HAL's own failures before the kernel runs.

@@ -63,6 +63,33 @@ void apic_send_wake(std::uint32_t target) {
     }
 }
 
+namespace {
+
+void send_command(std::uint32_t target, std::uint32_t command) {
+    reg(kInterruptCommandHigh) = target << 24;
+    reg(kInterruptCommandLow) = command;
+    while (reg(kInterruptCommandLow) & kDeliveryPending) {
+    }
+}
+
+void wait_microseconds(std::uint64_t microseconds) {
+    std::uint64_t start = hal::clock_now_ns();
+    while (hal::clock_now_ns() - start < microseconds * 1000) {
+    }
+}
+
+}  // namespace
+
+// SDM vol. 3 §8.4.4.1: INIT, 10 ms, STARTUP, 200 us, STARTUP.
+void apic_start_processor(std::uint32_t target, std::uint8_t page) {
+    constexpr std::uint32_t kInit = 0x4500, kStartup = 0x4600;
+    send_command(target, kInit);
+    wait_microseconds(10000);
+    send_command(target, kStartup | page);
+    wait_microseconds(200);
+    send_command(target, kStartup | page);
+}
+
 std::uint32_t apic_id() { return reg(kId) >> 24; }
 
 }  // namespace bare

@@ -16,6 +16,8 @@ void apic_enable();
 // The timer fires at (about, never much before) `deadline_ns`.
 void apic_arm_timer(std::uint64_t now_ns, std::uint64_t deadline_ns);
 void apic_send_wake(std::uint32_t apic_id);
+// INIT, then two STARTUPs at `page` (the AP starts at page*4096 in real mode).
+void apic_start_processor(std::uint32_t apic_id, std::uint8_t page);
 std::uint32_t apic_id();
 
 }  // namespace bare

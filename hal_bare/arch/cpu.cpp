@@ -1,7 +1,8 @@
 // CPUs, contexts, the clock, events and power on bare x86-64.
 //
-// This cut runs the boot CPU only (BootInfo says one CPU); SMP start-up is
-// the next step (docs/boot.md). Idle halts with interrupts enabled, woken
+// Every CPU of the MADT is started by cpu_start_secondaries (INIT-SIPI-
+// SIPI through the trampoline at 0x8000). Each CPU finds its index through
+// GS, whose base is its own CpuState. Idle halts with interrupts enabled, woken
 // by the local APIC timer at its deadline or by a wake IPI; interrupts are
 // enabled nowhere else, which keeps the events.h contract (handlers run
 // between threads) without interrupt-safe locks in the kernel.
@@ -19,6 +20,13 @@
 extern "C" void toro_switch_stacks(void** save_stack_pointer, void* load_stack_pointer);
 extern "C" void toro_context_trampoline();
 extern "C" char boot_stack[];
+extern "C" const char trampoline_start[];
+extern "C" const char trampoline_end[];
+// Read by the trampoline's long-mode code for the AP being started.
+extern "C" std::uint64_t ap_stack_top;
+extern "C" std::uint32_t ap_cpu_index;
+std::uint64_t ap_stack_top = 0;
+std::uint32_t ap_cpu_index = 0;
 
 namespace {
 
@@ -31,6 +39,10 @@ struct EventSlot {
 };
 
 struct CpuState {
+    unsigned index = 0;  // first: read as %gs:0 by cpu_current()
+    std::uint32_t apic_id = 0;
+    std::atomic<bool> started{false};
+    hal::Context boot_context;
     const hal::Context* current = nullptr;
     std::atomic<std::uint64_t> pending_events{0};
     std::atomic<unsigned> event_count{0};
@@ -38,9 +50,19 @@ struct CpuState {
     EventSlot events[kEventsPerCpu] = {};
 };
 
+constexpr std::size_t kApStackBytes = 32 * 1024;
+constexpr std::uintptr_t kTrampolineBase = 0x8000;
+
 unsigned cpus_online = 1;
 CpuState cpu_states[hal::kMaxCpus];
-hal::Context boot_context;
+alignas(16) char ap_stacks[hal::kMaxCpus][kApStackBytes];
+void (*secondary_entry)(unsigned) = nullptr;
+
+void set_gs_base(CpuState* state) {
+    auto value = reinterpret_cast<std::uint64_t>(state);
+    asm volatile("wrmsr" : : "c"(0xC0000101), "a"(static_cast<std::uint32_t>(value)),
+                 "d"(static_cast<std::uint32_t>(value >> 32)));
+}
 
 std::uint64_t read_tsc() {
     std::uint32_t low, high;
@@ -48,20 +70,33 @@ std::uint64_t read_tsc() {
     return (std::uint64_t{high} << 32) | low;
 }
 
-// TSC ticks per microsecond, measured once against the PIT (1.193182 MHz)
-// on first use of the clock, so that boot does not pay for it.
+// TSC ticks per microsecond, measured once against PIT channel 0
+// (1.193182 MHz) on first use of the clock, so that boot does not pay for
+// it. Channel 0 and its latch command need only the PIT itself (microvm has
+// no port 0x61 to gate channel 2); its IRQ stays masked at the PIC.
 std::uint64_t tsc_per_microsecond = 0;
 std::uint64_t tsc_origin = 0;
 
+std::uint16_t read_pit_counter() {
+    bare::out8(0x43, 0x00);  // latch channel 0
+    std::uint8_t low = bare::in8(0x40);
+    std::uint8_t high = bare::in8(0x40);
+    return static_cast<std::uint16_t>(high << 8 | low);
+}
+
 void calibrate_tsc() {
-    constexpr std::uint32_t kPitHz = 1193182;
-    constexpr std::uint32_t kTicks = kPitHz / 100;  // 10 ms
-    bare::out8(0x61, static_cast<std::uint8_t>((bare::in8(0x61) & ~0x02) | 0x01));  // gate on, speaker off
-    bare::out8(0x43, 0xB0);  // channel 2, lobyte/hibyte, mode 0
-    bare::out8(0x42, kTicks & 0xFF);
-    bare::out8(0x42, kTicks >> 8);
+    constexpr std::uint32_t kTicks = 11932;  // 10 ms at 1.193182 MHz
+    bare::out8(0x43, 0x30);  // channel 0, low then high byte, mode 0
+    bare::out8(0x40, kTicks & 0xFF);
+    bare::out8(0x40, kTicks >> 8);
     std::uint64_t start = read_tsc();
-    while ((bare::in8(0x61) & 0x20) == 0) {
+    std::uint16_t previous = read_pit_counter();
+    for (std::uint64_t unchanged = 0;;) {
+        std::uint16_t now = read_pit_counter();
+        if (now > previous) break;  // passed zero and wrapped
+        unchanged = now == previous ? unchanged + 1 : 0;
+        if (unchanged > 10000000) bare::fatal("the PIT does not count: cannot calibrate the TSC");
+        previous = now;
     }
     std::uint64_t elapsed = read_tsc() - start;
     tsc_per_microsecond = elapsed / 10000;
@@ -72,16 +107,37 @@ void calibrate_tsc() {
 
 namespace bare {
 
-void cpu_initialize(unsigned cpu_count) {
+void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count) {
     cpus_online = cpu_count;
-    boot_context.name = "boot";
-    boot_context.stack_base = boot_stack;
-    boot_context.stack_size = 64 * 1024;
-    cpu_states[0].current = &boot_context;
+    for (unsigned i = 0; i < cpu_count; ++i) {
+        cpu_states[i].index = i;
+        cpu_states[i].apic_id = apic_ids[i];
+    }
+    CpuState& boot = cpu_states[0];
+    set_gs_base(&boot);
+    boot.boot_context.name = "boot";
+    boot.boot_context.stack_base = boot_stack;
+    boot.boot_context.stack_size = 64 * 1024;
+    boot.current = &boot.boot_context;
     apic_enable();
 }
 
 }  // namespace bare
+
+// An application processor, in long mode on its boot stack.
+extern "C" [[noreturn]] void bare_ap_start(std::uint32_t index) {
+    CpuState& cpu = cpu_states[index];
+    set_gs_base(&cpu);
+    bare::interrupts_load();
+    bare::apic_enable();
+    cpu.boot_context.name = "boot";
+    cpu.boot_context.stack_base = ap_stacks[index];
+    cpu.boot_context.stack_size = kApStackBytes;
+    cpu.current = &cpu.boot_context;
+    cpu.started.store(true, std::memory_order_release);
+    secondary_entry(index);
+    __builtin_trap();
+}
 
 extern "C" [[noreturn]] void toro_context_entry(hal::Context* context, void (*entry)(void*),
                                                 void* argument) {
@@ -93,9 +149,31 @@ extern "C" [[noreturn]] void toro_context_entry(hal::Context* context, void (*en
 namespace hal {
 
 unsigned cpu_count() { return cpus_online; }
-unsigned cpu_current() { return 0; }
+unsigned cpu_current() {
+    unsigned index;
+    asm volatile("movl %%gs:0, %0" : "=r"(index));
+    return index;
+}
 
-void cpu_start_secondaries(void (*)(unsigned)) {}  // one CPU until SMP start-up exists
+// One AP at a time: it reads its stack and index from two globals.
+void cpu_start_secondaries(void (*entry)(unsigned cpu_id)) {
+    secondary_entry = entry;
+    auto* trampoline = reinterpret_cast<char*>(kTrampolineBase);
+    for (const char* byte = trampoline_start; byte != trampoline_end; ++byte) {
+        *trampoline++ = *byte;
+    }
+    for (unsigned i = 1; i < cpus_online; ++i) {
+        ap_stack_top = reinterpret_cast<std::uint64_t>(ap_stacks[i] + kApStackBytes);
+        ap_cpu_index = i;
+        asm volatile("" ::: "memory");
+        bare::apic_start_processor(cpu_states[i].apic_id, kTrampolineBase >> 12);
+        std::uint64_t deadline = clock_now_ns() + 1000000000;
+        while (!cpu_states[i].started.load(std::memory_order_acquire)) {
+            if (clock_now_ns() > deadline) bare::fatal("an application processor did not start");
+            cpu_relax();
+        }
+    }
+}
 
 void cpu_idle_until(std::uint64_t deadline_ns) {
     CpuState& cpu = cpu_states[cpu_current()];
@@ -114,7 +192,12 @@ void cpu_idle_until(std::uint64_t deadline_ns) {
     }
 }
 
-void cpu_wake(unsigned cpu_id) { cpu_states[cpu_id].wake.store(true); }
+// The IPI stays pending while the target runs with interrupts off, and
+// ends its next halt at once: no wake is lost.
+void cpu_wake(unsigned cpu_id) {
+    cpu_states[cpu_id].wake.store(true);
+    if (cpu_id != cpu_current()) bare::apic_send_wake(cpu_states[cpu_id].apic_id);
+}
 void cpu_relax() { asm volatile("pause"); }
 
 void context_create(Context* context, void* stack_base, std::size_t stack_size,

@@ -170,6 +170,10 @@ void interrupts_initialize() {
     set_gate(kWakeVector, reinterpret_cast<std::uint64_t>(&apic_wake_stub));
     set_gate(kSpuriousVector, reinterpret_cast<std::uint64_t>(&apic_spurious_stub));
     disable_legacy_pic();
+    interrupts_load();
+}
+
+void interrupts_load() {
     IdtPointer pointer{sizeof idt - 1, reinterpret_cast<std::uint64_t>(idt)};
     asm volatile("lidt %0" : : "m"(pointer));
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/apic.h"
 #include "bare.h"
 #include "hal/boot.h"
 
@@ -65,6 +66,8 @@ constexpr std::uint64_t kMappedEnd = std::uint64_t{4} << 30;  // entry.S maps 4 
 
 hal::BootInfo boot_info;
 char command_line[1024];
+const void* rsdp = nullptr;
+std::uint32_t apic_ids[hal::kMaxCpus];
 
 // Adds [base, base+length) minus what the kernel cannot use: below 1 MiB,
 // above the identity map, and the image itself.
@@ -116,6 +119,7 @@ void read_pvh(const PvhStartInfo* info) {
     if (info->command_line != 0) {
         copy_command_line(reinterpret_cast<const char*>(info->command_line), false);
     }
+    if (info->rsdp != 0) rsdp = reinterpret_cast<const void*>(info->rsdp);
     if (info->version < 1 || info->memory_map == 0) bare::fatal("PVH start info has no memory map");
     auto* entries = reinterpret_cast<const PvhMemoryEntry*>(info->memory_map);
     for (std::uint32_t i = 0; i < info->memory_map_entries; ++i) {
@@ -138,11 +142,12 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     } else {
         read_multiboot(reinterpret_cast<const MultibootInfo*>(std::uintptr_t{info}));
     }
+    if (rsdp == nullptr) rsdp = bare::find_rsdp_in_bios_areas();  // reads page 0's EBDA pointer
+    boot_info.cpu_count = bare::find_cpus(rsdp, bare::apic_id(), apic_ids, hal::kMaxCpus);
     // The loader's records are copied: page 0 goes, so null faults.
     boot_low_page_table[0] = 0;
     asm volatile("invlpg (%0)" : : "r"(std::uintptr_t{0}) : "memory");
-    boot_info.cpu_count = 1;
     boot_info.command_line = command_line;
-    bare::cpu_initialize(boot_info.cpu_count);
+    bare::cpu_initialize(apic_ids, boot_info.cpu_count);
     kernel_main(boot_info);
 }

@@ -123,12 +123,14 @@ boot_gdt:
     .quad 0x00AF9A000000FFFF    // 0x08: 64-bit code
     .quad 0x00CF92000000FFFF    // 0x10: data
 boot_gdt_end:
+    .globl boot_gdt_pointer
 boot_gdt_pointer:
     .word boot_gdt_end - boot_gdt - 1
     .quad boot_gdt
 
     .section .bss
     .align 4096
+    .globl boot_pml4
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_page_directories: .skip 4 * 4096
