@@ -24,9 +24,14 @@ void serial_write(const char* bytes, std::size_t length);
 void interrupts_initialize();
 // Loads the IDT on the calling CPU (the boot CPU's initialize does it too).
 void interrupts_load();
-// The boot CPU, before kernel_main: per-CPU data, the local APIC, and the
-// APIC ids of every CPU (apic_ids[0] is the boot CPU's).
-void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count);
+// Masks the 8259 PICs; once, before any CPU first enables interrupts.
+void mask_legacy_pic();
+inline constexpr std::size_t kApStackBytes = 32 * 1024;
+
+// The boot CPU, before kernel_main: per-CPU data, the local APIC, the
+// APIC ids of every CPU (apic_ids[0] is the boot CPU's), and
+// (cpu_count - 1) * kApStackBytes of RAM for the other CPUs' boot stacks.
+void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* ap_stack_memory);
 
 // ACPI: the RSDP from the BIOS areas (multiboot gives none), and the CPUs
 // of the MADT; returns how many CPUs were stored (at least the boot CPU).

@@ -66,7 +66,7 @@ void report_fault(int signal_number, siginfo_t* info, void*) {
     int length = std::snprintf(
         line, sizeof line, "toro: fatal %s (signal %d) at address 0x%lx in thread '%s' on cpu %d%s\n",
         sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "signal", signal_number,
-        static_cast<unsigned long>(address), context ? context->name : "(host)",
+        static_cast<unsigned long>(address), context && context->name ? context->name : "(host)",
         this_cpu_id == kNoCpu ? -1 : static_cast<int>(this_cpu_id),
         in_guard_page(context, address) ? ": stack overflow into the guard page" : "");
     write_all(line, static_cast<std::size_t>(length) < sizeof line ? length : sizeof line - 1);

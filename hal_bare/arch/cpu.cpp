@@ -50,12 +50,15 @@ struct CpuState {
     EventSlot events[kEventsPerCpu] = {};
 };
 
-constexpr std::size_t kApStackBytes = 32 * 1024;
+using bare::kApStackBytes;
 constexpr std::uintptr_t kTrampolineBase = 0x8000;
 
 unsigned cpus_online = 1;
 CpuState cpu_states[hal::kMaxCpus];
-alignas(16) char ap_stacks[hal::kMaxCpus][kApStackBytes];
+// The APs' boot stacks, cut from RAM by bare_start (not in .bss: the
+// multiboot loader copies .bss as zeros, and 2 MiB of it cost milliseconds
+// of boot).
+char* ap_stacks = nullptr;
 void (*secondary_entry)(unsigned) = nullptr;
 
 void set_gs_base(CpuState* state) {
@@ -107,8 +110,9 @@ void calibrate_tsc() {
 
 namespace bare {
 
-void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count) {
+void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* ap_stack_memory) {
     cpus_online = cpu_count;
+    ap_stacks = ap_stack_memory;
     for (unsigned i = 0; i < cpu_count; ++i) {
         cpu_states[i].index = i;
         cpu_states[i].apic_id = apic_ids[i];
@@ -131,7 +135,7 @@ extern "C" [[noreturn]] void bare_ap_start(std::uint32_t index) {
     bare::interrupts_load();
     bare::apic_enable();
     cpu.boot_context.name = "boot";
-    cpu.boot_context.stack_base = ap_stacks[index];
+    cpu.boot_context.stack_base = ap_stacks + (index - 1) * kApStackBytes;
     cpu.boot_context.stack_size = kApStackBytes;
     cpu.current = &cpu.boot_context;
     cpu.started.store(true, std::memory_order_release);
@@ -157,13 +161,14 @@ unsigned cpu_current() {
 
 // One AP at a time: it reads its stack and index from two globals.
 void cpu_start_secondaries(void (*entry)(unsigned cpu_id)) {
+    bare::mask_legacy_pic();  // before any CPU idles with interrupts on
     secondary_entry = entry;
     auto* trampoline = reinterpret_cast<char*>(kTrampolineBase);
     for (const char* byte = trampoline_start; byte != trampoline_end; ++byte) {
         *trampoline++ = *byte;
     }
     for (unsigned i = 1; i < cpus_online; ++i) {
-        ap_stack_top = reinterpret_cast<std::uint64_t>(ap_stacks[i] + kApStackBytes);
+        ap_stack_top = reinterpret_cast<std::uint64_t>(ap_stacks + i * kApStackBytes);
         ap_cpu_index = i;
         asm volatile("" ::: "memory");
         bare::apic_start_processor(cpu_states[i].apic_id, kTrampolineBase >> 12);

@@ -88,7 +88,9 @@ const void* find_rsdp_in_bios_areas() {
     if (ebda >= 0x80000 && ebda < 0xA0000) {
         if (const Rsdp* rsdp = scan_for_rsdp(ebda, ebda + 1024)) return rsdp;
     }
-    return scan_for_rsdp(0xE0000, 0x100000);
+    // Firmware puts it high in the BIOS area: the last 64 KiB first.
+    if (const Rsdp* rsdp = scan_for_rsdp(0xF0000, 0x100000)) return rsdp;
+    return scan_for_rsdp(0xE0000, 0xF0000);
 }
 
 unsigned find_cpus(const void* rsdp_address, std::uint32_t boot_apic_id, std::uint32_t* apic_ids,

@@ -86,6 +86,21 @@ void add_ram(std::uint64_t base, std::uint64_t length) {
                                                          static_cast<std::size_t>(end - base)};
 }
 
+// Takes `bytes` (page aligned) off the end of the largest region: memory
+// the HAL keeps, which BootInfo no longer offers the kernel.
+char* reserve_ram(std::size_t bytes) {
+    hal::MemoryRegion* largest = nullptr;
+    for (std::size_t i = 0; i < boot_info.memory_region_count; ++i) {
+        hal::MemoryRegion& region = boot_info.memory[i];
+        if (largest == nullptr || region.length > largest->length) largest = &region;
+    }
+    if (largest == nullptr || largest->length < bytes + (std::size_t{1} << 20)) {
+        bare::fatal("not enough memory for the CPUs' boot stacks");
+    }
+    largest->length -= bytes;
+    return reinterpret_cast<char*>(largest->base + largest->length);
+}
+
 void copy_command_line(const char* source, bool skip_first_word) {
     std::size_t i = 0;
     if (skip_first_word) {  // QEMU's multiboot cmdline starts with the kernel's file name
@@ -148,6 +163,8 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     boot_low_page_table[0] = 0;
     asm volatile("invlpg (%0)" : : "r"(std::uintptr_t{0}) : "memory");
     boot_info.command_line = command_line;
-    bare::cpu_initialize(apic_ids, boot_info.cpu_count);
+    std::size_t ap_stack_bytes = (boot_info.cpu_count - 1) * bare::kApStackBytes;
+    char* ap_stacks = ap_stack_bytes ? reserve_ram(ap_stack_bytes) : nullptr;
+    bare::cpu_initialize(apic_ids, boot_info.cpu_count, ap_stacks);
     kernel_main(boot_info);
 }

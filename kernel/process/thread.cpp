@@ -90,7 +90,9 @@ std::uint64_t now_ns() { return hal::clock_now_ns(); }
 unsigned current_cpu() { return hal::cpu_current(); }
 unsigned cpu_count() { return hal::cpu_count(); }
 Thread* current_thread() { return process::this_cpu().current; }
-const char* thread_name(const Thread* thread) { return thread ? thread->name : "(none)"; }
+const char* thread_name(const Thread* thread) {
+    return thread && thread->name ? thread->name : "(none)";
+}
 
 void exit(int code) { hal::power_off(code); }
 

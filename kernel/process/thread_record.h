@@ -19,7 +19,7 @@ struct Thread {
     std::atomic<Thread*> inbox_next{nullptr};  // link while in another CPU's inbox
     ThreadEntry entry = nullptr;
     void* argument = nullptr;
-    const char* name = "";
+    const char* name = nullptr;  // null until spawn or adopt names it
     void* stack = nullptr;
     unsigned stack_order = 0;
     unsigned cpu = 0;
@@ -27,7 +27,7 @@ struct Thread {
     bool detached = false;
     bool is_idle = false;
     int exit_code = 0;
-    Event exited{Event::Reset::kManual};  // signalled once the stack is gone
+    Event exited;  // signalled once the stack is gone; one joiner, so auto-reset
 };
 
 }  // namespace toro

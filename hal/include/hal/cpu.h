@@ -49,7 +49,7 @@ struct Context {
     void* stack_pointer = nullptr;  // saved by context_switch
     void* stack_base = nullptr;     // lowest address of the stack
     std::size_t stack_size = 0;
-    const char* name = "";          // shown in fault reports
+    const char* name = nullptr;     // shown in fault reports; null: unnamed
     void* sanitizer_state = nullptr;  // AddressSanitizer's fake stack
     unsigned stack_registration = 0;  // Valgrind's id for the stack
     bool has_guard_page = false;
