@@ -27,11 +27,19 @@ void interrupts_load();
 // Masks the 8259 PICs; once, before any CPU first enables interrupts.
 void mask_legacy_pic();
 inline constexpr std::size_t kApStackBytes = 32 * 1024;
+inline constexpr std::size_t kFaultStackBytes = 8 * 1024;
+// RAM the HAL keeps for stacks: every CPU's fault stack, then the boot
+// stacks of all CPUs but the first (which has boot_stack in the image).
+inline std::size_t stack_memory_bytes(unsigned cpu_count) {
+    return cpu_count * kFaultStackBytes + (cpu_count - 1) * kApStackBytes;
+}
 
-// The boot CPU, before kernel_main: per-CPU data, the local APIC, the
-// APIC ids of every CPU (apic_ids[0] is the boot CPU's), and
-// (cpu_count - 1) * kApStackBytes of RAM for the other CPUs' boot stacks.
-void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* ap_stack_memory);
+// The boot CPU, before kernel_main: per-CPU data, GDT and TSS, the local
+// APIC, the APIC ids of every CPU (apic_ids[0] is the boot CPU's), and
+// stack_memory_bytes(cpu_count) of RAM.
+void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* stack_memory);
+// Loads this CPU's own GDT and TSS; IST1 (double faults) is fault_stack_top.
+void gdt_load(unsigned cpu, char* fault_stack_top);
 
 // ACPI: the RSDP from the BIOS areas (multiboot gives none), and the CPUs
 // of the MADT; returns how many CPUs were stored (at least the boot CPU).

@@ -1,6 +1,9 @@
 // fault: faults on purpose, to show the fault report. `fault null` (the
 // default) dereferences a null pointer in a kernel thread on the last CPU;
-// `fault overflow` recurses until the thread's stack hits its guard page.
+// `fault overflow` recurses until the thread's stack hits its guard page
+// (hosted; bare stacks have no guard page yet); `fault stack` points the
+// stack pointer at unmapped memory and pushes, so that even the CPU's own
+// exception frame cannot be written (bare: a double fault on IST1).
 #include <toro/toro.h>
 
 namespace {
@@ -24,6 +27,12 @@ int overflow_stack(void*) {
     return recurse(0);
 }
 
+int break_stack_pointer(void*) {
+    toro::print("fault: pushing onto an unmapped stack on cpu %u\n", toro::current_cpu());
+    asm volatile("movq $0x800, %%rsp\n\tpushq %%rax" ::: "memory");
+    return 0;
+}
+
 bool equals(const char* a, const char* b) {
     while (*a != '\0' && *a == *b) ++a, ++b;
     return *a == *b;
@@ -32,12 +41,21 @@ bool equals(const char* a, const char* b) {
 }  // namespace
 
 int toro_main(int argc, char** argv) {
-    bool overflow = argc > 1 && equals(argv[1], "overflow");
+    const char* mode = argc > 1 ? argv[1] : "null";
     toro::ThreadOptions options;
     options.cpu = toro::cpu_count() - 1;
-    options.name = overflow ? "overflower" : "faulter";
-    toro::Thread* thread =
-        toro::spawn(overflow ? overflow_stack : dereference_null, nullptr, options);
+    options.name = "faulter";
+    toro::ThreadEntry entry = dereference_null;
+    if (equals(mode, "overflow")) {
+        entry = overflow_stack;
+        options.name = "overflower";
+    } else if (equals(mode, "stack")) {
+        entry = break_stack_pointer;
+    } else if (!equals(mode, "null")) {
+        toro::print("fault: unknown mode '%s' (null, overflow, stack)\n", mode);
+        return 2;
+    }
+    toro::Thread* thread = toro::spawn(entry, nullptr, options);
     if (thread == nullptr) return 1;
     toro::join(thread);
     toro::print("fault: the fault did not stop the machine\n");

@@ -51,14 +51,18 @@ struct CpuState {
 };
 
 using bare::kApStackBytes;
+using bare::kFaultStackBytes;
 constexpr std::uintptr_t kTrampolineBase = 0x8000;
 
 unsigned cpus_online = 1;
 CpuState cpu_states[hal::kMaxCpus];
-// The APs' boot stacks, cut from RAM by bare_start (not in .bss: the
-// multiboot loader copies .bss as zeros, and 2 MiB of it cost milliseconds
-// of boot).
+// Fault stacks, then the APs' boot stacks, cut from RAM by bare_start (not
+// in .bss: the multiboot loader copies .bss as zeros, and 2 MiB of it cost
+// milliseconds of boot).
+char* fault_stacks = nullptr;
 char* ap_stacks = nullptr;
+
+char* fault_stack_top(unsigned cpu) { return fault_stacks + (cpu + 1) * bare::kFaultStackBytes; }
 void (*secondary_entry)(unsigned) = nullptr;
 
 void set_gs_base(CpuState* state) {
@@ -110,15 +114,17 @@ void calibrate_tsc() {
 
 namespace bare {
 
-void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* ap_stack_memory) {
+void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* stack_memory) {
     cpus_online = cpu_count;
-    ap_stacks = ap_stack_memory;
+    fault_stacks = stack_memory;
+    ap_stacks = stack_memory + cpu_count * kFaultStackBytes;
     for (unsigned i = 0; i < cpu_count; ++i) {
         cpu_states[i].index = i;
         cpu_states[i].apic_id = apic_ids[i];
     }
     CpuState& boot = cpu_states[0];
     set_gs_base(&boot);
+    gdt_load(0, fault_stack_top(0));
     boot.boot_context.name = "boot";
     boot.boot_context.stack_base = boot_stack;
     boot.boot_context.stack_size = 64 * 1024;
@@ -132,6 +138,7 @@ void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* ap_
 extern "C" [[noreturn]] void bare_ap_start(std::uint32_t index) {
     CpuState& cpu = cpu_states[index];
     set_gs_base(&cpu);
+    bare::gdt_load(index, fault_stack_top(index));
     bare::interrupts_load();
     bare::apic_enable();
     cpu.boot_context.name = "boot";

@@ -159,6 +159,8 @@ void mask_legacy_pic() {
 
 void interrupts_initialize() {
     for (unsigned vector = 0; vector < 32; ++vector) set_gate(vector, exception_stubs[vector]);
+    constexpr unsigned kDoubleFault = 8;
+    idt[kDoubleFault].ist = 1;  // a known-good stack, whatever rsp was
     set_gate(kTimerVector, reinterpret_cast<std::uint64_t>(&apic_timer_stub));
     set_gate(kWakeVector, reinterpret_cast<std::uint64_t>(&apic_wake_stub));
     set_gate(kSpuriousVector, reinterpret_cast<std::uint64_t>(&apic_spurious_stub));
