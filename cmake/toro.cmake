@@ -41,46 +41,10 @@ set(TORO_CORE_UNITS process memory)
 set(TORO_UNIT_LIBRARY_process toro_kernel_core)
 set(TORO_UNIT_LIBRARY_memory toro_kernel_core)
 
-# toro_add_app(NAME SOURCES file... [UNITS unit...]): a hosted executable
-# build/apps/NAME linking exactly the named units (plus the core) and the
-# POSIX HAL. The bare flavor of the same app is added by hal_bare.
+# toro_add_app(NAME SOURCES file... [UNITS unit...]): an application built
+# for the flavor being configured, linking exactly the named units (plus
+# the core) and the HAL: hosted, build/apps/NAME; bare, build/bare/apps/NAME.elf.
 function(toro_add_app name)
-  cmake_parse_arguments(APP "" "" "SOURCES;UNITS" ${ARGN})
-  if(TORO_FLAVOR STREQUAL "bare")
-    toro_add_bare_app(${name} SOURCES ${APP_SOURCES} UNITS ${APP_UNITS})
-    return()
-  endif()
-  set(units ${TORO_CORE_UNITS})
-  foreach(unit IN LISTS APP_UNITS)
-    if(NOT unit IN_LIST TORO_UNITS)
-      message(FATAL_ERROR "toro_add_app(${name}): unknown unit '${unit}' (known: ${TORO_UNITS})")
-    endif()
-    list(APPEND units ${unit})
-  endforeach()
-  list(REMOVE_DUPLICATES units)
-  set(name_source ${CMAKE_CURRENT_BINARY_DIR}/${name}_app_name.cpp)
-  file(CONFIGURE OUTPUT ${name_source}
-       CONTENT "extern const char toro_app_name[];\nconst char toro_app_name[] = \"${name}\";\n")
-  add_executable(${name} ${APP_SOURCES} ${name_source})
-  target_compile_options(${name} PRIVATE ${TORO_KERNEL_FLAGS})
-  set(libraries)
-  foreach(unit IN LISTS units)
-    list(APPEND libraries ${TORO_UNIT_LIBRARY_${unit}})
-  endforeach()
-  list(REMOVE_DUPLICATES libraries)
-  # The HAL calls kernel_main and the kernel calls the HAL: one link group.
-  string(REPLACE ";" "," group "${libraries}")
-  target_link_libraries(${name} PRIVATE toro_hal_posix_main
-                        "$<LINK_GROUP:RESCAN,${group},toro_hal_posix>")
-  # -rdynamic: the fault report's backtrace can name kernel functions.
-  target_link_options(${name} PRIVATE -rdynamic)
-  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/apps)
-  set_property(TARGET ${name} PROPERTY TORO_UNITS "${units}")
-endfunction()
-
-# The bare flavor of toro_add_app: build/bare/apps/NAME.elf, linked with
-# hal_bare's linker script; its size is printed after every link.
-function(toro_add_bare_app name)
   cmake_parse_arguments(APP "" "" "SOURCES;UNITS" ${ARGN})
   set(libraries)
   foreach(unit IN LISTS TORO_CORE_UNITS APP_UNITS)
@@ -90,19 +54,27 @@ function(toro_add_bare_app name)
     list(APPEND libraries ${TORO_UNIT_LIBRARY_${unit}})
   endforeach()
   list(REMOVE_DUPLICATES libraries)
+  # The HAL calls kernel_main and the kernel calls the HAL: one link group.
+  string(REPLACE ";" "," group "${libraries}")
   set(name_source ${CMAKE_CURRENT_BINARY_DIR}/${name}_app_name.cpp)
   file(CONFIGURE OUTPUT ${name_source}
        CONTENT "extern const char toro_app_name[];\nconst char toro_app_name[] = \"${name}\";\n")
   add_executable(${name} ${APP_SOURCES} ${name_source})
   target_compile_options(${name} PRIVATE ${TORO_KERNEL_FLAGS})
-  string(REPLACE ";" "," group "${libraries}")
-  target_link_libraries(${name} PRIVATE "$<LINK_GROUP:RESCAN,${group},toro_hal_bare>")
-  target_link_options(${name} PRIVATE -T ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
-  set_target_properties(${name} PROPERTIES
-    OUTPUT_NAME ${name}.elf
-    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/apps
-    LINK_DEPENDS ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
-  add_custom_command(TARGET ${name} POST_BUILD
-    COMMAND ${CMAKE_COMMAND} -DFILE=$<TARGET_FILE:${name}> -P ${PROJECT_SOURCE_DIR}/cmake/print_size.cmake
-    VERBATIM)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/apps)
+  if(TORO_FLAVOR STREQUAL "bare")
+    target_link_libraries(${name} PRIVATE "$<LINK_GROUP:RESCAN,${group},toro_hal_bare>")
+    target_link_options(${name} PRIVATE -T ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
+    set_target_properties(${name} PROPERTIES
+      OUTPUT_NAME ${name}.elf
+      LINK_DEPENDS ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
+    add_custom_command(TARGET ${name} POST_BUILD
+      COMMAND ${CMAKE_COMMAND} -DFILE=$<TARGET_FILE:${name}> -P ${PROJECT_SOURCE_DIR}/cmake/print_size.cmake
+      VERBATIM)
+  else()
+    target_link_libraries(${name} PRIVATE toro_hal_posix_main
+                          "$<LINK_GROUP:RESCAN,${group},toro_hal_posix>")
+    # -rdynamic: the fault report's backtrace can name kernel functions.
+    target_link_options(${name} PRIVATE -rdynamic)
+  endif()
 endfunction()
