@@ -22,6 +22,19 @@ volatile std::uint32_t& reg(std::uint32_t offset) {
     return *reinterpret_cast<volatile std::uint32_t*>(kApicBase + offset);
 }
 
+void send_command(std::uint32_t target, std::uint32_t command) {
+    reg(kInterruptCommandHigh) = target << 24;
+    reg(kInterruptCommandLow) = command;
+    while (reg(kInterruptCommandLow) & kDeliveryPending) {
+    }
+}
+
+void wait_microseconds(std::uint64_t microseconds) {
+    std::uint64_t start = hal::clock_now_ns();
+    while (hal::clock_now_ns() - start < microseconds * 1000) {
+    }
+}
+
 // Timer ticks per microsecond at divide-by-16, measured once against the
 // (TSC) clock the first time a timer is armed.
 std::uint64_t ticks_per_microsecond = 0;
@@ -29,9 +42,7 @@ std::uint64_t ticks_per_microsecond = 0;
 void calibrate_timer() {
     reg(kTimerVectorTable) = kMasked | kTimerVector;
     reg(kTimerInitialCount) = 0xFFFFFFFF;
-    std::uint64_t start = hal::clock_now_ns();
-    while (hal::clock_now_ns() - start < 1000000) {
-    }
+    wait_microseconds(1000);
     std::uint32_t elapsed = 0xFFFFFFFF - reg(kTimerCurrentCount);
     reg(kTimerInitialCount) = 0;
     ticks_per_microsecond = elapsed / 1000;
@@ -56,29 +67,8 @@ void apic_arm_timer(std::uint64_t now_ns, std::uint64_t deadline_ns) {
     reg(kTimerInitialCount) = static_cast<std::uint32_t>(ticks);
 }
 
-void apic_send_wake(std::uint32_t target) {
-    reg(kInterruptCommandHigh) = target << 24;
-    reg(kInterruptCommandLow) = kWakeVector;  // fixed delivery, physical destination
-    while (reg(kInterruptCommandLow) & kDeliveryPending) {
-    }
-}
-
-namespace {
-
-void send_command(std::uint32_t target, std::uint32_t command) {
-    reg(kInterruptCommandHigh) = target << 24;
-    reg(kInterruptCommandLow) = command;
-    while (reg(kInterruptCommandLow) & kDeliveryPending) {
-    }
-}
-
-void wait_microseconds(std::uint64_t microseconds) {
-    std::uint64_t start = hal::clock_now_ns();
-    while (hal::clock_now_ns() - start < microseconds * 1000) {
-    }
-}
-
-}  // namespace
+// Fixed delivery, physical destination.
+void apic_send_wake(std::uint32_t target) { send_command(target, kWakeVector); }
 
 // SDM vol. 3 §8.4.4.1: INIT, 10 ms, STARTUP, 200 us, STARTUP.
 void apic_start_processor(std::uint32_t target, std::uint8_t page) {
