@@ -95,14 +95,12 @@ run_qemu() {
     done
     local elf="build/bare/apps/$app.elf"
     [[ -f "$elf" ]] || { echo "toro: no bare application '$app'" >&2; exit 2; }
-    local machine_flags
-    case "$machine" in
-        pc) machine_flags=(-M pc) ;;
-        qboot) machine_flags=(-M pc -bios /usr/share/qemu/qboot.rom) ;;
-        q35) machine_flags=(-M q35) ;;
-        microvm) machine_flags=(-M microvm) ;;
-        *) echo "toro: --machine must be pc, qboot, q35 or microvm" >&2; exit 2 ;;
-    esac
+    # shellcheck source=hal_bare/qemu_machine.sh
+    source "$ROOT/hal_bare/qemu_machine.sh"
+    local flags machine_flags
+    flags=$(qemu_machine_flags "$machine") ||
+        { echo "toro: --machine must be pc, qboot, q35 or microvm" >&2; exit 2; }
+    read -r -a machine_flags <<<"$flags"
     local debug_flags=()
     if [[ $gdb -eq 1 ]]; then
         debug_flags=(-s -S)

@@ -13,14 +13,8 @@ probe="$build/bare/bench/bootprobe.elf"
 floor="$build/bare/bench/floor.elf"
 [[ -f "$probe" && -f "$floor" ]] || { echo "build first: $probe, $floor" >&2; exit 1; }
 
-machine_flags() {
-    case "$1" in
-        pc) echo "-M pc" ;;
-        qboot) echo "-M pc -bios /usr/share/qemu/qboot.rom" ;;
-        q35) echo "-M q35" ;;
-        microvm) echo "-M microvm" ;;
-    esac
-}
+# shellcheck source=../../hal_bare/qemu_machine.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../hal_bare/qemu_machine.sh"
 
 # Prints the wall time of one boot in microseconds.
 boot_once() {
@@ -28,7 +22,7 @@ boot_once() {
     start=$(date +%s%N)
     # shellcheck disable=SC2046
     qemu-system-x86_64 -nographic -nodefaults -serial null -monitor none \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(machine_flags "$1") -m 256M \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(qemu_machine_flags "$1") -m 256M \
         -kernel "$2" </dev/null >/dev/null 2>&1 || true
     end=$(date +%s%N)
     echo $(((end - start) / 1000))

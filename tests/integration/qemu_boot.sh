@@ -16,13 +16,10 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-case "$machine" in
-    pc) machine_flags=(-M pc) ;;
-    qboot) machine_flags=(-M pc -bios /usr/share/qemu/qboot.rom) ;;
-    q35) machine_flags=(-M q35) ;;
-    microvm) machine_flags=(-M microvm) ;;
-    *) echo "unknown machine $machine" >&2; exit 2 ;;
-esac
+# shellcheck source=../../hal_bare/qemu_machine.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../hal_bare/qemu_machine.sh"
+flags=$(qemu_machine_flags "$machine") || { echo "unknown machine $machine" >&2; exit 2; }
+read -r -a machine_flags <<<"$flags"
 
 kernel="$elf"
 if [[ "$protocol" == "pvh" ]]; then
