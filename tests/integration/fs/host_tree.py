@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints a host directory in the format of fstool's `tree` command.
 
-    host_tree.py DIR
+    host_tree.py [--lost-found] DIR
 
 One line per entry below DIR (DIR itself is not printed), depth first, the
 entries of each directory in byte order (LC_ALL=C sort):
@@ -9,7 +9,9 @@ entries of each directory in byte order (LC_ALL=C sort):
     d - - PATH              directory
     l - TARGET PATH         symbolic link
 PATH is the entry's path relative to DIR written as an absolute path
-(/a/b). Names and link targets are printed as raw bytes.
+(/a/b). Names and link targets are printed as raw bytes. --lost-found adds
+the empty /lost+found that mke2fs makes, so the output is what an image made
+from DIR with `mke2fs -d DIR` holds.
 """
 import hashlib
 import os
@@ -27,12 +29,16 @@ def file_sha256(path):
             digest.update(chunk)
 
 
-def walk(root, prefix, out):
-    """Prints the entries of ROOT + PREFIX; PREFIX is b"" or b"/a/b"."""
+def walk(root, prefix, out, extra=()):
+    """Prints the entries of ROOT + PREFIX; PREFIX is b"" or b"/a/b".
+    EXTRA names empty directories to show as if they were there."""
     directory = root + prefix
-    for name in sorted(os.listdir(directory)):
+    for name in sorted(set(os.listdir(directory)) | set(extra)):
         path = directory + b"/" + name
         shown = prefix + b"/" + name
+        if name in extra:
+            out.write(b"d - - %s\n" % shown)
+            continue
         info = os.lstat(path)
         if stat.S_ISREG(info.st_mode):
             out.write(b"f %d %s %s\n" % (info.st_size, file_sha256(path).encode(), shown))
@@ -46,10 +52,15 @@ def walk(root, prefix, out):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: host_tree.py DIR")
+    arguments = sys.argv[1:]
+    extra = ()
+    if arguments[:1] == ["--lost-found"]:
+        extra = (b"lost+found",)
+        arguments = arguments[1:]
+    if len(arguments) != 1:
+        sys.exit("usage: host_tree.py [--lost-found] DIR")
     out = sys.stdout.buffer
-    walk(os.fsencode(sys.argv[1]).rstrip(b"/") or b"/", b"", out)
+    walk(os.fsencode(arguments[0]).rstrip(b"/") or b"/", b"", out, extra)
     out.flush()
 
 

@@ -27,18 +27,22 @@ def stream(size, seed):
     return struct.pack("<%dQ" % len(words), *words)[:size]
 
 
+def chunks(size, seed, chunk=1 << 20):
+    """Yields the SIZE-byte stream in pieces of CHUNK bytes (a multiple of
+    8, so each piece starts where the previous one's state left off)."""
+    done = 0
+    while done < size:
+        n = min(chunk, size - done)
+        yield stream(n, seed + GAMMA * (done // 8))
+        done += n
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: splitmix64.py SIZE SEED")
     size, seed = int(sys.argv[1], 0), int(sys.argv[2], 0)
-    out = sys.stdout.buffer
-    chunk = 1 << 20  # a multiple of 8, so the chunks join into one stream
-    state_seed = seed
-    while size > 0:
-        n = min(size, chunk)
-        out.write(stream(n, state_seed))
-        state_seed = (state_seed + GAMMA * (chunk // 8)) & MASK
-        size -= n
+    for piece in chunks(size, seed):
+        sys.stdout.buffer.write(piece)
 
 
 if __name__ == "__main__":
