@@ -34,3 +34,10 @@ same_tree() {
         return 1
     fi
 }
+
+# long_target LENGTH: a relative path of exactly LENGTH bytes, for symlinks.
+long_target() {
+    local s="" i=0
+    while ((${#s} < $1)); do s+="segment-$i/"; i=$((i + 1)); done
+    printf '%s' "${s:0:$1}"
+}

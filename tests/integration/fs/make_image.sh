@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Makes an ext2 image holding a copy of DIR, and checks it with e2fsck.
-#   make_image.sh DIR IMG BLOCK_SIZE REVISION
+#   make_image.sh DIR IMG BLOCK_SIZE REVISION [EXTRA_KIB]
 # REVISION 0 (original: 128-byte inodes, no features at all, so no filetype
 # in directory entries and no file of 2 GiB or more) or 1 (dynamic: mke2fs's
-# ext2 features, 256-byte inodes). The size comes from image_size.py; if
+# ext2 features, 256-byte inodes). EXTRA_KIB of free room are added, for
+# tests that write. The size comes from image_size.py; if
 # mke2fs still runs out of room the image grows by half and is made again.
 #
 # What mke2fs 1.47.0 does here, checked for every block size 1 KiB..64 KiB
@@ -20,8 +21,11 @@
 #   file skips zero blocks), so "dense" data must not be zeros.
 # mke2fs's stderr is shown only when it fails.
 set -euo pipefail
-if [[ $# -ne 4 ]]; then echo "usage: make_image.sh DIR IMG BLOCK_SIZE REVISION" >&2; exit 2; fi
-dir="$1" img="$2" B="$3" rev="$4"
+if [[ $# -lt 4 || $# -gt 5 ]]; then
+    echo "usage: make_image.sh DIR IMG BLOCK_SIZE REVISION [EXTRA_KIB]" >&2
+    exit 2
+fi
+dir="$1" img="$2" B="$3" rev="$4" extra_kib="${5:-0}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PATH="$PATH:/sbin:/usr/sbin"
 case "$rev" in
@@ -30,6 +34,7 @@ case "$rev" in
     *) echo "make_image.sh: revision $rev is not 0 or 1" >&2; exit 2 ;;
 esac
 read -r kib inodes < <(python3 "$here/image_size.py" "$dir" "$B" "$inode_size")
+kib=$((kib + extra_kib))
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 for attempt in 1 2 3 4 5; do
