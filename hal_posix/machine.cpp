@@ -12,6 +12,7 @@
 #include "hal/boot.h"
 #include "hal/cpu.h"
 #include "hal/power.h"
+#include "devices/disks.h"
 #include "machine_state.h"
 
 namespace hal_posix {
@@ -107,6 +108,11 @@ bool start_cpu_thread(unsigned cpu_id) {
 }
 
 int run_machine(const MachineConfig& config) {
+    std::string disk_error;
+    if (!attach_disks(config, &disk_error)) {
+        std::fprintf(stderr, "%s: %s\n", config.program.c_str(), disk_error.c_str());
+        return 66;
+    }
     machine = new Machine();
     machine->config = config;
     machine->arena = mmap(nullptr, config.memory_bytes, PROT_READ | PROT_WRITE,
@@ -116,6 +122,7 @@ int run_machine(const MachineConfig& config) {
                      config.memory_bytes, std::strerror(errno));
         delete machine;
         machine = nullptr;
+        detach_disks();
         return 70;
     }
     install_fault_handlers();
@@ -146,6 +153,7 @@ int run_machine(const MachineConfig& config) {
         forget_sanitizer_state(machine->arena, config.memory_bytes);
         munmap(machine->arena, config.memory_bytes);
         delete machine;
+        detach_disks();
     }  // else a CPU still runs on the machine: leave it all allocated
     machine = nullptr;
     return code;

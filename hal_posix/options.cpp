@@ -46,6 +46,32 @@ bool parse_cpus(const std::string& text, unsigned* cpus) {
     return true;
 }
 
+// "PATH" or "PATH,ro".
+bool parse_disk(const std::string& text, std::vector<DiskConfig>* disks, std::string* error) {
+    DiskConfig disk;
+    disk.path = text;
+    std::size_t comma = text.rfind(',');
+    if (comma != std::string::npos) {
+        std::string option = text.substr(comma + 1);
+        if (option != "ro" && option != "rw") {
+            *error = "--disk: unknown option '" + option + "' in '" + text + "' (PATH[,ro])";
+            return false;
+        }
+        disk.read_only = option == "ro";
+        disk.path = text.substr(0, comma);
+    }
+    if (disk.path.empty()) {
+        *error = "--disk needs a file path";
+        return false;
+    }
+    if (disks->size() >= 16) {
+        *error = "--disk: at most 16 disks";
+        return false;
+    }
+    disks->push_back(disk);
+    return true;
+}
+
 // The kernel splits the command line on blanks and honours double quotes.
 void append_argument(std::string* line, const std::string& argument) {
     if (!line->empty()) *line += ' ';
@@ -61,11 +87,12 @@ void append_argument(std::string* line, const std::string& argument) {
 
 std::string usage(const std::string& program) {
     return "usage: " + program +
-           " [--cpus N] [--memory SIZE] [--help] [-- APP_ARGS...]\n"
+           " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--help] [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
            " (default 1)\n"
            "  --memory SIZE  RAM of the machine, e.g. 64M or 1G (default 64M, 4M to 64G)\n"
+           "  --disk PATH[,ro]  attach a file as the next disk (read-only with ,ro); repeatable\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }
@@ -89,7 +116,7 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
             break;
         }
         if (flag == "--help" || flag == "-h") return ParseOutcome::kHelp;
-        if (flag != "--cpus" && flag != "--memory") {
+        if (flag != "--cpus" && flag != "--memory" && flag != "--disk") {
             *error = flag.rfind("-", 0) == 0
                          ? "unknown option '" + flag + "'"
                          : "unexpected argument '" + flag + "' (application arguments go after --)";
@@ -107,6 +134,7 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
                      std::to_string(hal::kMaxCpus);
             return ParseOutcome::kError;
         }
+        if (flag == "--disk" && !parse_disk(value, &config->disks, error)) return ParseOutcome::kError;
         if (flag == "--memory") {
             std::size_t bytes = 0;
             if (!parse_size(value, &bytes)) {

@@ -24,6 +24,10 @@ void write_formatted(const char* prefix, const char* format_string, va_list argu
 
 }  // namespace
 
+void write_console(const void* bytes, std::size_t length) {
+    hal::console_write(static_cast<const char*>(bytes), length);
+}
+
 void print(const char* format_string, ...) {
     va_list arguments;
     va_start(arguments, format_string);

@@ -10,6 +10,7 @@
 // and arrival are signalled by raising the device's event (see events.h).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -52,25 +53,53 @@ public:
     virtual EventId event() const = 0;
 };
 
+// One transfer between a block device and memory. The kernel fills the
+// first five fields and keeps the request alive until `completed` is set;
+// the driver writes `status`, then sets `completed` (release order), then
+// raises `completion_event`.
+struct BlockRequest {
+    enum class Operation : std::uint8_t { kRead, kWrite, kFlush };
+
+    Operation operation = Operation::kRead;
+    std::uint64_t first_sector = 0;
+    std::size_t sector_count = 0;       // 1 .. max_sectors_per_request()
+    std::uint8_t* buffer = nullptr;     // sector_count * sector_size() bytes
+    EventId completion_event = kNoEvent;
+    DeviceStatus status = DeviceStatus::kOk;
+    std::atomic<bool> completed{false};
+};
+
 class BlockDevice {
 protected:
     ~BlockDevice() = default;
 
 public:
-
+    // A short name for messages, e.g. "ata0.0" or "disk0".
+    virtual const char* name() const = 0;
     virtual std::size_t sector_size() const = 0;   // bytes, usually 512
     virtual std::uint64_t sector_count() const = 0;
     virtual bool read_only() const = 0;
-    // Transfer `count` sectors starting at `first_sector`. Synchronous from
-    // the caller's view: a driver that waits for the device parks the
-    // calling kernel thread (never spins). Errors of the medium come back
-    // as kIoError, never as silent zeros.
-    virtual DeviceStatus read(std::uint64_t first_sector, std::size_t count,
-                              std::uint8_t* buffer) = 0;
-    virtual DeviceStatus write(std::uint64_t first_sector, std::size_t count,
-                               const std::uint8_t* buffer) = 0;
-    // Returns when every completed write is durable.
-    virtual DeviceStatus flush() = 0;
+    // Largest sector_count one request may carry (at least 8).
+    virtual std::size_t max_sectors_per_request() const = 0;
+
+    // Starts `request`. Kernel threads only; never blocks; at most one
+    // request in flight per device (the kernel serialises them). `buffer`
+    // is 16-byte aligned (DMA). Returns kOk when the request was accepted:
+    // it then completes as BlockRequest says, possibly before submit
+    // returns (file disks do). Returns an error, and completes nothing, when
+    // the request is refused at once: kOutOfRange past the end, kReadOnly
+    // for a write to a read-only medium, kInvalid for a bad count or
+    // buffer. Failures of the medium complete with kIoError, never as
+    // silent zeros. A completed kFlush means every completed write is
+    // durable.
+    virtual DeviceStatus submit(BlockRequest* request) = 0;
 };
+
+// The machine's block devices, in a stable order: hosted, the order of the
+// --disk flags; bare metal, the ATA disks found at boot (primary master
+// first). Valid from kernel_main on; any thread. `block_device` returns
+// nullptr for an index >= block_device_count().
+std::size_t block_device_count();
+BlockDevice* block_device(std::size_t index);
 
 }  // namespace hal

@@ -5,15 +5,27 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hal_posix {
+
+// A disk of the machine: a file (`path`), or, for tests, a buffer in the
+// host process (`memory`, whose size is a multiple of 512, owned by the
+// caller and alive while the machine runs).
+struct DiskConfig {
+    std::string path;
+    std::vector<std::uint8_t>* memory = nullptr;
+    bool read_only = false;
+};
 
 struct MachineConfig {
     std::string program = "toro";    // the application's name (argv[0])
     unsigned cpus = 1;               // 1 .. hal::kMaxCpus
     std::size_t memory_bytes = 64u << 20;
     std::string command_line;        // the application's arguments
+    std::vector<DiskConfig> disks;   // in order: the kernel's disk 0, 1, ...
 };
 
 inline constexpr std::size_t kMinimumMemory = 4u << 20;
@@ -21,7 +33,8 @@ inline constexpr std::size_t kMaximumMemory = std::size_t{64} << 30;
 
 enum class ParseOutcome { kRun, kHelp, kError };
 
-// Parses `APP [--cpus N] [--memory SIZE] [--help] [-- APP_ARGS...]`.
+// Parses `APP [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--help]
+// [-- APP_ARGS...]`.
 // On kError, `error` holds a one-line message (without the program name).
 ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, std::string* error);
 std::string usage(const std::string& program);
@@ -29,7 +42,7 @@ std::string usage(const std::string& program);
 // Boots a machine: maps its memory, starts CPU 0 at kernel_main and returns
 // the exit status once the kernel calls hal::power_off(). One machine runs
 // at a time in a process; the next may start after this returns. Returns
-// 70 if the arena cannot be mapped.
+// 70 if the arena cannot be mapped, 66 if a disk cannot be opened.
 int run_machine(const MachineConfig& config);
 
 }  // namespace hal_posix

@@ -26,6 +26,10 @@ std::size_t vformat(char* buffer, std::size_t capacity, const char* format_strin
 // Any kernel thread; uses at most ~1.2 KiB of stack.
 void print(const char* format_string, ...) TORO_PRINTF_LIKE(1, 2);
 
+// Writes `length` raw bytes (any bytes, NULs too) to the console, in one
+// piece. Any kernel thread.
+void write_console(const void* bytes, std::size_t length);
+
 // Prints "panic: MESSAGE" with the CPU and thread, then stops the machine
 // with exit status 1. For broken kernel invariants only, never for bad
 // input.

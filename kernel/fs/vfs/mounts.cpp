@@ -1,0 +1,112 @@
+// The mount table. Mounting and unmounting are rare: a spinlock guards the
+// table, and each mount's own mutex guards calls into its filesystem.
+#include "fs/vfs/vfs.h"
+#include "toro/print.h"
+#include "toro/spinlock.h"
+
+namespace toro::fs {
+
+namespace {
+
+SpinLock table_lock;
+Mount mounts[kMaxMounts];
+
+bool has_children(const Mount* mount) {
+    for (const Mount& other : mounts) {
+        if (other.in_use && other.parent == mount) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Mount* root_mount() {
+    for (Mount& mount : mounts) {
+        if (mount.in_use && mount.parent == nullptr) return &mount;
+    }
+    return nullptr;
+}
+
+Mount* mount_on(const Location& location) {
+    for (Mount& mount : mounts) {
+        if (mount.in_use && mount.parent == location.mount && mount.covered == location.inode) {
+            return &mount;
+        }
+    }
+    return nullptr;
+}
+
+// The mount whose root `path` names, or null.
+static Mount* mount_at(const char* path) {
+    Resolved resolved;
+    if (resolve(path, true, &resolved) != Error::kOk || !resolved.exists) return nullptr;
+    Mount* mount = resolved.target.mount;
+    return resolved.target.inode == mount->file_system->root() ? mount : nullptr;
+}
+
+}  // namespace toro::fs
+
+namespace toro {
+
+using fs::Mount;
+
+Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned flags) {
+    if (disk == nullptr || path == nullptr) return Error::kNoDevice;
+    Mount* parent = nullptr;
+    fs::InodeNumber covered = 0;
+    if (fs::root_mount() == nullptr) {
+        if (path[0] != '/' || path[1] != '\0') return Error::kNoEntry;  // "/" comes first
+    } else {
+        fs::Resolved resolved;
+        TORO_TRY(fs::resolve(path, true, &resolved));
+        if (!resolved.exists) return Error::kNoEntry;
+        Stat status{};
+        TORO_TRY(fs::with_mount(resolved.target.mount, [&](fs::FileSystem& file_system) {
+            return file_system.get_attributes(resolved.target.inode, &status);
+        }));
+        if (status.type != FileType::kDirectory) return Error::kNotDirectory;
+        if (fs::mount_on(resolved.target) != nullptr) return Error::kBusy;
+        parent = resolved.target.mount;
+        covered = resolved.target.inode;
+    }
+    Result<fs::FileSystem*> mounted = type.mount(disk, (flags & kMountReadOnly) != 0);
+    if (!mounted.ok()) return mounted.error();
+    SpinLockGuard guard(fs::table_lock);
+    for (Mount& slot : fs::mounts) {
+        if (slot.in_use) continue;
+        slot.file_system = *mounted;
+        slot.parent = parent;
+        slot.covered = covered;
+        slot.open_files = 0;
+        slot.in_use = true;
+        return Error::kOk;
+    }
+    (*mounted)->unmount();
+    return Error::kBusy;
+}
+
+Error unmount(const char* path) {
+    Mount* mount = fs::mount_at(path);
+    if (mount == nullptr) return Error::kInvalid;
+    {
+        SpinLockGuard guard(fs::table_lock);
+        if (mount->open_files != 0 || fs::has_children(mount)) return Error::kBusy;
+        mount->in_use = false;  // no new lookups reach it from here on
+    }
+    MutexGuard guard(mount->lock);  // waits for a call already inside
+    Error error = mount->file_system->unmount();
+    mount->file_system = nullptr;
+    return error;
+}
+
+Error sync() {
+    Error first_error = Error::kOk;
+    for (Mount& mount : fs::mounts) {
+        if (!mount.in_use) continue;
+        Error error = fs::with_mount(&mount, [](fs::FileSystem& file_system) { return file_system.sync(); });
+        if (first_error == Error::kOk) first_error = error;
+    }
+    return first_error;
+}
+
+}  // namespace toro

@@ -1,0 +1,66 @@
+// Errors as values. Codes and meanings follow POSIX errno, so a POSIX
+// programmer recognises them; the numbers are Linux's, which keeps test
+// output and host comparisons simple.
+#pragma once
+
+#include <utility>
+
+namespace toro {
+
+enum class Error : int {
+    kOk = 0,
+    kNotPermitted = 1,       // EPERM
+    kNoEntry = 2,            // ENOENT
+    kIo = 5,                 // EIO
+    kBadDescriptor = 9,      // EBADF
+    kNoMemory = 12,          // ENOMEM
+    kBusy = 16,              // EBUSY
+    kExists = 17,            // EEXIST
+    kCrossDevice = 18,       // EXDEV
+    kNoDevice = 19,          // ENODEV
+    kNotDirectory = 20,      // ENOTDIR
+    kIsDirectory = 21,       // EISDIR
+    kInvalid = 22,           // EINVAL
+    kTooManyOpen = 24,       // EMFILE
+    kFileTooBig = 27,        // EFBIG
+    kNoSpace = 28,           // ENOSPC
+    kReadOnly = 30,          // EROFS
+    kTooManyLinks = 31,      // EMLINK
+    kRange = 34,             // ERANGE
+    kNameTooLong = 36,       // ENAMETOOLONG
+    kNotEmpty = 39,          // ENOTEMPTY
+    kLoop = 40,              // ELOOP
+    kOverflow = 75,          // EOVERFLOW
+    kNotSupported = 95,      // EOPNOTSUPP
+    kCorrupt = 117,          // EUCLEAN: the structure on disk is damaged
+};
+
+// "No such file or directory", as strerror says it.
+const char* error_message(Error error);
+
+// A value or the error that prevented it.
+template <typename T>
+class Result {
+public:
+    Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+    Result(Error error) : error_(error) {}          // NOLINT
+    bool ok() const { return error_ == Error::kOk; }
+    Error error() const { return error_; }
+    T& value() { return value_; }
+    const T& value() const { return value_; }
+    T& operator*() { return value_; }
+    T* operator->() { return &value_; }
+
+private:
+    T value_{};
+    Error error_ = Error::kOk;
+};
+
+}  // namespace toro
+
+// Returns the error of an expression that yields Error, if it is one.
+#define TORO_TRY(expression)                                              \
+    do {                                                                  \
+        ::toro::Error toro_try_error_ = (expression);                     \
+        if (toro_try_error_ != ::toro::Error::kOk) return toro_try_error_; \
+    } while (0)
