@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154
 # Shared by the fs test scripts (sourced). A wrapper runs fstool on an image:
 # "${wrapper[@]}" IMG CMD ARGS [; CMD ARGS ...]  (fstool_hosted.sh, or QEMU's).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -14,6 +14,7 @@ append use the splitmix64 stream (splitmix64.py). An error prints
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import host_tree  # noqa: E402
 import splitmix64  # noqa: E402

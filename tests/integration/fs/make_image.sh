@@ -26,8 +26,7 @@ if [[ $# -lt 4 || $# -gt 5 ]]; then
     exit 2
 fi
 dir="$1" img="$2" B="$3" rev="$4" extra_kib="${5:-0}"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PATH="$PATH:/sbin:/usr/sbin"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 case "$rev" in
     0) inode_size=128 inode_flag=() ;;
     1) inode_size=256 inode_flag=(-I 256) ;;

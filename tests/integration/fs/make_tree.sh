@@ -32,7 +32,7 @@ dir="$1" B="$2"
 case "$B" in 1024|2048|4096|8192|16384|32768|65536) ;; *)
     echo "make_tree.sh: block size $B is not a power of two from 1024 to 65536" >&2; exit 2;;
 esac
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 max_file=${FS_TREE_MAX_FILE_SIZE:-2147483647}
 dense_max=${FS_TREE_DENSE_MAX:-8388608}
 P=$((B / 4))
@@ -88,11 +88,6 @@ if (((12 + 3 * P + 4) * B <= max_file)); then
 fi
 
 mkdir links
-long_target() { # LENGTH: a relative path of exactly LENGTH bytes
-    local s="" i=0
-    while ((${#s} < $1)); do s+="segment-$i/"; i=$((i + 1)); done
-    printf '%s' "${s:0:$1}"
-}
 ln -s ../one_byte links/to_file
 ln -s ../blocks links/to_dir
 ln -s does/not/exist links/dangling
@@ -106,7 +101,7 @@ ln -s $'odd target \xff\x01 "with" spaces' links/odd_target
 
 mkdir -p hardlinks/a hardlinks/b hardlinks/c
 dense hardlinks/a/three_names 5000
-data hardlinks/a/two_names $((3 * B)) $((B / 2)) $B
+data hardlinks/a/two_names $((3 * B)) $((B / 2)) "$B"
 
 # Names of every length 1..255: entry i is one character picked by i / 255
 # (distinct among entries of equal length), padded to length 1 + i % 255.
@@ -132,6 +127,7 @@ mkdir -p "$path"
 dense "$path/bottom" 4321
 
 mkdir odd empty_dir
+# shellcheck disable=SC2016 # '$dollar' is a name, not an expansion
 for name in 'with space' ' leading space' 'trailing space ' $'tab\there' $'caf\xc3\xa9' \
     $'\x01control' $'del\x7f' $'\xff\xfe not utf-8' 'quote"s' "apostrophe's" 'back\slash' \
     '*?[glob]' '-dash' '.hidden' '...' '$dollar' 'a:b;c|d&e' '#hash' '%percent' '{}()<>' \
