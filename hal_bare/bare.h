@@ -1,6 +1,7 @@
 // What the files of hal_bare share (not part of the HAL contract).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -13,14 +14,64 @@ inline void out8(std::uint16_t port, std::uint8_t value) {
 inline void out32(std::uint16_t port, std::uint32_t value) {
     asm volatile("outl %0, %1" : : "a"(value), "Nd"(port));
 }
+inline void out16(std::uint16_t port, std::uint16_t value) {
+    asm volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
 inline std::uint8_t in8(std::uint16_t port) {
     std::uint8_t value;
     asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
     return value;
 }
+inline std::uint16_t in16(std::uint16_t port) {
+    std::uint16_t value;
+    asm volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+inline std::uint32_t in32(std::uint16_t port) {
+    std::uint32_t value;
+    asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+// `count` 16-bit words between a port and memory (ATA PIO data).
+inline void in16_string(std::uint16_t port, void* buffer, std::size_t count) {
+    asm volatile("rep insw" : "+D"(buffer), "+c"(count) : "d"(port) : "memory");
+}
+inline void out16_string(std::uint16_t port, const void* buffer, std::size_t count) {
+    asm volatile("rep outsw" : "+S"(buffer), "+c"(count) : "d"(port) : "memory");
+}
+
+// A lock for the HAL's own shared registers (IO-APIC window, an ATA
+// channel). Interrupts are off wherever it is taken (threads, and handlers
+// that run only inside idle), so a holder is never interrupted by a taker.
+class SpinLock {
+public:
+    void lock() {
+        while (held_.exchange(true, std::memory_order_acquire)) asm volatile("pause");
+    }
+    void unlock() { held_.store(false, std::memory_order_release); }
+
+private:
+    std::atomic<bool> held_{false};
+};
+class SpinLockGuard {
+public:
+    explicit SpinLockGuard(SpinLock& lock) : lock_(lock) { lock_.lock(); }
+    ~SpinLockGuard() { lock_.unlock(); }
+    SpinLockGuard(const SpinLockGuard&) = delete;
+    SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+private:
+    SpinLock& lock_;
+};
 
 void serial_initialize();
 void serial_write(const char* bytes, std::size_t length);
+// Formats to the console (through hal::console_write, so lines do not
+// interleave): %s %c %d %u %x, with a zero-pad flag and width, and the
+// l / ll length modifiers. For the HAL's own messages (device lists).
+void console_print(const char* format, ...) __attribute__((format(printf, 1, 2)));
+// Installs an interrupt gate for `vector` (>= 32) on every CPU's IDT.
+void set_interrupt_gate(unsigned vector, void (*stub)());
 void interrupts_initialize();
 // Loads the IDT on the calling CPU (the boot CPU's initialize does it too).
 void interrupts_load();
@@ -41,11 +92,19 @@ void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* sta
 // Loads this CPU's own GDT and TSS; IST1 (double faults) is fault_stack_top.
 void gdt_load(unsigned cpu, char* fault_stack_top);
 
-// ACPI: the RSDP from the BIOS areas (multiboot gives none), and the CPUs
-// of the MADT; returns how many CPUs were stored (at least the boot CPU).
+// ACPI: the RSDP from the BIOS areas (multiboot gives none), and the MADT:
+// stores the CPUs' APIC ids and returns how many (at least the boot CPU);
+// hands the IO-APICs and interrupt source overrides to arch/ioapic.
 const void* find_rsdp_in_bios_areas();
-unsigned find_cpus(const void* rsdp, std::uint32_t boot_apic_id, std::uint32_t* apic_ids,
+unsigned read_madt(const void* rsdp, std::uint32_t boot_apic_id, std::uint32_t* apic_ids,
                    unsigned capacity);
+
+// Options of the bare HAL itself, taken out of the command line by
+// bare_start before the kernel sees it.
+struct HalOptions {
+    bool ata_pio = false;  // "toro.ata=pio": ATA disks by PIO, no bus-master DMA
+};
+extern HalOptions hal_options;
 
 // Prints "toro: fatal: MESSAGE" on the serial port and stops the machine
 // with status 1: for the HAL's own failures before the kernel runs.

@@ -167,6 +167,10 @@ void interrupts_initialize() {
     interrupts_load();
 }
 
+void set_interrupt_gate(unsigned vector, void (*stub)()) {
+    set_gate(vector, reinterpret_cast<std::uint64_t>(stub));
+}
+
 void interrupts_load() {
     IdtPointer pointer{sizeof idt - 1, reinterpret_cast<std::uint64_t>(idt)};
     asm volatile("lidt %0" : : "m"(pointer));

@@ -1,9 +1,11 @@
-// Finding the CPUs: the ACPI MADT's processor-local-APIC entries (ACPI 6.4
-// §5.2.5 RSDP, §5.2.7-8 RSDT/XSDT, §5.2.12 MADT). Every length and pointer
-// read from the tables is checked before use.
+// Finding the CPUs and the IO-APICs: the ACPI MADT's processor-local-APIC,
+// IO-APIC and interrupt-source-override entries (ACPI 6.4 §5.2.5 RSDP,
+// §5.2.7-8 RSDT/XSDT, §5.2.12 MADT). Every length and pointer read from the
+// tables is checked before use.
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/ioapic.h"
 #include "bare.h"
 
 namespace bare {
@@ -93,7 +95,15 @@ const void* find_rsdp_in_bios_areas() {
     return scan_for_rsdp(0xE0000, 0xF0000);
 }
 
-unsigned find_cpus(const void* rsdp_address, std::uint32_t boot_apic_id, std::uint32_t* apic_ids,
+namespace {
+
+std::uint32_t read_le32(const std::uint8_t* bytes) {
+    return bytes[0] | bytes[1] << 8 | bytes[2] << 16 | std::uint32_t{bytes[3]} << 24;
+}
+
+}  // namespace
+
+unsigned read_madt(const void* rsdp_address, std::uint32_t boot_apic_id, std::uint32_t* apic_ids,
                    unsigned capacity) {
     apic_ids[0] = boot_apic_id;  // the boot CPU is CPU 0
     unsigned count = 1;
@@ -103,10 +113,19 @@ unsigned find_cpus(const void* rsdp_address, std::uint32_t boot_apic_id, std::ui
     if (madt == nullptr) return count;
     auto* at = reinterpret_cast<const std::uint8_t*>(madt) + sizeof(TableHeader) + 8;
     auto* end = reinterpret_cast<const std::uint8_t*>(madt) + madt->length;
+    // §5.2.12.2 local APIC (8 bytes), §5.2.12.3 IO-APIC (12), §5.2.12.5
+    // interrupt source override (10).
+    constexpr std::uint8_t kLocalApic = 0, kIoApic = 1, kSourceOverride = 2;
     while (at + 2 <= end && at[1] >= 2 && at + at[1] <= end) {
-        constexpr std::uint8_t kLocalApic = 0;
-        bool usable = at[0] == kLocalApic && at[1] >= 8 && (at[4] & 1) != 0;
-        if (usable && at[3] != boot_apic_id && count < capacity) apic_ids[count++] = at[3];
+        if (at[0] == kLocalApic && at[1] >= 8 && (at[4] & 1) != 0 && at[3] != boot_apic_id &&
+            count < capacity) {
+            apic_ids[count++] = at[3];
+        } else if (at[0] == kIoApic && at[1] >= 12) {
+            ioapic_add(read_le32(at + 4), read_le32(at + 8));
+        } else if (at[0] == kSourceOverride && at[1] >= 10 && at[2] == 0) {  // bus 0: ISA
+            ioapic_add_override(at[3], read_le32(at + 4),
+                                static_cast<std::uint16_t>(at[8] | at[9] << 8));
+        }
         at += at[1];
     }
     return count;

@@ -8,6 +8,7 @@
 
 #include "arch/apic.h"
 #include "bare.h"
+#include "drivers/pci.h"
 #include "hal/boot.h"
 
 extern "C" char __image_start[];
@@ -112,6 +113,35 @@ void copy_command_line(const char* source, bool skip_first_word) {
     command_line[length] = '\0';
 }
 
+// Takes the bare HAL's own words ("toro.ata=pio") out of the command line,
+// so the application sees only its arguments. Words in double quotes are
+// the application's, whatever they say.
+void take_hal_options() {
+    constexpr char kAtaPio[] = "toro.ata=pio";
+    std::size_t read = 0, write = 0;
+    while (command_line[read] != '\0') {
+        std::size_t length = 0;
+        while (command_line[read + length] != '\0' && command_line[read + length] != ' ') ++length;
+        bool match = length == sizeof kAtaPio - 1;
+        for (std::size_t i = 0; match && i < length; ++i) match = command_line[read + i] == kAtaPio[i];
+        if (match) {
+            bare::hal_options.ata_pio = true;
+            read += length;
+            while (command_line[read] == ' ') ++read;  // and the blank after it
+            continue;
+        }
+        // Copy one word (a quoted run may hold blanks) and the blanks after it.
+        bool quoted = false;
+        while (command_line[read] != '\0' && (quoted || command_line[read] != ' ')) {
+            if (command_line[read] == '"') quoted = !quoted;
+            command_line[write++] = command_line[read++];
+        }
+        while (command_line[read] == ' ') command_line[write++] = command_line[read++];
+    }
+    while (write > 0 && command_line[write - 1] == ' ') --write;
+    command_line[write] = '\0';
+}
+
 void read_multiboot(const MultibootInfo* info) {
     if (info->flags & kMultibootHasCommandLine) {
         copy_command_line(reinterpret_cast<const char*>(std::uintptr_t{info->cmdline}), true);
@@ -144,6 +174,8 @@ void read_pvh(const PvhStartInfo* info) {
 
 }  // namespace
 
+bare::HalOptions bare::hal_options;
+
 // Called by entry.S in long mode on the boot stack.
 extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t info) {
     bare::serial_initialize();
@@ -157,12 +189,14 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     } else {
         read_multiboot(reinterpret_cast<const MultibootInfo*>(std::uintptr_t{info}));
     }
+    take_hal_options();
     if (rsdp == nullptr) rsdp = bare::find_rsdp_in_bios_areas();  // reads page 0's EBDA pointer
-    boot_info.cpu_count = bare::find_cpus(rsdp, bare::apic_id(), apic_ids, hal::kMaxCpus);
+    boot_info.cpu_count = bare::read_madt(rsdp, bare::apic_id(), apic_ids, hal::kMaxCpus);
     // The loader's records are copied: page 0 goes, so null faults.
     boot_low_page_table[0] = 0;
     asm volatile("invlpg (%0)" : : "r"(std::uintptr_t{0}) : "memory");
     boot_info.command_line = command_line;
+    bare::pci_enumerate();
     char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count));
     bare::cpu_initialize(apic_ids, boot_info.cpu_count, stacks);
     kernel_main(boot_info);
