@@ -34,8 +34,8 @@ constexpr std::uint8_t kPrimaryNative = 1u << 0, kSecondaryNative = 1u << 2,
                        kBusMasterCapable = 1u << 7;
 
 Channel channels[2] = {
-    {0, 0x1F0, 0x3F6, 0, 14, 0x30, false, {}, nullptr, nullptr, false, nullptr, nullptr, 0},
-    {1, 0x170, 0x376, 0, 15, 0x31, false, {}, nullptr, nullptr, false, nullptr, nullptr, 0},
+    {0, 0x1F0, 0x3F6, 0, 14, 0x30, false, {}, nullptr, false, nullptr, nullptr, 0},
+    {1, 0x170, 0x376, 0, 15, 0x31, false, {}, nullptr, false, nullptr, nullptr, 0},
 };
 alignas(Disk) unsigned char disk_storage[4][sizeof(Disk)];
 Disk* disks[4];
@@ -95,6 +95,37 @@ hal::DeviceStatus transfer_pio(Disk& disk, hal::BlockRequest& request) {
     // reports through BSY, ERR and DF (§8.62 WRITE SECTORS, Normal outputs).
     return failed(wait_not_busy(channel, kCommandTimeout)) ? hal::DeviceStatus::kIoError
                                                            : hal::DeviceStatus::kOk;
+}
+
+// A PIO channel: the submitting thread runs its request, then the other
+// drive's if that one arrived meanwhile (it was parked in `waiting` rather
+// than spinning on the lock for a whole transfer). Only the thread that
+// made the channel busy touches its registers, so the lock is held just to
+// hand the channel over.
+hal::DeviceStatus run_pio(Channel& channel, Disk& disk, hal::BlockRequest* request) {
+    {
+        SpinLockGuard guard(channel.lock);
+        if (channel.running != nullptr) {
+            channel.waiting = request;
+            channel.waiting_disk = &disk;
+            return hal::DeviceStatus::kOk;
+        }
+        channel.running = request;
+    }
+    Disk* current = &disk;
+    while (request != nullptr) {
+        hal::DeviceStatus status = transfer_pio(*current, *request);
+        hal::BlockRequest* done = request;
+        {
+            SpinLockGuard guard(channel.lock);
+            request = channel.waiting;
+            current = channel.waiting_disk;
+            channel.waiting = nullptr;
+            channel.running = request;
+        }
+        complete(done, status);
+    }
+    return hal::DeviceStatus::kOk;
 }
 
 // IDENTIFY DEVICE (ATA/ATAPI-6 §8.15) into `words`; false if no ATA disk
@@ -316,11 +347,8 @@ hal::DeviceStatus Disk::submit(hal::BlockRequest* request) {
                    request->sector_count * kSectorSize;
         if (channel_->dma && end > (std::uint64_t{1} << 32)) return hal::DeviceStatus::kInvalid;
     }
+    if (!channel_->dma) return run_pio(*channel_, *this, request);
     SpinLockGuard guard(channel_->lock);
-    if (!channel_->dma) {
-        complete(request, transfer_pio(*this, *request));
-        return hal::DeviceStatus::kOk;
-    }
     // Routed to the submitting CPU: the one whose thread sleeps on the event.
     if (channel_->running == nullptr) {
         dma_start(*channel_, *this, request, apic_id());

@@ -56,9 +56,9 @@ struct Channel {
     std::uint8_t isa_irq, vector;
     bool dma;  // requests use bus-master DMA and complete by interrupt
     SpinLock lock;
-    // Under `lock` (DMA channels):
+    // Under `lock`: the request the channel runs, and the other drive's,
+    // which waits for it.
     hal::BlockRequest* running;
-    Disk* running_disk;
     bool running_uses_dma;
     hal::BlockRequest* waiting;
     Disk* waiting_disk;

@@ -93,7 +93,6 @@ void dma_start(Channel& channel, Disk& disk, hal::BlockRequest* request, std::ui
         out8(bus_master + kBmStatus, kBmInterrupt | kBmError);
     }
     channel.running = request;
-    channel.running_disk = &disk;
     channel.running_uses_dma = data;
     ioapic_route_isa(channel.isa_irq, channel.vector, apic_id);
     if (!issue(disk, *request, command_for(disk, *request, data))) {
