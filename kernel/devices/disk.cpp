@@ -6,6 +6,7 @@
 #include "hal/boot.h"
 #include "hal/cpu.h"
 #include "hal/devices.h"
+#include "toro/boot_epoch.h"
 #include "toro/event.h"
 #include "toro/memory.h"
 #include "toro/mutex.h"
@@ -27,6 +28,7 @@ constexpr std::size_t kMaxDisks = 16;
 
 SpinLock disks_lock;
 Disk* disks[kMaxDisks];
+std::uint64_t disks_epoch = 0;  // the boot the table belongs to
 
 void signal_completion(void* argument) { static_cast<Event*>(argument)->signal(); }
 
@@ -52,6 +54,10 @@ std::size_t disk_count() {
 Disk* disk(std::size_t index) {
     if (index >= disk_count()) return nullptr;
     SpinLockGuard guard(disks_lock);
+    if (disks_epoch != boot_epoch()) {
+        for (Disk*& stale : disks) stale = nullptr;  // the last machine's memory is gone
+        disks_epoch = boot_epoch();
+    }
     if (disks[index] == nullptr) {
         Disk* created = make<Disk>();
         Disk::State* state = make<Disk::State>();

@@ -169,7 +169,7 @@ Result<BlockHandle> BlockCache::read(std::uint64_t number) {
 // Reads `first` into `target`, and on a sequential pattern the following
 // uncached blocks too, in one request.
 Error BlockCache::read_ahead(std::uint64_t first, CachedBlock* target) {
-    bool sequential = first == last_miss_ + 1;
+    bool sequential = last_miss_ != ~std::uint64_t{0} && first == last_miss_ + 1;
     ahead_window_ = sequential ? (ahead_window_ == 0 ? kFirstAheadWindow : ahead_window_ * 2) : 0;
     if (ahead_window_ > staging_blocks_) ahead_window_ = staging_blocks_;
     std::size_t count = 1;
@@ -194,16 +194,9 @@ Error BlockCache::read_ahead(std::uint64_t first, CachedBlock* target) {
         block->dirty = false;
         block->pins = 0;
         copy_bytes(block->data, staging_ + i * block_size_, block_size_);
+        // At the recent end: at the cold end the window's own later blocks
+        // would evict its earlier ones before they are used.
         insert(block);
-        // Read-ahead blocks go to the cold end: used once, they leave first.
-        if (block != lru_tail_) {
-            lru_head_ = block->lru_next;
-            lru_head_->lru_previous = nullptr;
-            block->lru_next = nullptr;
-            block->lru_previous = lru_tail_;
-            lru_tail_->lru_next = block;
-            lru_tail_ = block;
-        }
     }
     return Error::kOk;
 }

@@ -6,6 +6,7 @@
 #include "process/command_line.h"
 #include "process/scheduler.h"
 #include "toro/app.h"
+#include "toro/boot_epoch.h"
 #include "toro/print.h"
 #include "toro/thread.h"
 
@@ -15,6 +16,7 @@ extern const char toro_app_name[];
 namespace {
 
 toro::process::Arguments main_arguments;
+std::uint64_t current_boot_epoch = 0;
 
 int run_main(void*) { return toro_main(main_arguments.count, main_arguments.words); }
 
@@ -28,7 +30,10 @@ int main_thread(void* argument) { toro::exit(run_main(argument)); }
 
 }  // namespace
 
+std::uint64_t toro::boot_epoch() { return current_boot_epoch; }
+
 void kernel_main(const hal::BootInfo& boot_info) {
+    ++current_boot_epoch;
     toro::memory::initialize(boot_info);
     toro::process::initialize(boot_info.cpu_count);
     if (!toro::process::split_command_line(toro_app_name, boot_info.command_line, &main_arguments)) {

@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "hal_posix/machine.h"
 
 namespace toro_test {
 
@@ -13,6 +16,7 @@ struct MachineShape {
     unsigned cpus = 1;
     std::size_t memory_bytes = 64u << 20;
     std::string command_line;
+    std::vector<hal_posix::DiskConfig> disks;
 };
 
 // Runs `body` as toro_main; returns the machine's exit status (the body's

@@ -47,6 +47,18 @@ TEST(CommandLine, SizesTakeBinarySuffixes) {
     EXPECT_EQ(parse({"x", "--memory", "8388608"}).config.memory_bytes, 8u << 20);
 }
 
+TEST(CommandLine, DisksAttachInOrderAndMayBeReadOnly) {
+    Parsed p = parse({"x", "--disk", "a.img", "--disk=b,c.img,ro", "--disk", "d.img,rw"});
+    EXPECT_EQ(p.outcome, hal_posix::ParseOutcome::kRun);
+    ASSERT_EQ(p.config.disks.size(), 3u);
+    EXPECT_EQ(p.config.disks[0].path, "a.img");
+    EXPECT_FALSE(p.config.disks[0].read_only);
+    EXPECT_EQ(p.config.disks[1].path, "b,c.img");
+    EXPECT_TRUE(p.config.disks[1].read_only);
+    EXPECT_EQ(p.config.disks[2].path, "d.img");
+    EXPECT_FALSE(p.config.disks[2].read_only);
+}
+
 TEST(CommandLine, HelpIsNotAnError) {
     EXPECT_EQ(parse({"x", "--help"}).outcome, hal_posix::ParseOutcome::kHelp);
     EXPECT_NE(hal_posix::usage("x").find("--cpus N"), std::string::npos);
@@ -70,6 +82,9 @@ TEST(CommandLine, RejectsEachBadFlagWithAMessage) {
          "--memory: '99999999999999999999G' is not a size (e.g. 64M, 1G)"},
         {{"x", "--frobnicate"}, "unknown option '--frobnicate'"},
         {{"x", "stray"}, "unexpected argument 'stray' (application arguments go after --)"},
+        {{"x", "--disk"}, "--disk needs a value"},
+        {{"x", "--disk", ",ro"}, "--disk needs a file path"},
+        {{"x", "--disk", "a.img,rx"}, "--disk: unknown option 'rx' in 'a.img,rx' (PATH[,ro])"},
     };
     for (const Case& c : cases) {
         Parsed p = parse(c.words);

@@ -3,6 +3,7 @@
 // alive while it is open (retain/release).
 #include "fs/text.h"
 #include "fs/vfs/vfs.h"
+#include "toro/boot_epoch.h"
 #include "toro/spinlock.h"
 
 namespace toro::fs {
@@ -30,7 +31,10 @@ bool can_write(unsigned flags) {
 
 bool can_read(unsigned flags) { return (flags & kAccessMask) != kOpenWrite; }
 
+std::uint64_t files_epoch = 0;
+
 OpenFile* file_of(int fd) {
+    if (files_epoch != boot_epoch()) return nullptr;
     if (fd < 0 || fd >= kMaxOpenFiles || !files[fd].in_use) return nullptr;
     return &files[fd];
 }
@@ -50,6 +54,10 @@ Name name_of(const Resolved& resolved) { return Name{resolved.name, resolved.nam
 
 Result<int> take_descriptor(const Location& location, FileType type, unsigned flags) {
     SpinLockGuard guard(files_lock);
+    if (files_epoch != boot_epoch()) {  // the previous machine's files are gone
+        for (OpenFile& file : files) file.in_use = false;
+        files_epoch = boot_epoch();
+    }
     for (int fd = 0; fd < kMaxOpenFiles; ++fd) {
         if (files[fd].in_use) continue;
         files[fd] = OpenFile{true, location, type, flags, 0};

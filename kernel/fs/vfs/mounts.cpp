@@ -1,6 +1,9 @@
 // The mount table. Mounting and unmounting are rare: a spinlock guards the
 // table, and each mount's own mutex guards calls into its filesystem.
+#include <new>
+
 #include "fs/vfs/vfs.h"
+#include "toro/boot_epoch.h"
 #include "toro/print.h"
 #include "toro/spinlock.h"
 
@@ -10,6 +13,7 @@ namespace {
 
 SpinLock table_lock;
 Mount mounts[kMaxMounts];
+std::uint64_t mounts_epoch = 0;
 
 bool has_children(const Mount* mount) {
     for (const Mount& other : mounts) {
@@ -20,7 +24,20 @@ bool has_children(const Mount* mount) {
 
 }  // namespace
 
+void forget_previous_boot() {
+    if (mounts_epoch == boot_epoch()) return;
+    for (Mount& mount : mounts) {
+        mount.in_use = false;
+        mount.file_system = nullptr;
+        mount.parent = nullptr;
+        mount.open_files = 0;
+        new (&mount.lock) Mutex();
+    }
+    mounts_epoch = boot_epoch();
+}
+
 Mount* root_mount() {
+    forget_previous_boot();
     for (Mount& mount : mounts) {
         if (mount.in_use && mount.parent == nullptr) return &mount;
     }
@@ -100,6 +117,7 @@ Error unmount(const char* path) {
 }
 
 Error sync() {
+    fs::forget_previous_boot();
     Error first_error = Error::kOk;
     for (Mount& mount : fs::mounts) {
         if (!mount.in_use) continue;

@@ -40,6 +40,8 @@ struct Resolved {
     std::size_t name_length = 0;
 };
 
+// Clears the mount table if it belongs to an earlier boot in this process.
+void forget_previous_boot();
 // The mount whose root is the tree's root, or null before the first mount.
 Mount* root_mount();
 // The mount covering (mount, inode), or null.

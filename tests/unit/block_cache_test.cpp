@@ -1,0 +1,118 @@
+// The block cache: bounded, write-back, read-ahead (kernel/fs/block_cache.h).
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "fs/block_cache.h"
+#include "kernel_harness.h"
+#include "toro/memory.h"
+
+namespace {
+
+constexpr std::size_t kBlock = 1024;
+
+toro_test::MachineShape shape_with(std::vector<std::uint8_t>* medium) {
+    toro_test::MachineShape shape;
+    hal_posix::DiskConfig disk;
+    disk.memory = medium;
+    shape.disks.push_back(disk);
+    return shape;
+}
+
+std::vector<std::uint8_t> numbered_blocks(std::size_t count) {
+    std::vector<std::uint8_t> medium(count * kBlock);
+    for (std::size_t i = 0; i < count; ++i) medium[i * kBlock] = static_cast<std::uint8_t>(i);
+    return medium;
+}
+
+TEST(BlockCache, KeepsAtMostItsCapacityAndServesHitsFromMemory) {
+    auto medium = numbered_blocks(256);
+    toro_test::boot(shape_with(&medium), [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 32);
+        for (std::uint64_t b = 0; b < 200; b += 3) {  // strided: no read-ahead
+            auto block = cache.read(b);
+            EXPECT_TRUE(block.ok());
+            EXPECT_EQ(block->data()[0], static_cast<std::uint8_t>(b));
+        }
+        auto before = cache.stats();
+        EXPECT_EQ(before.blocks_read, 67u);
+        EXPECT_TRUE(cache.read(198).ok());       // recent: a hit
+        EXPECT_EQ(cache.stats().hits, before.hits + 1);
+        EXPECT_TRUE(cache.read(0).ok());          // evicted long ago: a miss
+        EXPECT_EQ(cache.stats().misses, before.misses + 1);
+        EXPECT_EQ(cache.read(256).error(), toro::Error::kRange);
+        return 0;
+    });
+}
+
+TEST(BlockCache, WritesBackOnlyOnFlushOrEviction) {
+    auto medium = numbered_blocks(64);
+    toro_test::boot(shape_with(&medium), [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 16);
+        {
+            auto block = cache.read(5);
+            block->data()[1] = 0x5a;
+            block->mark_dirty();
+        }
+        EXPECT_EQ(medium[5 * kBlock + 1], 0);     // not yet written
+        EXPECT_EQ(cache.flush(), toro::Error::kOk);
+        EXPECT_EQ(medium[5 * kBlock + 1], 0x5a);
+        {
+            auto fresh = cache.overwrite(9);      // no read, zeroed, dirty
+            EXPECT_EQ(fresh->data()[0], 0);
+            fresh->data()[2] = 0x77;
+        }
+        for (std::uint64_t b = 20; b < 60; b += 2) EXPECT_TRUE(cache.read(b).ok());  // evicts 9
+        EXPECT_EQ(medium[9 * kBlock + 2], 0x77);
+        return 0;
+    });
+}
+
+TEST(BlockCache, ReadsAheadOnSequentialMisses) {
+    auto medium = numbered_blocks(512);
+    toro_test::boot(shape_with(&medium), [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 256);
+        for (std::uint64_t b = 0; b < 400; ++b) {
+            auto block = cache.read(b);
+            EXPECT_EQ(block->data()[0], static_cast<std::uint8_t>(b));
+        }
+        EXPECT_LT(cache.stats().read_requests, 20u);  // windows of up to 64 blocks
+        return 0;
+    });
+}
+
+TEST(BlockCache, BulkReadsPreferDirtyCachedBlocks) {
+    auto medium = numbered_blocks(64);
+    toro_test::boot(shape_with(&medium), [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 16);
+        {
+            auto block = cache.read(3);
+            block->data()[0] = 0xee;
+            block->mark_dirty();
+        }
+        auto* buffer = static_cast<std::uint8_t*>(toro::allocate(8 * kBlock));
+        EXPECT_EQ(cache.read_blocks(0, 8, buffer), toro::Error::kOk);
+        EXPECT_EQ(buffer[3 * kBlock], 0xee);
+        EXPECT_EQ(buffer[4 * kBlock], 4);
+        toro::free(buffer);
+        return 0;
+    });
+}
+
+TEST(BlockCache, ReportsAFailedWriteBackAndKeepsTheBlockDirty) {
+    auto medium = numbered_blocks(64);
+    toro_test::MachineShape shape = shape_with(&medium);
+    shape.disks[0].read_only = true;
+    toro_test::boot(shape, [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 16);
+        {
+            auto block = cache.read(1);
+            block->mark_dirty();
+        }
+        EXPECT_EQ(cache.flush(), toro::Error::kReadOnly);
+        EXPECT_EQ(cache.flush(), toro::Error::kReadOnly);  // still dirty: tried again
+        return 0;
+    });
+}
+
+}  // namespace

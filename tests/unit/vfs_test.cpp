@@ -1,0 +1,215 @@
+// The VFS API (toro/fs.h) over ext2 on a memory disk: POSIX error codes,
+// open-file semantics, and a filesystem e2fsck calls clean afterwards.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ext2_image.h"
+#include "kernel_harness.h"
+#include "toro/ext2.h"
+#include "toro/fs.h"
+
+namespace {
+
+using toro::Error;
+
+class Vfs : public ::testing::Test {
+protected:
+    void SetUp() override {
+        image_ = toro_test::make_ext2_image(4 << 20, "-b 1024");
+        ASSERT_FALSE(image_.empty()) << "mke2fs failed (is e2fsprogs installed?)";
+    }
+
+    // Boots with the image as disk 0 mounted at "/", runs `body`, unmounts.
+    void run(const std::function<void()>& body, bool read_only = false) {
+        toro_test::MachineShape shape;
+        hal_posix::DiskConfig disk;
+        disk.memory = &image_;
+        disk.read_only = read_only;
+        shape.disks.push_back(disk);
+        int code = toro_test::boot(shape, [&](int, char**) {
+            EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+            body();
+            EXPECT_EQ(toro::unmount("/"), Error::kOk);
+            return 0;
+        });
+        EXPECT_EQ(code, 0);
+    }
+
+    void expect_clean() {
+        std::string report;
+        EXPECT_EQ(toro_test::check_ext2_image(image_, &report), 0) << report;
+    }
+
+    std::vector<std::uint8_t> image_;
+};
+
+void write_file(const char* path, const std::string& content) {
+    auto fd = toro::open(path, toro::kOpenWrite | toro::kOpenCreate | toro::kOpenTruncate);
+    ASSERT_TRUE(fd.ok()) << toro::error_message(fd.error());
+    auto written = toro::write(*fd, content.data(), content.size());
+    EXPECT_TRUE(written.ok());
+    EXPECT_EQ(toro::close(*fd), Error::kOk);
+}
+
+std::string read_file(const char* path) {
+    auto fd = toro::open(path, toro::kOpenRead);
+    if (!fd.ok()) return std::string("error: ") + toro::error_message(fd.error());
+    std::string content;
+    char buffer[512];
+    for (;;) {
+        auto got = toro::read(*fd, buffer, sizeof buffer);
+        if (!got.ok() || *got == 0) break;
+        content.append(buffer, *got);
+    }
+    toro::close(*fd);
+    return content;
+}
+
+TEST_F(Vfs, GivesPosixErrorsForBadPaths) {
+    run([] {
+        toro::Stat status{};
+        EXPECT_EQ(toro::stat("/missing", &status), Error::kNoEntry);
+        EXPECT_EQ(toro::open("/missing", toro::kOpenRead).error(), Error::kNoEntry);
+        EXPECT_EQ(toro::stat("relative", &status), Error::kInvalid);
+        EXPECT_EQ(toro::mkdir("/d"), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/d"), Error::kExists);
+        EXPECT_EQ(toro::mkdir("/x/y"), Error::kNoEntry);
+        write_file("/d/f", "data");
+        EXPECT_EQ(toro::stat("/d/f/g", &status), Error::kNotDirectory);
+        EXPECT_EQ(toro::rmdir("/d"), Error::kNotEmpty);
+        EXPECT_EQ(toro::rmdir("/d/f"), Error::kNotDirectory);
+        EXPECT_EQ(toro::unlink("/d"), Error::kIsDirectory);
+        EXPECT_EQ(toro::open("/d", toro::kOpenWrite).error(), Error::kIsDirectory);
+        EXPECT_EQ(toro::open("/d/f", toro::kOpenRead | toro::kOpenDirectory).error(), Error::kNotDirectory);
+        EXPECT_EQ(toro::open("/d/f", toro::kOpenCreate | toro::kOpenExclusive | toro::kOpenWrite).error(),
+                  Error::kExists);
+        std::string long_name = "/" + std::string(256, 'n');
+        EXPECT_EQ(toro::mkdir(long_name.c_str()), Error::kNameTooLong);
+        EXPECT_EQ(toro::mkdir(("/" + std::string(255, 'n')).c_str()), Error::kOk);
+        EXPECT_EQ(toro::rename("/d", "/d/inside"), Error::kInvalid);
+        EXPECT_EQ(toro::close(99), Error::kBadDescriptor);
+    });
+    expect_clean();
+}
+
+TEST_F(Vfs, FollowsSymlinksAndStopsLoops) {
+    run([] {
+        EXPECT_EQ(toro::mkdir("/real"), Error::kOk);
+        write_file("/real/file", "through the link");
+        EXPECT_EQ(toro::symlink("real", "/relative"), Error::kOk);
+        EXPECT_EQ(toro::symlink("/real/file", "/absolute"), Error::kOk);
+        EXPECT_EQ(read_file("/relative/file"), "through the link");
+        EXPECT_EQ(read_file("/absolute"), "through the link");
+        toro::Stat status{};
+        EXPECT_EQ(toro::lstat("/absolute", &status), Error::kOk);
+        EXPECT_EQ(status.type, toro::FileType::kSymlink);
+        EXPECT_EQ(toro::stat("/absolute", &status), Error::kOk);
+        EXPECT_EQ(status.type, toro::FileType::kRegular);
+        char target[64];
+        auto length = toro::readlink("/absolute", target, sizeof target);
+        ASSERT_TRUE(length.ok());
+        EXPECT_EQ(std::string(target, *length), "/real/file");
+        EXPECT_EQ(toro::symlink("/loop_b", "/loop_a"), Error::kOk);
+        EXPECT_EQ(toro::symlink("/loop_a", "/loop_b"), Error::kOk);
+        EXPECT_EQ(toro::open("/loop_a", toro::kOpenRead).error(), Error::kLoop);
+        EXPECT_EQ(toro::open("/absolute", toro::kOpenRead | toro::kOpenNoFollow).error(), Error::kLoop);
+    });
+    expect_clean();
+}
+
+TEST_F(Vfs, SeeksReadsAndWritesAtOffsets) {
+    run([] {
+        auto fd = toro::open("/f", toro::kOpenReadWrite | toro::kOpenCreate);
+        ASSERT_TRUE(fd.ok());
+        EXPECT_EQ(*toro::pwrite(*fd, "world", 5, 6), 5u);
+        EXPECT_EQ(*toro::pwrite(*fd, "hello", 5, 0), 5u);
+        char buffer[16] = {};
+        EXPECT_EQ(*toro::pread(*fd, buffer, sizeof buffer, 0), 11u);
+        EXPECT_EQ(std::memcmp(buffer, "hello\0world", 11), 0);  // the gap reads as zero
+        EXPECT_EQ(*toro::seek(*fd, -5, toro::Whence::kEnd), 6u);
+        EXPECT_EQ(*toro::read(*fd, buffer, 3), 3u);
+        EXPECT_EQ(std::memcmp(buffer, "wor", 3), 0);
+        EXPECT_EQ(toro::seek(*fd, -100, toro::Whence::kCurrent).error(), Error::kInvalid);
+        EXPECT_EQ(toro::ftruncate(*fd, 2), Error::kOk);
+        EXPECT_EQ(*toro::pread(*fd, buffer, sizeof buffer, 0), 2u);
+        EXPECT_EQ(toro::close(*fd), Error::kOk);
+        auto append = toro::open("/f", toro::kOpenWrite | toro::kOpenAppend);
+        EXPECT_EQ(*toro::write(*append, "++", 2), 2u);
+        toro::close(*append);
+        EXPECT_EQ(read_file("/f"), "he++");
+    });
+    expect_clean();
+}
+
+TEST_F(Vfs, AnUnlinkedOpenFileLivesUntilItsLastClose) {
+    run([] {
+        write_file("/doomed", std::string(5000, 'x'));
+        auto fd = toro::open("/doomed", toro::kOpenRead);
+        ASSERT_TRUE(fd.ok());
+        EXPECT_EQ(toro::unlink("/doomed"), Error::kOk);
+        toro::Stat status{};
+        EXPECT_EQ(toro::stat("/doomed", &status), Error::kNoEntry);
+        char buffer[100];
+        EXPECT_EQ(*toro::pread(*fd, buffer, sizeof buffer, 4900), 100u);
+        EXPECT_EQ(buffer[0], 'x');
+        EXPECT_EQ(toro::unmount("/"), Error::kBusy);
+        EXPECT_EQ(toro::close(*fd), Error::kOk);
+    });
+    expect_clean();  // the inode and its blocks were freed at the close
+}
+
+TEST_F(Vfs, ReadsDirectoriesAndRenamesAcrossThem) {
+    run([] {
+        EXPECT_EQ(toro::mkdir("/a"), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/b"), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/a/sub"), Error::kOk);
+        write_file("/a/file", "1");
+        write_file("/b/file", "2");
+        EXPECT_EQ(toro::rename("/a/file", "/b/file"), Error::kOk);  // replaces
+        EXPECT_EQ(read_file("/b/file"), "1");
+        EXPECT_EQ(toro::rename("/a/sub", "/b/sub"), Error::kOk);
+        EXPECT_EQ(toro::link("/b/file", "/a/hard"), Error::kOk);
+        toro::Stat status{};
+        EXPECT_EQ(toro::stat("/a/hard", &status), Error::kOk);
+        EXPECT_EQ(status.links, 2u);
+        EXPECT_EQ(toro::stat("/b", &status), Error::kOk);
+        EXPECT_EQ(status.links, 3u);  // ".", its entry in "/", and sub's ".."
+        auto fd = toro::open("/b", toro::kOpenRead | toro::kOpenDirectory);
+        std::vector<std::string> names;
+        toro::DirectoryEntry entry;
+        while (*toro::readdir(*fd, &entry)) names.push_back(entry.name);
+        toro::close(*fd);
+        EXPECT_EQ(names, (std::vector<std::string>{".", "..", "file", "sub"}));
+    });
+    expect_clean();
+}
+
+TEST_F(Vfs, AReadOnlyDiskMountsReadOnlyAndRefusesWrites) {
+    run(
+        [] {
+            EXPECT_EQ(toro::mkdir("/d"), Error::kReadOnly);
+            EXPECT_EQ(toro::open("/f", toro::kOpenWrite | toro::kOpenCreate).error(), Error::kReadOnly);
+            toro::Stat status{};
+            EXPECT_EQ(toro::stat("/lost+found", &status), Error::kOk);
+        },
+        true);
+}
+
+TEST_F(Vfs, RefusesADiskWithoutAnExt2Superblock) {
+    std::vector<std::uint8_t> zeros(1 << 20, 0);
+    toro_test::MachineShape shape;
+    hal_posix::DiskConfig disk;
+    disk.memory = &zeros;
+    shape.disks.push_back(disk);
+    toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kInvalid);
+        toro::Stat status{};
+        EXPECT_EQ(toro::stat("/", &status), Error::kNoEntry);
+        return 0;
+    });
+}
+
+}  // namespace
