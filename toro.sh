@@ -127,6 +127,7 @@ bench() {
     build release
     bench/run.sh build-release
     bench/boot/boot_time.sh build-release 20
+    bench/fs/read_bench.sh build-release 11
 }
 
 command="${1:-help}"
