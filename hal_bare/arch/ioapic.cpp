@@ -26,7 +26,7 @@ constexpr unsigned kMaxIoApics = 8, kMaxOverrides = 16;
 constexpr std::uint32_t kVersion = 0x01, kRedirectionTable = 0x10;
 // Redirection entry, low dword (82093AA §3.2.4).
 constexpr std::uint32_t kActiveLow = 1u << 13, kLevelTriggered = 1u << 15;
-// MPS INTI flags (ACPI 6.4 Table 5.26): polarity bits 1:0, trigger 3:2.
+// MPS INTI flags (ACPI 6.4 §5.2.12.5): polarity bits 1:0, trigger 3:2.
 constexpr std::uint16_t kPolarityMask = 3, kPolarityActiveLow = 3;
 constexpr std::uint16_t kTriggerMask = 3 << 2, kTriggerLevel = 3 << 2;
 

@@ -27,7 +27,7 @@ constexpr std::size_t kPioMaxSectors = 256;  // one 28-bit command's worth
 constexpr std::size_t kDmaMaxSectors = 2048;  // 1 MiB: 17 PRD entries at most
 
 constexpr std::uint8_t kIdeClass = 0x01, kIdeSubclass = 0x01;
-// Programming interface (PCI IDE Controller Specification 1.0 §2.1): bits 0
+// Programming interface (PCI IDE Controller Specification rev 1.0): bits 0
 // and 2 set mean the primary/secondary channel is in native-PCI mode; bit 7
 // a bus master (SFF-8038i) is present, its registers at BAR4.
 constexpr std::uint8_t kPrimaryNative = 1u << 0, kSecondaryNative = 1u << 2,
@@ -44,8 +44,8 @@ std::atomic<int> probe_state{0};  // 0 not yet, 1 probing, 2 done
 
 std::uint8_t status_of(const Channel& channel) { return in8(channel.command_base + kStatus); }
 
-// ATA/ATAPI-6 §9.2: after writing the device register or a command, the
-// status is valid 400 ns later; four reads of the alternate status take
+// ATA/ATAPI-6 clause 9 (protocols): after writing the Device register or a
+// command, the status is valid 400 ns later; four reads of the alternate status take
 // that long on any bus.
 void wait_400ns(const Channel& channel) {
     for (int i = 0; i < 4; ++i) in8(channel.control_base + kAlternateStatus);
@@ -92,7 +92,7 @@ hal::DeviceStatus transfer_pio(Disk& disk, hal::BlockRequest& request) {
         wait_400ns(channel);
     }
     // After the last block the device finishes (writes: commits) and
-    // reports through BSY, ERR and DF (§8.62 WRITE SECTORS, Normal outputs).
+    // reports through BSY, ERR and DF (WRITE SECTORS, Normal outputs).
     return failed(wait_not_busy(channel, kCommandTimeout)) ? hal::DeviceStatus::kIoError
                                                            : hal::DeviceStatus::kOk;
 }
@@ -159,7 +159,7 @@ bool identify(const Channel& channel, unsigned drive, std::uint16_t words[256]) 
 }
 
 // Model number: words 27-46, two ASCII characters per word, first in the
-// high byte (ATA/ATAPI-6 §8.15.9), blank-padded.
+// high byte (IDENTIFY DEVICE data), blank-padded.
 void copy_model(const std::uint16_t words[256], char model[41]) {
     for (int i = 0; i < 20; ++i) {
         model[2 * i] = static_cast<char>(words[27 + i] >> 8);
@@ -175,7 +175,7 @@ void probe_drive(Channel& channel, unsigned drive, bool* dma_capable) {
     if (!identify(channel, drive, words)) return;
     // Word 49 bit 9: LBA supported (CHS-only disks are not). Word 83 bit
     // 10: the 48-bit address feature set; words 100-103 then hold the
-    // sector count, else words 60-61 (§8.15.9 Table 27).
+    // sector count, else words 60-61 (IDENTIFY DEVICE data table).
     if (!(words[49] & (1u << 9))) return;
     bool lba48 = words[83] & (1u << 10);
     std::uint64_t sectors = words[60] | std::uint64_t{words[61]} << 16;
@@ -191,7 +191,7 @@ void probe_drive(Channel& channel, unsigned drive, bool* dma_capable) {
     ++disk_count;
 }
 
-// The IDE function's bus master registers (SFF-8038i §2: BAR4, 16 ports,
+// The IDE function's bus master registers (SFF-8038i: BAR4, 16 ports,
 // primary at +0, secondary at +8), when it has them and may use them.
 std::uint16_t bus_master_base(const PciFunction& ide) {
     if (!(ide.programming_interface & kBusMasterCapable) || hal_options.ata_pio) return 0;
@@ -257,7 +257,7 @@ std::uint8_t wait_not_busy(const Channel& channel, std::uint64_t timeout_ns) {
     return status;
 }
 
-// ATA/ATAPI-6 §7: a 48-bit command takes each of count and LBA twice in
+// ATA/ATAPI-6 clause 7: a 48-bit command takes each of count and LBA twice in
 // the same registers, the high-order bytes first (the "previous content").
 bool issue(const Disk& disk, const hal::BlockRequest& request, std::uint8_t command) {
     const Channel& channel = disk.channel();
@@ -330,8 +330,9 @@ std::size_t Disk::max_sectors_per_request() const {
 hal::DeviceStatus Disk::submit(hal::BlockRequest* request) {
     using Operation = hal::BlockRequest::Operation;
     if (request->operation != Operation::kFlush) {
+        // Bus-master DMA moves 16-bit words (SFF-8038i): an odd buffer is refused.
         if (request->sector_count == 0 || request->sector_count > max_sectors_per_request() ||
-            request->buffer == nullptr) {
+            request->buffer == nullptr || reinterpret_cast<std::uintptr_t>(request->buffer) % 2) {
             return hal::DeviceStatus::kInvalid;
         }
         if (request->first_sector >= sectors_ ||
@@ -341,7 +342,7 @@ hal::DeviceStatus Disk::submit(hal::BlockRequest* request) {
         if (!lba48_ && request->first_sector + request->sector_count > kLba28Limit) {
             return hal::DeviceStatus::kOutOfRange;
         }
-        // The PRD table holds 32-bit addresses (SFF-8038i §1.2); RAM is
+        // The PRD table holds 32-bit addresses (SFF-8038i); RAM is
         // identity-mapped, so the buffer's address is its physical one.
         auto end = reinterpret_cast<std::uintptr_t>(request->buffer) +
                    request->sector_count * kSectorSize;

@@ -17,24 +17,24 @@
 
 namespace bare::ata {
 
-// The ATA command block and control block registers (ATA/ATAPI-6 §7),
+// The ATA command block and control block registers (ATA/ATAPI-6 clause 7),
 // offsets from the channel's two base ports.
 inline constexpr std::uint16_t kData = 0, kError = 1, kFeatures = 1, kSectorCount = 2,
                                kLbaLow = 3, kLbaMid = 4, kLbaHigh = 5, kDevice = 6,
                                kStatus = 7, kCommand = 7;
 inline constexpr std::uint16_t kAlternateStatus = 0, kDeviceControl = 0;  // control block
 
-// Status register bits (ATA/ATAPI-6 §7.15.6).
+// Status register bits (ATA/ATAPI-6 clause 7, Status register).
 inline constexpr std::uint8_t kStatusError = 1u << 0, kStatusDataRequest = 1u << 3,
                               kStatusDeviceFault = 1u << 5, kStatusReady = 1u << 6,
                               kStatusBusy = 1u << 7;
 // Device register: bit 6 selects LBA addressing, bit 4 the slave; bits 7
 // and 5 are obsolete and set, as older devices expect.
 inline constexpr std::uint8_t kDeviceLba = 0xE0, kDeviceSlave = 1u << 4;
-// Device control register (§7.9): nIEN masks the device's INTRQ.
+// Device Control register (clause 7): nIEN masks the device's INTRQ.
 inline constexpr std::uint8_t kControlInterruptsOff = 1u << 1;
 
-// Commands (ATA/ATAPI-6 §8): opcodes.
+// Commands (ATA/ATAPI-6 clause 8, by name): opcodes.
 inline constexpr std::uint8_t kReadSectors = 0x20, kReadSectorsExt = 0x24, kReadDma = 0xC8,
                               kReadDmaExt = 0x25, kWriteSectors = 0x30, kWriteSectorsExt = 0x34,
                               kWriteDma = 0xCA, kWriteDmaExt = 0x35, kFlushCache = 0xE7,

@@ -1,6 +1,6 @@
 // Bus-master IDE DMA (SFF-8038i "Programming Interface for Bus Master IDE
-// Controller" rev 1.0; Intel PIIX3/PIIX4 datasheets §2.7 and §5.10 call it
-// the same): a table of physical region descriptors (PRDs) tells the
+// Controller" rev 1.0; the Intel PIIX3/PIIX4 datasheets' "Bus Master IDE"
+// registers are the same): a table of physical region descriptors (PRDs) tells the
 // controller where the sectors go; the drive interrupts when the transfer
 // ends, on ISA IRQ 14 (primary) or 15 (secondary) in compatibility mode,
 // which the IO-APIC delivers to the submitting CPU. The handler ends the
@@ -18,13 +18,13 @@ namespace bare::ata {
 
 namespace {
 
-// Bus master registers, per channel (SFF-8038i §2).
+// Bus master registers, per channel (SFF-8038i, register descriptions).
 constexpr std::uint16_t kBmCommand = 0, kBmStatus = 2, kBmPrdTable = 4;
 constexpr std::uint8_t kBmStart = 1u << 0;
 constexpr std::uint8_t kBmToMemory = 1u << 3;  // "read/write control": 1 = the device reads
 constexpr std::uint8_t kBmActive = 1u << 0, kBmError = 1u << 1, kBmInterrupt = 1u << 2;
 
-// A PRD (SFF-8038i §1.2): a physical address, a byte count (0 means
+// A PRD (SFF-8038i, Physical Region Descriptor): a physical address, a byte count (0 means
 // 64 KiB), bit 15 of the last word marks the table's end. A region may
 // not cross a 64 KiB boundary.
 struct Prd {
@@ -38,7 +38,7 @@ constexpr std::size_t kRegion = 64 * 1024;
 constexpr std::size_t kMaxPrds = 32;  // 1 MiB needs 17
 
 // One table per channel, 256-byte aligned so it never crosses 64 KiB
-// (the table itself must not, §1.2); in the image, below 4 GiB.
+// (the table itself must not); in the image, below 4 GiB.
 alignas(256) Prd prd_tables[2][kMaxPrds];
 
 // Describes [buffer, buffer + bytes) in regions that stop at each 64 KiB
@@ -72,7 +72,7 @@ bool dma_initialize(Channel& channel) {
     return true;
 }
 
-// SFF-8038i §3.1 "Standard Programming Sequence": PRD table address,
+// SFF-8038i "Standard Programming Sequence": PRD table address,
 // direction, clear interrupt and error, the drive's command, then Start.
 // A flush has no data: the drive's interrupt alone ends it.
 void dma_start(Channel& channel, Disk& disk, hal::BlockRequest* request, std::uint32_t apic_id) {
@@ -106,7 +106,7 @@ void dma_start(Channel& channel, Disk& disk, hal::BlockRequest* request, std::ui
 }  // namespace bare::ata
 
 // The channel's IRQ, on the CPU it was routed to, inside that CPU's idle
-// halt (the only place interrupts are on). SFF-8038i §3.1: read the bus
+// halt (the only place interrupts are on). SFF-8038i: read the bus
 // master status, clear Start, read the drive's status (which deasserts
 // INTRQ), clear the interrupt bit.
 extern "C" void ata_interrupt(unsigned index) {
