@@ -10,6 +10,7 @@
 #include "bare.h"
 #include "drivers/pci.h"
 #include "hal/boot.h"
+#include "hal/console.h"
 
 extern "C" char __image_start[];
 extern "C" char __image_end[];
@@ -66,7 +67,8 @@ constexpr std::uint64_t kLowMemoryEnd = 1u << 20;          // BIOS, trampolines
 constexpr std::uint64_t kMappedEnd = std::uint64_t{4} << 30;  // entry.S maps 4 GiB
 
 hal::BootInfo boot_info;
-char command_line[1024];
+// Room for long application arguments (fstool's commands, paths of 4 KiB).
+char command_line[16384];
 const void* rsdp = nullptr;
 std::uint32_t apic_ids[hal::kMaxCpus];
 
@@ -111,6 +113,10 @@ void copy_command_line(const char* source, bool skip_first_word) {
     std::size_t length = 0;
     while (source[i] != '\0' && length < sizeof command_line - 1) command_line[length++] = source[i++];
     command_line[length] = '\0';
+    if (source[i] != '\0') {  // said, not hidden: the application would see other arguments
+        const char warning[] = "toro: the command line is longer than 16 KiB; the rest is cut\n";
+        hal::console_write(warning, sizeof warning - 1);
+    }
 }
 
 // Takes the bare HAL's own words ("toro.ata=pio") out of the command line,
