@@ -7,19 +7,22 @@ cd "$ROOT"
 
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
-          qemu-system-x86 seabios)
+          qemu-system-x86 seabios e2fsprogs clang libclang-rt-14-dev)
 
 usage() {
     cat <<'USAGE'
 usage: ./toro.sh COMMAND [ARGS]
   deps                  install missing Debian packages (apt-get as root, else print the command)
-  build [PRESET]        configure and build (default | debug | release)
+  build [PRESET]        configure and build (default | debug | release | fuzz)
   run APP [FLAGS] [-- APP_ARGS]
                         build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE)
   run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--gdb] [-- APP_ARGS]
                         boot build/bare/apps/APP.elf in QEMU; --gdb waits for a debugger
-  test                  build and run every test: the default build, then the ASan+UBSan build
+  test                  build and run every test: the default build, then the ASan+UBSan build,
+                        then 60 s of each fuzz target
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
+  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2) for
+                        SECONDS (default 60; 0: until interrupted); see docs/testing.md
   help                  print this
 USAGE
 }
@@ -121,6 +124,54 @@ test_all() {
     ctest --preset default -j2
     build debug
     ctest --preset debug -j2
+    for target in "${FUZZ_TARGETS[@]}"; do fuzz_briefly "$target" 60; done
+}
+
+FUZZ_TARGETS=(ext2)
+
+# fuzz TARGET [SECONDS]: build the fuzz preset, then run it.
+fuzz() {
+    check_fuzz_arguments "$@"
+    build fuzz
+    run_fuzzer "$@"
+}
+
+check_fuzz_arguments() {
+    if [[ " ${FUZZ_TARGETS[*]} " != *" ${1:-} "* ]]; then
+        echo "toro: fuzz needs a target (${FUZZ_TARGETS[*]})" >&2
+        usage >&2
+        exit 2
+    fi
+    [[ "${2:-60}" =~ ^[0-9]+$ ]] || { echo "toro: fuzz: '$2' is not a number of seconds" >&2; exit 2; }
+}
+
+# run_fuzzer TARGET [SECONDS]: build-fuzz/tests/fuzz/TARGET_fuzz on seeds
+# made afresh; what it learns stays in build-fuzz/fuzz/TARGET/corpus, and
+# crashing inputs go to build-fuzz/fuzz/TARGET/crashes.
+run_fuzzer() {
+    local target="$1" seconds="${2:-60}"
+    local work="build-fuzz/fuzz/$target"
+    mkdir -p "$work/corpus" "$work/crashes" &&
+        tests/fuzz/make_seeds.sh "$work/seeds" "$ROOT/../shared/corpora/e2fsprogs" &&
+        # -close_fd_mask=1: the kernels' console (stdout) stays quiet; reports go to stderr.
+        "build-fuzz/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -timeout=10 \
+            -rss_limit_mb=4096 -max_len=4194304 -close_fd_mask=1 -artifact_prefix="$work/crashes/" \
+            "$work/corpus" "$work/seeds"
+}
+
+# fuzz_briefly TARGET SECONDS: fuzz, its output in a log that is shown
+# only if the fuzzer found something.
+fuzz_briefly() {
+    check_fuzz_arguments "$1" "$2"
+    build fuzz
+    local log="build-fuzz/fuzz/$1.log"
+    mkdir -p build-fuzz/fuzz
+    if ! run_fuzzer "$1" "$2" >"$log" 2>&1; then
+        tail -n 60 "$log"
+        echo "toro: fuzz $1 failed; the log is $log, crashing inputs are in build-fuzz/fuzz/$1/crashes/" >&2
+        return 1
+    fi
+    echo "toro: fuzz $1: $(grep -a -m1 -E '^Done [0-9]+ runs' "$log" || echo 'done'), nothing found"
 }
 
 bench() {
@@ -138,6 +189,7 @@ case "$command" in
     run) run "$@" ;;
     test) test_all ;;
     bench) bench ;;
+    fuzz) fuzz "$@" ;;
     help | -h | --help) usage ;;
     *) echo "toro: unknown command '$command'" >&2; usage >&2; exit 2 ;;
 esac
