@@ -7,7 +7,7 @@ cd "$ROOT"
 
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
-          qemu-system-x86 seabios e2fsprogs clang libclang-rt-14-dev)
+          qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev)
 
 usage() {
     cat <<'USAGE'
@@ -123,7 +123,11 @@ test_all() {
     build default
     ctest --preset default -j2
     build debug
-    ctest --preset debug -j2
+    # Under the sanitizers the same code paths run at every block size; the
+    # three trees that hash gigabytes of sparse files (2, 32 and 64 KiB
+    # blocks: triple-indirect and 1 GiB boundary files) take minutes under
+    # ASan and are left to the default build above.
+    ctest --preset debug -j2 -E '^fs_(tree_b(2048|32768|65536)_r[01]|write_b65536(_r0)?)$'
     for target in "${FUZZ_TARGETS[@]}"; do fuzz_briefly "$target" 60; done
 }
 
