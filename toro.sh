@@ -183,6 +183,7 @@ bench() {
     bench/run.sh build-release
     bench/boot/boot_time.sh build-release 20
     bench/fs/read_bench.sh build-release 11
+    bench/ata/ata_bench.sh build-release 32 5
 }
 
 command="${1:-help}"
