@@ -16,7 +16,7 @@ usage: ./toro.sh COMMAND [ARGS]
   build [PRESET]        configure and build (default | debug | release | fuzz)
   run APP [FLAGS] [-- APP_ARGS]
                         build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE)
-  run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--gdb] [-- APP_ARGS]
+  run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--disk IMG[,ro]]... [--gdb] [-- APP_ARGS]
                         boot build/bare/apps/APP.elf in QEMU; --gdb waits for a debugger
   test                  build and run every test: the default build, then the ASan+UBSan build,
                         then 60 s of each fuzz target
@@ -82,7 +82,7 @@ run() {
 }
 
 run_qemu() {
-    local app="$1" machine=pc smp=1 memory=256M gdb=0 append=""
+    local app="$1" machine=pc smp=1 memory=256M gdb=0 append="" disks=() index=0
     shift
     while [[ $# -gt 0 ]]; do
         case "$1" in
@@ -91,6 +91,15 @@ run_qemu() {
             --smp) smp="$2"; shift ;;
             --memory) memory="$2"; shift ;;
             --gdb) gdb=1 ;;
+            --disk)  # the next IDE disk: primary master first (ata0.0, ata0.1, ...)
+                [[ -f "${2%,ro}" ]] || { echo "toro: --disk ${2%,ro}: no such file" >&2; exit 2; }
+                # IDE has no read-only drives: ",ro" keeps the image unchanged
+                # by sending writes to a throw-away overlay (snapshot=on).
+                local readonly_flag=""
+                [[ "$2" == *,ro ]] && readonly_flag=",snapshot=on"
+                disks+=(-drive "file=${2%,ro},format=raw,if=ide,index=$index$readonly_flag")
+                index=$((index + 1))
+                shift ;;
             --) shift; append="$*"; break ;;
             *) echo "toro: run --qemu: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
         esac
@@ -113,7 +122,7 @@ run_qemu() {
     local status=0
     qemu-system-x86_64 -nographic -nodefaults -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${machine_flags[@]}" \
-        -smp "$smp" -m "$memory" -kernel "$elf" -append "$append" "${debug_flags[@]}" || status=$?
+        -smp "$smp" -m "$memory" "${disks[@]}" -kernel "$elf" -append "$append" "${debug_flags[@]}" || status=$?
     # isa-debug-exit makes QEMU's status 2*code+1: give the app's own code.
     if [[ $status -ne 0 && $((status % 2)) -eq 1 ]]; then exit $(((status - 1) / 2)); fi
     exit $status
