@@ -101,14 +101,16 @@ void enter_fault_reporting(CpuState& cpu) {
     stack_t stack{};
     stack.ss_sp = cpu.signal_stack;
     stack.ss_size = kSignalStackBytes;
-    sigaltstack(&stack, nullptr);
+    // Keep the thread's previous stack (ASan installs its own) to put back:
+    // ASan frees its stack at thread exit only if it is still installed.
+    sigaltstack(&stack, &cpu.previous_signal_stack);
 }
 
 void leave_fault_reporting(CpuState& cpu) {
     if (cpu.signal_stack == nullptr) return;
-    stack_t disable{};
-    disable.ss_flags = SS_DISABLE;
-    sigaltstack(&disable, nullptr);
+    stack_t previous = cpu.previous_signal_stack;
+    if (previous.ss_sp == nullptr) previous.ss_flags = SS_DISABLE;
+    sigaltstack(&previous, nullptr);
     munmap(cpu.signal_stack, kSignalStackBytes);
     cpu.signal_stack = nullptr;
 }

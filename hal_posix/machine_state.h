@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -33,6 +34,7 @@ struct alignas(64) CpuState {
     void* boot_stack = nullptr;
     const hal::Context* current = nullptr;
     void* signal_stack = nullptr;
+    stack_t previous_signal_stack{};  // the thread's own, restored on the way out
 
     alignas(64) std::atomic<std::uint32_t> wake_word{0};  // futex: 1 = wake pending
     std::atomic<bool> sleeping{false};

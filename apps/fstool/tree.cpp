@@ -77,7 +77,7 @@ public:
 
 private:
     void fail(toro::Error error) {
-        report("tree", path_, error);
+        report("tree", path_[0] != '\0' ? path_ : "/", error);
         ok_ = false;
     }
     void emit(const char* prefix, const char* middle) {

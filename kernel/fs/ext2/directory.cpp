@@ -95,6 +95,11 @@ Result<bool> Ext2::read_directory(InodeNumber number, std::uint64_t* cookie, Dir
         TORO_TRY(parse_entry(*this, block->data(), offset, &entry));
         *cookie += entry.record_length;
         if (entry.inode == 0) continue;
+        // A name no path can reach: say so (the walk may go on past it).
+        for (std::uint32_t i = 0; i < entry.name_length; ++i) {
+            if (entry.name[i] == '/' || entry.name[i] == '\0') return Error::kCorrupt;
+        }
+        if (entry.name_length == 0) return Error::kCorrupt;
         out->inode = entry.inode;
         out->type = vfs_type_of_entry(entry.file_type);
         __builtin_memcpy(out->name, entry.name, entry.name_length);
