@@ -51,6 +51,9 @@ public:
         return hal::DeviceStatus::kOk;
     }
 
+    // Every request has completed by the time submit returns.
+    bool cancel(hal::BlockRequest*) override { return false; }
+
 protected:
     virtual hal::DeviceStatus perform(const hal::BlockRequest& request) = 0;
 
@@ -115,7 +118,9 @@ private:
     std::vector<std::uint8_t>* bytes_;
 };
 
-std::vector<std::unique_ptr<HostedDisk>> attached;
+// The machine's disks in order, and those of them this file opened.
+std::vector<hal::BlockDevice*> attached;
+std::vector<std::unique_ptr<HostedDisk>> opened;
 
 std::unique_ptr<HostedDisk> open_file_disk(const DiskConfig& disk, const std::string& name,
                                            std::string* error) {
@@ -147,6 +152,10 @@ std::unique_ptr<HostedDisk> open_file_disk(const DiskConfig& disk, const std::st
 bool attach_disks(const MachineConfig& config, std::string* error) {
     detach_disks();
     for (const DiskConfig& disk : config.disks) {
+        if (disk.device != nullptr) {
+            attached.push_back(disk.device);
+            continue;
+        }
         std::string name = "disk" + std::to_string(attached.size());
         std::unique_ptr<HostedDisk> device;
         if (disk.memory != nullptr) {
@@ -158,12 +167,16 @@ bool attach_disks(const MachineConfig& config, std::string* error) {
             detach_disks();
             return false;
         }
-        attached.push_back(std::move(device));
+        attached.push_back(device.get());
+        opened.push_back(std::move(device));
     }
     return true;
 }
 
-void detach_disks() { attached.clear(); }
+void detach_disks() {
+    attached.clear();
+    opened.clear();
+}
 
 }  // namespace hal_posix
 
@@ -172,7 +185,7 @@ namespace hal {
 std::size_t block_device_count() { return hal_posix::attached.size(); }
 
 BlockDevice* block_device(std::size_t index) {
-    return index < hal_posix::attached.size() ? hal_posix::attached[index].get() : nullptr;
+    return index < hal_posix::attached.size() ? hal_posix::attached[index] : nullptr;
 }
 
 }  // namespace hal

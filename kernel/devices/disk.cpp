@@ -1,15 +1,19 @@
 // Disks: the kernel side of hal::BlockDevice. One request is in flight per
 // device (the Disk's mutex), and the calling thread sleeps on an Event that
-// the device's completion event signals on the caller's CPU.
+// the device's completion event signals on the caller's CPU, for at most
+// the request timeout: a device that never answers costs an error, not a
+// thread.
 #include "toro/disk.h"
 
 #include "hal/boot.h"
+#include "hal/clock.h"
 #include "hal/cpu.h"
 #include "hal/devices.h"
 #include "toro/boot_epoch.h"
 #include "toro/event.h"
 #include "toro/memory.h"
 #include "toro/mutex.h"
+#include "toro/print.h"
 #include "toro/spinlock.h"
 #include "toro/thread.h"
 
@@ -18,6 +22,7 @@ namespace toro {
 struct Disk::State {
     Mutex mutex;
     Event completed;
+    std::uint64_t request_timeout_ns = kDefaultRequestTimeout;
     // Completion events, bound lazily on the CPU that first waits there.
     hal::EventId completion_event[hal::kMaxCpus];
 };
@@ -74,6 +79,29 @@ Disk* disk(std::size_t index) {
     return disks[index];
 }
 
+void Disk::set_request_timeout(std::uint64_t nanoseconds) {
+    MutexGuard guard(state_->mutex);
+    state_->request_timeout_ns = nanoseconds;
+}
+
+// Sleeps until `request` completes. A device that has not answered by the
+// deadline is asked to withdraw the request; false when it did (the
+// request then never completes and the caller's buffer is free again).
+bool Disk::await(hal::BlockRequest* request) {
+    std::uint64_t deadline = hal::clock_now_ns() + state_->request_timeout_ns;
+    while (!request->completed.load(std::memory_order_acquire)) {
+        if (state_->completed.wait_until(deadline)) continue;
+        if (request->completed.load(std::memory_order_acquire)) break;
+        if (device_->cancel(request)) {
+            print("toro: disk %s: no answer in %llu ms; request withdrawn\n", device_->name(),
+                  static_cast<unsigned long long>(state_->request_timeout_ns / 1000000));
+            return false;
+        }
+        deadline = ~std::uint64_t{0};  // it completes by itself (hal::BlockDevice::cancel)
+    }
+    return true;
+}
+
 const char* Disk::name() const { return device_->name(); }
 std::size_t Disk::sector_size() const { return device_->sector_size(); }
 std::uint64_t Disk::sector_count() const { return device_->sector_count(); }
@@ -123,7 +151,7 @@ Error Disk::transfer(int operation, std::uint64_t first_sector, std::size_t coun
         request.completion_event = state_->completion_event[cpu];
         hal::DeviceStatus accepted = device_->submit(&request);
         if (accepted != hal::DeviceStatus::kOk) return error_of(accepted);
-        while (!request.completed.load(std::memory_order_acquire)) state_->completed.wait();
+        if (!await(&request)) return Error::kIo;
         if (request.status != hal::DeviceStatus::kOk) return error_of(request.status);
         if (is_flush) break;
         first_sector += chunk;

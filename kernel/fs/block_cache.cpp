@@ -129,13 +129,23 @@ Result<CachedBlock*> BlockCache::take_free_entry() {
         destroy(block);
         free(data);
     }
+    // A dirty victim the disk refuses stays cached and dirty (its data is
+    // not lost; flush reports the error); a clean or writable one is used.
+    Error write_error = Error::kOk;
     for (CachedBlock* victim = lru_tail_; victim != nullptr; victim = victim->lru_previous) {
         if (victim->pins != 0) continue;
-        if (victim->dirty) TORO_TRY(write_back(victim));
+        if (victim->dirty) {
+            Error error = write_back(victim);
+            if (error != Error::kOk) {
+                write_error = error;
+                continue;
+            }
+        }
         unlink(victim);
         return victim;
     }
-    return Error::kNoMemory;  // every block pinned: a filesystem bug or a tiny cache
+    // Every block pinned (a filesystem bug or a tiny cache), or unwritable.
+    return write_error != Error::kOk ? write_error : Error::kNoMemory;
 }
 
 Result<BlockHandle> BlockCache::read(std::uint64_t number) {
@@ -178,13 +188,21 @@ Error BlockCache::read_ahead(std::uint64_t first, CachedBlock* target) {
     }
     last_miss_ = first + count - 1;
     ++stats_.read_requests;
+    if (count > 1 &&
+        disk_->read(first * sectors_per_block_, count * sectors_per_block_, staging_) != Error::kOk) {
+        // Read-ahead is only a hint: a bad block further on must not fail
+        // this one, which is read alone (and fails alone if it is the bad one).
+        ++stats_.read_requests;
+        ahead_window_ = 0;
+        count = 1;
+    } else if (count > 1) {
+        stats_.blocks_read += count;
+    }
     if (count == 1) {
         TORO_TRY(disk_->read(first * sectors_per_block_, sectors_per_block_, target->data));
         ++stats_.blocks_read;
         return Error::kOk;
     }
-    TORO_TRY(disk_->read(first * sectors_per_block_, count * sectors_per_block_, staging_));
-    stats_.blocks_read += count;
     copy_bytes(target->data, staging_, block_size_);
     for (std::size_t i = 1; i < count; ++i) {
         Result<CachedBlock*> entry = take_free_entry();

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "faulty_disk.h"
 #include "fs/block_cache.h"
 #include "kernel_harness.h"
 #include "toro/memory.h"
@@ -113,6 +114,52 @@ TEST(BlockCache, ReportsAFailedWriteBackAndKeepsTheBlockDirty) {
         EXPECT_EQ(cache.flush(), toro::Error::kReadOnly);  // still dirty: tried again
         return 0;
     });
+}
+
+TEST(BlockCache, ABadBlockInTheReadAheadWindowFailsOnlyItself) {
+    auto medium = numbered_blocks(64);
+    toro_test::FaultyDisk device(&medium);
+    device.fail_reads(20 * (kBlock / 512), kBlock / 512);  // block 20
+    toro_test::MachineShape shape;
+    shape.disks.push_back({});
+    shape.disks[0].device = &device;
+    toro_test::boot(shape, [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 32);
+        for (std::uint64_t b = 16; b < 20; ++b) {  // sequential: the window grows over 20
+            auto block = cache.read(b);
+            EXPECT_TRUE(block.ok()) << b;
+            if (block.ok()) EXPECT_EQ(block->data()[0], b);
+        }
+        EXPECT_EQ(cache.read(20).error(), toro::Error::kIo);
+        auto after = cache.read(21);
+        EXPECT_TRUE(after.ok());
+        if (after.ok()) EXPECT_EQ(after->data()[0], 21);
+        return 0;
+    });
+    EXPECT_GE(device.failures(), 2u);  // the window's read, then block 20's own
+}
+
+TEST(BlockCache, AnUnwritableDirtyBlockIsPassedOverWhenEvicting) {
+    auto medium = numbered_blocks(64);
+    toro_test::FaultyDisk device(&medium);
+    device.fail_writes(0, 2);  // block 0
+    toro_test::MachineShape shape;
+    shape.disks.push_back({});
+    shape.disks[0].device = &device;
+    toro_test::boot(shape, [&](int, char**) {
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 4);
+        {
+            auto block = cache.read(0);
+            block->data()[1] = 0x42;
+            block->mark_dirty();
+        }
+        for (std::uint64_t b = 10; b < 40; b += 3) EXPECT_TRUE(cache.read(b).ok()) << b;
+        EXPECT_EQ(cache.flush(), toro::Error::kIo);  // block 0, still dirty, still cached
+        device.fail_writes(0, 0);
+        EXPECT_EQ(cache.flush(), toro::Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(medium[1], 0x42);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ext2_image.h"
+#include "faulty_disk.h"
 #include "kernel_harness.h"
 #include "toro/ext2.h"
 #include "toro/fs.h"
@@ -210,6 +211,59 @@ TEST_F(Vfs, RefusesADiskWithoutAnExt2Superblock) {
         EXPECT_EQ(toro::stat("/", &status), Error::kNoEntry);
         return 0;
     });
+}
+
+// Boots with `device` as disk 0 mounted at "/", runs `body`, unmounts.
+void run_on(toro_test::FaultyDisk* device, const std::function<void()>& body) {
+    toro_test::MachineShape shape;
+    hal_posix::DiskConfig disk;
+    disk.device = device;
+    shape.disks.push_back(disk);
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        body();
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+}
+
+TEST_F(Vfs, AReadErrorOfTheDiskIsEioForThatFileOnly) {
+    const std::string marker(1024, 'M');
+    run([&] {
+        write_file("/bad", marker);
+        write_file("/good", "fine");
+    });
+    // The sector the file's data landed in, wherever the allocator put it.
+    std::size_t at = std::string(image_.begin(), image_.end()).find(marker);
+    ASSERT_NE(at, std::string::npos);
+    toro_test::FaultyDisk device(&image_);
+    device.fail_reads(at / 512, 1);
+    run_on(&device, [] {
+        auto fd = toro::open("/bad", toro::kOpenRead);
+        ASSERT_TRUE(fd.ok());
+        char buffer[1024];
+        EXPECT_EQ(toro::read(*fd, buffer, sizeof buffer).error(), Error::kIo);
+        EXPECT_EQ(toro::close(*fd), Error::kOk);
+        EXPECT_EQ(read_file("/good"), "fine");
+    });
+    EXPECT_GE(device.failures(), 1u);
+    expect_clean();
+}
+
+TEST_F(Vfs, AWriteBackErrorIsEioFromSyncAndTheDataWaitsForTheNextSync) {
+    toro_test::FaultyDisk device(&image_);
+    const std::string content(5000, 'w');
+    run_on(&device, [&] {
+        write_file("/w", content);
+        device.fail_writes(0, image_.size() / 512);
+        EXPECT_EQ(toro::sync(), Error::kIo);
+        device.fail_writes(0, 0);
+        EXPECT_EQ(toro::sync(), Error::kOk);
+    });
+    EXPECT_GE(device.failures(), 1u);
+    expect_clean();
+    run([&] { EXPECT_EQ(read_file("/w"), content); });
 }
 
 }  // namespace

@@ -93,6 +93,16 @@ public:
     // silent zeros. A completed kFlush means every completed write is
     // durable.
     virtual DeviceStatus submit(BlockRequest* request) = 0;
+
+    // Withdraws `request`, submitted and not completed when the kernel gave
+    // up waiting for it. Kernel threads only; may wait (bounded) while the
+    // device resets. Returns true when it was withdrawn: it will never
+    // complete, the device no longer touches it or its buffer, and the next
+    // submit is served (a hung ATA channel is reset). Returns false when it
+    // cannot be withdrawn but is sure to complete by itself (it has already
+    // completed, or it is a transfer whose every step is bounded by the
+    // driver's own timeouts); the kernel then waits for `completed`.
+    virtual bool cancel(BlockRequest* request) = 0;
 };
 
 // The machine's block devices, in a stable order: hosted, the order of the

@@ -9,14 +9,20 @@
 #include <string>
 #include <vector>
 
+namespace hal {
+class BlockDevice;
+}
+
 namespace hal_posix {
 
 // A disk of the machine: a file (`path`), or, for tests, a buffer in the
-// host process (`memory`, whose size is a multiple of 512, owned by the
-// caller and alive while the machine runs).
+// host process (`memory`, whose size is a multiple of 512), or a device of
+// the test's own (`device`: a fault injector, say). What `memory` and
+// `device` point to is owned by the caller and alive while the machine runs.
 struct DiskConfig {
     std::string path;
     std::vector<std::uint8_t>* memory = nullptr;
+    hal::BlockDevice* device = nullptr;
     bool read_only = false;
 };
 
