@@ -10,6 +10,10 @@
 //   disktest bench MB              reads MB MiB from sector 0, prints the time
 //   disktest two                   checksums disks 0 and 1 at once, from two
 //                                  threads (on two CPUs when there are two)
+//
+// `on N` before a command runs it on disk N; commands separated by a lone
+// `;` run in turn; `--timeout-ms MS` first sets every disk's request
+// timeout (tests of a device that never answers).
 #include <toro/disk.h>
 #include <toro/toro.h>
 
@@ -214,40 +218,69 @@ int two_disks() {
 
 int usage() {
     toro::print(
-        "usage: disktest [read FIRST COUNT | write FIRST COUNT SEED | bench MB | two]\n");
+        "usage: disktest [--timeout-ms MS] [COMMAND [; COMMAND]...]\n"
+        "  COMMAND: [on N] read FIRST COUNT | [on N] write FIRST COUNT SEED |\n"
+        "           [on N] bench MB | two\n");
     return 2;
+}
+
+// Runs one command, words[0 .. count), on disk 0 or the one `on N` names.
+int run_command(char** words, int count, std::uint8_t* buffer) {
+    auto word = [&](int i) -> const char* { return i < count ? words[i] : nullptr; };
+    std::uint64_t a, b, c, index = 0;
+    int at = 0;
+    if (word(0) != nullptr && same(word(0), "on")) {
+        if (!parse_number(word(1), &index)) return usage();
+        at = 2;
+    }
+    toro::Disk* disk = index < toro::disk_count() ? toro::disk(index) : nullptr;
+    if (disk == nullptr) {
+        toro::print("disktest: no disk %llu\n", static_cast<unsigned long long>(index));
+        return 1;
+    }
+    const char* command = word(at);
+    if (command == nullptr) return info(disk, buffer);
+    if (same(command, "read") && parse_number(word(at + 1), &a) && parse_number(word(at + 2), &b)) {
+        return read_range(disk, a, b, buffer);
+    }
+    if (same(command, "write") && parse_number(word(at + 1), &a) &&
+        parse_number(word(at + 2), &b) && parse_number(word(at + 3), &c)) {
+        return write_range(disk, a, b, c, buffer);
+    }
+    if (same(command, "bench") && parse_number(word(at + 1), &a)) return bench(disk, a, buffer);
+    if (same(command, "two") && at == 0) return two_disks();
+    return usage();
 }
 
 }  // namespace
 
+// Every command runs, even after one fails (a test of error recovery needs
+// the next one); the status is 1 if any failed.
 int toro_main(int argc, char** argv) {
     toro::print("disktest: %zu disk(s) on %u cpu(s)\n", toro::disk_count(), toro::cpu_count());
-    toro::Disk* disk = toro::disk(0);
-    if (disk == nullptr) {
-        toro::print("disktest: no disk\n");
-        return 1;
+    int first = 1;
+    std::uint64_t timeout_ms = 0;
+    if (first + 1 < argc && same(argv[first], "--timeout-ms")) {
+        if (!parse_number(argv[first + 1], &timeout_ms) || timeout_ms == 0) return usage();
+        first += 2;
+    }
+    for (std::size_t i = 0; timeout_ms != 0 && i < toro::disk_count(); ++i) {
+        toro::disk(i)->set_request_timeout(timeout_ms * 1000000);
     }
     auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kBufferBytes));
     if (buffer == nullptr) return fail("buffer", toro::Error::kNoMemory);
-    auto word = [&](int i) -> const char* { return i < argc ? argv[i] : nullptr; };
-    const char* command = word(1);
-    std::uint64_t a, b, c;
-    int status;
-    if (command == nullptr) {
-        status = info(disk, buffer);
-    } else if (same(command, "read") && parse_number(word(2), &a) &&
-               parse_number(word(3), &b)) {
-        status = read_range(disk, a, b, buffer);
-    } else if (same(command, "write") && parse_number(word(2), &a) &&
-               parse_number(word(3), &b) && parse_number(word(4), &c)) {
-        status = write_range(disk, a, b, c, buffer);
-    } else if (same(command, "bench") && parse_number(word(2), &a)) {
-        status = bench(disk, a, buffer);
-    } else if (same(command, "two")) {
-        status = two_disks();
-    } else {
-        status = usage();
-    }
+    int status = 0;
+    do {
+        int end = first;
+        while (end < argc && !same(argv[end], ";")) ++end;
+        int result = run_command(argv + first, end - first, buffer);
+        if (result == 2) {
+            status = 2;
+            break;
+        }
+        if (result != 0) status = 1;
+        first = end + 1;
+    } while (first <= argc);
     toro::free(buffer);
     if (status == 0) toro::print("disktest: ok\n");
     return status;

@@ -18,10 +18,6 @@ namespace bare::ata {
 
 namespace {
 
-constexpr std::uint64_t kMillisecond = 1000000;
-// ATA/ATAPI-6 leaves command times to the device; 5 s covers a disk that
-// spins up, and QEMU answers at once.
-constexpr std::uint64_t kCommandTimeout = 5000 * kMillisecond;
 constexpr std::uint64_t kProbeTimeout = 500 * kMillisecond;
 constexpr std::size_t kPioMaxSectors = 256;  // one 28-bit command's worth
 constexpr std::size_t kDmaMaxSectors = 2048;  // 1 MiB: 17 PRD entries at most
@@ -115,6 +111,11 @@ hal::DeviceStatus run_pio(Channel& channel, Disk& disk, hal::BlockRequest* reque
     Disk* current = &disk;
     while (request != nullptr) {
         hal::DeviceStatus status = transfer_pio(*current, *request);
+        // A drive still busy after the command timeout is hung: reset the
+        // channel so the next command (the other drive's too) is served.
+        if (status != hal::DeviceStatus::kOk && (status_of(channel) & kStatusBusy)) {
+            reset_channel(channel);
+        }
         hal::BlockRequest* done = request;
         {
             SpinLockGuard guard(channel.lock);
@@ -247,6 +248,22 @@ void probe_once() {
 
 Channel& channel_by_index(unsigned index) { return channels[index]; }
 
+void spin_for(std::uint64_t nanoseconds) {
+    std::uint64_t deadline = hal::clock_now_ns() + nanoseconds;
+    while (hal::clock_now_ns() < deadline) asm volatile("pause");
+}
+
+// ATA/ATAPI-6 clause 9.2 (software reset protocol): SRST for at least
+// 5 us, then at least 2 ms before BSY means anything, then BSY clears when
+// the drives are ready (bounded here by the command timeout).
+void reset_channel(const Channel& channel) {
+    out8(channel.control_base + kDeviceControl, kControlReset | kControlInterruptsOff);
+    spin_for(10 * 1000);
+    out8(channel.control_base + kDeviceControl, channel.dma ? 0 : kControlInterruptsOff);
+    spin_for(2 * kMillisecond);
+    wait_not_busy(channel, kCommandTimeout);
+}
+
 std::uint8_t wait_not_busy(const Channel& channel, std::uint64_t timeout_ns) {
     std::uint8_t status = status_of(channel);
     if (!(status & kStatusBusy)) return status;
@@ -325,6 +342,26 @@ Disk::Disk(Channel* channel, unsigned drive, std::uint64_t sectors, bool lba48, 
 // Without 48-bit commands a request may not pass 256 sectors.
 std::size_t Disk::max_sectors_per_request() const {
     return channel_->dma && lba48_ ? kDmaMaxSectors : kPioMaxSectors;
+}
+
+// A waiting request is dropped; a running DMA transfer is abandoned and
+// the channel reset; a running PIO transfer ends by itself, every step of
+// it bounded by kCommandTimeout.
+bool Disk::cancel(hal::BlockRequest* request) {
+    SpinLockGuard guard(channel_->lock);
+    if (request->completed.load(std::memory_order_acquire)) return false;
+    if (channel_->waiting == request) {
+        channel_->waiting = nullptr;
+        return true;
+    }
+    if (channel_->running != request || !channel_->dma) return false;
+    dma_abandon(*channel_);
+    if (channel_->waiting != nullptr) {
+        hal::BlockRequest* next = channel_->waiting;
+        channel_->waiting = nullptr;
+        dma_start(*channel_, *channel_->waiting_disk, next, channel_->waiting_apic_id);
+    }
+    return true;
 }
 
 hal::DeviceStatus Disk::submit(hal::BlockRequest* request) {

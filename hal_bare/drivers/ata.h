@@ -31,8 +31,9 @@ inline constexpr std::uint8_t kStatusError = 1u << 0, kStatusDataRequest = 1u <<
 // Device register: bit 6 selects LBA addressing, bit 4 the slave; bits 7
 // and 5 are obsolete and set, as older devices expect.
 inline constexpr std::uint8_t kDeviceLba = 0xE0, kDeviceSlave = 1u << 4;
-// Device Control register (clause 7): nIEN masks the device's INTRQ.
-inline constexpr std::uint8_t kControlInterruptsOff = 1u << 1;
+// Device Control register (clause 7): nIEN masks the device's INTRQ; SRST
+// resets both devices of the channel.
+inline constexpr std::uint8_t kControlInterruptsOff = 1u << 1, kControlReset = 1u << 2;
 
 // Commands (ATA/ATAPI-6 clause 8, by name): opcodes.
 inline constexpr std::uint8_t kReadSectors = 0x20, kReadSectorsExt = 0x24, kReadDma = 0xC8,
@@ -41,6 +42,10 @@ inline constexpr std::uint8_t kReadSectors = 0x20, kReadSectorsExt = 0x24, kRead
                               kFlushCacheExt = 0xEA, kIdentifyDevice = 0xEC;
 
 inline constexpr std::size_t kSectorSize = 512;
+inline constexpr std::uint64_t kMillisecond = 1000000;  // ns
+// ATA/ATAPI-6 leaves command times to the device; 5 s covers a disk that
+// spins up, and QEMU answers at once.
+inline constexpr std::uint64_t kCommandTimeout = 5000 * kMillisecond;
 inline constexpr std::uint64_t kLba28Limit = std::uint64_t{1} << 28;
 
 class Disk;
@@ -75,6 +80,7 @@ public:
     bool read_only() const override { return false; }
     std::size_t max_sectors_per_request() const override;
     hal::DeviceStatus submit(hal::BlockRequest* request) override;
+    bool cancel(hal::BlockRequest* request) override;
 
     Channel& channel() const { return *channel_; }
     unsigned drive() const { return drive_; }
@@ -94,6 +100,11 @@ private:
 
 Channel& channel_by_index(unsigned index);  // 0 primary, 1 secondary
 
+// Soft-resets both drives of the channel and waits (bounded) until they
+// are ready: what ends a command the drive never finished.
+void reset_channel(const Channel& channel);
+// Busy-waits on the clock; for the few microseconds the protocol asks.
+void spin_for(std::uint64_t nanoseconds);
 // Waits (bounded, on the clock) until BSY clears; returns the status, or
 // kStatusBusy if it never did.
 std::uint8_t wait_not_busy(const Channel& channel, std::uint64_t timeout_ns);
@@ -113,5 +124,9 @@ bool dma_initialize(Channel& channel);
 // Starts `request` on an idle channel (lock held) and records it as
 // running; completes it with kIoError at once if the device is stuck.
 void dma_start(Channel& channel, Disk& disk, hal::BlockRequest* request, std::uint32_t apic_id);
+// Stops the channel's running transfer for good (lock held): the bus
+// master halts, a soft reset clears both drives, and the channel is idle
+// and ready; the request is not completed.
+void dma_abandon(Channel& channel);
 
 }  // namespace bare::ata

@@ -103,6 +103,13 @@ void dma_start(Channel& channel, Disk& disk, hal::BlockRequest* request, std::ui
     if (data) out8(bus_master + kBmCommand, (to_memory ? kBmToMemory : 0) | kBmStart);
 }
 
+void dma_abandon(Channel& channel) {
+    out8(channel.bus_master_base + kBmCommand, 0);
+    reset_channel(channel);
+    out8(channel.bus_master_base + kBmStatus, kBmInterrupt | kBmError);
+    channel.running = nullptr;
+}
+
 }  // namespace bare::ata
 
 // The channel's IRQ, on the CPU it was routed to, inside that CPU's idle

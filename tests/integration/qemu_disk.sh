@@ -11,6 +11,13 @@
 #   slave   disks on primary master and slave, read at once from two threads
 #   lba48   a sparse 129 GiB disk: a write across sector 2^28 (48-bit commands)
 #   cdrom   a CD-ROM on the secondary master is skipped; one disk, primary slave
+#   error   QEMU's blkdebug fails reads of sector 100 and writes of sector
+#           3000 with EIO: exactly the requests touching them fail, with
+#           "Input/output error", and the disk goes on serving the rest
+#   timeout QEMU throttles the master to 64 bytes/s: a read gets no answer
+#           within the 2 s request timeout (DMA) or the driver's 5 s command
+#           timeout (PIO) and fails; the channel is reset and the slave on
+#           it reads correctly afterwards
 set -uo pipefail
 elf="$1" mode="$2" smp="$3" scenario="$4" hosted="${5:-}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +28,7 @@ trap 'rm -rf "$work"' EXIT
 append=""
 [[ "$mode" == "pio" ]] && append="toro.ata=pio"
 drives=()
+expected_status=1  # isa-debug-exit: (disktest's status << 1) | 1
 # drive FILE UNIT: a raw disk on the primary channel (unit 0 master, 1 slave).
 drive() {
     drives+=(-drive "file=$1,format=raw,if=none,id=disk$2" -device "ide-hd,drive=disk$2,bus=ide.0,unit=$2")
@@ -36,7 +44,7 @@ boot() {
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -M pc -smp "$smp" -m 128M \
         "${drives[@]}" -kernel "$elf" -append "$append${append:+ }$*" 2>&1 </dev/null)
     local status=$?
-    [[ $status -eq 1 ]] || fail "QEMU exit status $status, expected 1 (disktest exit 0)"
+    [[ $status -eq $expected_status ]] || fail "QEMU exit status $status, expected $expected_status"
     grep -q "^ata0\.[01]: .*, $mode, " <<<"$output" || fail "no disk line in $mode mode"
 }
 expect() { grep -qE -- "$1" <<<"$output" || fail "output lacks /$1/"; }
@@ -92,6 +100,34 @@ cdrom)
     expect "disktest: 1 disk\(s\)"
     expect "disktest: ata0\.1: 2048 sectors"
     expect "disktest: checksum 0\+2048 $(python3 "$image_tool" fnv "$work/disk.raw" 0 2048)"
+    ;;
+error)
+    python3 "$image_tool" make "$work/disk.raw" 4 16
+    printf '[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "%s"\nonce = "off"\n' \
+        read_aio 100 write_aio 3000 >"$work/faults.conf"
+    drives+=(-drive "if=none,id=disk0,driver=raw,file.driver=blkdebug,file.config=$work/faults.conf,file.image.filename=$work/disk.raw"
+             -device ide-hd,drive=disk0,bus=ide.0,unit=0)
+    expected_status=3
+    boot "read 96 8 ; read 0 96 ; read 101 50 ; write 2990 20 3 ; write 4000 20 3"
+    expect "disktest: checksum 0\+96 $(python3 "$image_tool" fnv "$work/disk.raw" 0 96)"
+    expect "disktest: checksum 101\+50 $(python3 "$image_tool" fnv "$work/disk.raw" 101 50)"
+    expect "wrote and read back 4000\+20 seed 3"
+    [[ $(grep -c "disktest: read: Input/output error" <<<"$output") -eq 1 ]] || fail "the bad read did not fail alone"
+    expect "disktest: write: Input/output error"
+    ;;
+timeout)
+    python3 "$image_tool" make "$work/master.raw" 4 17
+    python3 "$image_tool" make "$work/slave.raw" 2 18
+    drives+=(-drive "file=$work/master.raw,format=raw,if=none,id=disk0,throttling.bps-total=64"
+             -device ide-hd,drive=disk0,bus=ide.0,unit=0)
+    drive "$work/slave.raw" 1
+    # QEMU's own read of sector 0 at start-up (to guess a geometry) uses
+    # up the throttle's allowance: every read of the guest's waits.
+    expected_status=3
+    boot "--timeout-ms 2000 read 2048 8 ; on 1 read 0 4096"
+    [[ $(grep -c "disktest: read: Input/output error" <<<"$output") -eq 1 ]] || fail "not one failed read"
+    expect "disktest: checksum 0\+4096 $(python3 "$image_tool" fnv "$work/slave.raw" 0 4096)"
+    [[ "$mode" == "pio" ]] || expect "toro: disk ata0\.0: no answer in 2000 ms; request withdrawn"
     ;;
 *)
     echo "unknown scenario $scenario" >&2
