@@ -1,4 +1,5 @@
-// The monotonic clock and the console on the host.
+// The clocks and the console on the host.
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,13 @@ namespace hal {
 
 std::uint64_t clock_now_ns() {
     return hal_posix::host_monotonic_ns() - hal_posix::machine->clock_origin_ns;
+}
+
+std::uint64_t clock_wall_ns() {
+    timespec now{};
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0 || now.tv_sec < 0) return 0;
+    return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u +
+           static_cast<std::uint64_t>(now.tv_nsec);
 }
 
 // One write(2) per call: a pipe or terminal keeps it in one piece (pipes

@@ -173,6 +173,26 @@ const char* allocator_survives_remote_frees() {
     return nullptr;
 }
 
+// The time of day is plausible (after the day this check was written, so
+// a misread RTC century, BCD digit or epoch shows) and moves with the
+// monotonic clock.
+const char* wall_clock_tells_the_date() {
+    constexpr std::uint64_t kSecond = 1000000000;
+    constexpr std::uint64_t k2026 = 1767225600;  // 2026-01-01 00:00:00 UTC
+    constexpr std::uint64_t k2100 = 4102444800;
+    std::uint64_t wall = toro::wall_clock_ns(), now = toro::now_ns();
+    if (wall == 0) return "no real-time clock";
+    if (wall < k2026 * kSecond || wall >= k2100 * kSecond) return "the date is not in 2026..2099";
+    toro::sleep_ms(20);
+    std::int64_t wall_step = static_cast<std::int64_t>(toro::wall_clock_ns() - wall);
+    std::int64_t now_step = static_cast<std::int64_t>(toro::now_ns() - now);
+    std::int64_t skew = wall_step - now_step;
+    if (wall_step < 20000000 || skew > 50000000 || skew < -50000000) {
+        return "the time of day does not move with the monotonic clock";
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 const NamedCheck kChecks[] = {
@@ -182,6 +202,7 @@ const NamedCheck kChecks[] = {
     {"events: wait times out, signal is kept", event_wait_times_out},
     {"message queue: every cpu sends and receives", message_queue_loses_nothing},
     {"memory: remote frees across cpus", allocator_survives_remote_frees},
+    {"clock: the time of day is set and moves", wall_clock_tells_the_date},
 };
 const unsigned kCheckCount = sizeof kChecks / sizeof kChecks[0];
 

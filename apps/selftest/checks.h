@@ -1,6 +1,7 @@
-// The self-test's checks: Process and Memory behaviour that can be seen
-// from inside the kernel, the same source on both HALs. Each returns
-// nullptr on success or a short description of what went wrong.
+// The self-test's checks: Process and Memory behaviour, and the clocks,
+// that can be seen from inside the kernel, the same source on both HALs.
+// Each returns nullptr on success or a short description of what went
+// wrong.
 #pragma once
 
 namespace selftest {

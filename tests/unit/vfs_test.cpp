@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -211,6 +212,24 @@ TEST_F(Vfs, RefusesADiskWithoutAnExt2Superblock) {
         EXPECT_EQ(toro::stat("/", &status), Error::kNoEntry);
         return 0;
     });
+}
+
+TEST_F(Vfs, StampsChangesWithTheTimeOfDay) {
+    // The superblock last written in 2001 (s_wtime, offset 48): a kernel
+    // that counted from it instead of reading the clock would show.
+    std::uint32_t long_ago = 1000000000;
+    std::memcpy(&image_[1024 + 48], &long_ago, sizeof long_ago);
+    std::int64_t before = static_cast<std::int64_t>(std::time(nullptr));
+    toro::Stat status{};
+    run([&] {
+        write_file("/stamped", "now");
+        EXPECT_EQ(toro::stat("/stamped", &status), Error::kOk);
+    });
+    std::int64_t after = static_cast<std::int64_t>(std::time(nullptr));
+    EXPECT_GE(status.modify_time, before);
+    EXPECT_LE(status.modify_time, after);
+    EXPECT_GE(status.change_time, before);
+    EXPECT_LE(status.change_time, after);
 }
 
 // Boots with `device` as disk 0 mounted at "/", runs `body`, unmounts.

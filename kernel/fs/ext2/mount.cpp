@@ -224,7 +224,11 @@ Error Ext2::load_group_descriptors() {
     return Error::kOk;
 }
 
+// The time of day; without a real-time clock, the last time the superblock
+// was written plus the time since mount, which at least never goes back.
 std::uint32_t Ext2::now_seconds() const {
+    std::uint64_t wall = wall_clock_ns();
+    if (wall != 0) return static_cast<std::uint32_t>(wall / 1000000000u);
     return mount_seconds_ + static_cast<std::uint32_t>((now_ns() - mount_ns_) / 1000000000u);
 }
 

@@ -46,6 +46,11 @@ inline void sleep_ms(std::uint64_t milliseconds) { sleep_ns(milliseconds * 10000
 // Monotonic nanoseconds, the same on every CPU.
 std::uint64_t now_ns();
 
+// The time of day, nanoseconds since 1970-01-01 00:00:00 UTC, or 0 when
+// the machine has no real-time clock. Moves with now_ns between readings
+// of the hardware clock, so it never goes back by itself.
+std::uint64_t wall_clock_ns();
+
 unsigned current_cpu();
 unsigned cpu_count();
 Thread* current_thread();

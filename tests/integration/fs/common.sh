@@ -36,6 +36,20 @@ same_tree() {
     fi
 }
 
+# stamped_between IMG PATH FROM TO: debugfs reads PATH's mtime and ctime
+# as seconds in [FROM, TO] (the kernel's time of day was right).
+stamped_between() {
+    local report field value
+    report=$(debugfs -R "stat $2" "$1" 2>/dev/null)
+    for field in mtime ctime; do
+        value=$(sed -n "s/^ *$field: 0x\([0-9a-f]*\).*/\1/p" <<<"$report" | head -1)
+        if [[ -z "$value" ]] || (($((16#$value)) < $3 || $((16#$value)) > $4)); then
+            echo "FAIL: $2's $field is ${value:+0x}${value:-missing}, not within $3..$4 (the host's clock then)"
+            return 1
+        fi
+    done
+}
+
 # long_target LENGTH: a relative path of exactly LENGTH bytes, for symlinks.
 long_target() {
     local s="" i=0

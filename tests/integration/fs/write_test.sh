@@ -10,6 +10,7 @@
 # Three fstool runs (so each phase is read back from the disk by the next):
 #   1 creates: files across the direct/single/double-indirect boundaries,
 #     a hole grown by truncate then written after, fast and slow symlinks;
+#     a file's times are the time of day (the host's clock during the run);
 #   2 changes: shrinks into a hole and to zero, appends, frees an indirect
 #     chain, reaches the triple-indirect range (when ext2 may: B <= 16 KiB,
 #     and below 2 GiB on revision 0), removes files, a name of a hard link,
@@ -104,7 +105,12 @@ compare() {
     same_tree "$work/expected" "$work/debugfs" "$1: debugfs reads the image unlike the model"
 }
 
+# Last written in 2001 (debugfs would stamp its own close without the fake
+# time): times counted from the superblock would show.
+E2FSPROGS_FAKE_TIME=978307200 debugfs -w -R "ssv wtime 200101010000" "$work/disk.img" >/dev/null 2>&1
+started=$(date +%s)
 run_phase 1 "${phase1[@]}"
+stamped_between "$work/disk.img" /new/mid "$started" "$(date +%s)"
 compare "after phase 1"
 run_phase 2 "${phase2[@]}"  # no compare: a triple-indirect file may be too big to hash
 run_phase 3 "${phase3[@]}"
