@@ -5,6 +5,7 @@
 #include "memory/memory_unit.h"
 #include "memory/object_allocator.h"
 #include "memory/page_allocator.h"
+#include "memory/sanitizer.h"
 #include "toro/memory.h"
 #include "toro/print.h"
 
@@ -35,11 +36,18 @@ void memory::initialize(const hal::BootInfo& boot_info) {
 }
 
 void* allocate(std::size_t size) {
-    if (size == 0) return nullptr;
-    if (size <= memory::kLargestSmallObject) return object_allocator.allocate(size);
-    unsigned order = order_for_bytes(size);
+    if (size == 0 || size > ~std::size_t{0} - memory::kRedzoneBytes) return nullptr;
+    std::size_t needed = size + memory::kRedzoneBytes;
+    if (needed <= memory::kLargestSmallObject) {
+        void* object = object_allocator.allocate(needed);
+        if (object != nullptr) memory::poison_all_but(object, size, memory::ObjectAllocator::slot_size(needed));
+        return object;
+    }
+    unsigned order = order_for_bytes(needed);
     void* block = page_allocator.allocate(order, memory::PageUse::kLarge);
-    if (block != nullptr) large_bytes_in_use.fetch_add(bytes_of_order(order), std::memory_order_relaxed);
+    if (block == nullptr) return nullptr;
+    large_bytes_in_use.fetch_add(bytes_of_order(order), std::memory_order_relaxed);
+    memory::poison_all_but(block, size, bytes_of_order(order));
     return block;
 }
 
@@ -54,6 +62,7 @@ void free(void* pointer) {
     memory::PageFrame* frame = page_allocator.frame_of(pointer);
     if (frame != nullptr && frame->use == memory::PageUse::kLarge) {
         unsigned order = frame->order;
+        memory::unpoison_for_allocator(pointer, bytes_of_order(order));
         page_allocator.free(pointer, order);
         large_bytes_in_use.fetch_sub(bytes_of_order(order), std::memory_order_relaxed);
         return;

@@ -1,6 +1,7 @@
 #include "memory/object_allocator.h"
 
 #include "hal/cpu.h"
+#include "memory/sanitizer.h"
 #include "toro/print.h"
 
 namespace toro::memory {
@@ -99,6 +100,10 @@ static_assert((kSlabBytes - Slab::kHeaderBytes) / 16 <= Slab::kMaxObjects);
 
 std::size_t ObjectAllocator::class_size(unsigned size_class) { return kClassSizes[size_class]; }
 
+std::size_t ObjectAllocator::slot_size(std::size_t size) {
+    return kClassSizes[kClassTable.class_for_granule[(size + 15) / 16]];
+}
+
 void ObjectAllocator::reset(PageAllocator* pages) {
     pages_ = pages;
     slab_count_.store(0, std::memory_order_relaxed);
@@ -186,6 +191,7 @@ void ObjectAllocator::free(void* object) {
     std::size_t index = 0;
     Slab* slab = slab_of(object, &index);
     if (slab == nullptr) panic("memory: free of %p, which was never allocated", object);
+    poison_freed(object, kClassSizes[slab->size_class]);
     unsigned cpu = hal::cpu_current();
     CpuHeap& heap = heaps_[cpu];
     bump(heap.freed[slab->size_class]);
@@ -237,6 +243,7 @@ void ObjectAllocator::release_if_empty(ClassCache& cache, Slab* slab) {
         if (slab->next != nullptr) slab->next->previous = slab->previous;
     }
     slab_count_.fetch_sub(1, std::memory_order_relaxed);
+    unpoison_for_allocator(slab, kSlabBytes);
     pages_->free(slab, kSlabOrder);
 }
 

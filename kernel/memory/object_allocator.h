@@ -36,6 +36,8 @@ public:
     void add_stats(MemoryStats& stats) const;
 
     static std::size_t class_size(unsigned size_class);
+    // The slot an allocation of `size` bytes gets (its class's size).
+    static std::size_t slot_size(std::size_t size);
 
 private:
     struct ClassCache {

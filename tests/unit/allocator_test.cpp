@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernel_harness.h"
+#include "memory/sanitizer.h"
 #include "toro/toro.h"
 
 namespace {
@@ -71,6 +72,15 @@ bool aligned(const void* pointer, std::size_t to) {
 }
 
 // The size class that serves `size`: the smallest class at least as large.
+// The bytes allocate(size) takes from the page allocator when it is not a
+// small object: a power of two pages holding size and, in sanitizer
+// builds, the redzone.
+std::size_t large_bytes_for(std::size_t size) {
+    std::size_t bytes = kPage;
+    while (bytes < size + toro::memory::kRedzoneBytes) bytes *= 2;
+    return bytes;
+}
+
 unsigned class_of(const toro::MemoryStats& stats, std::size_t size) {
     for (unsigned c = 0; c < toro::kSizeClassCount; ++c) {
         if (stats.class_size[c] >= size) return c;
@@ -149,7 +159,9 @@ TEST(Allocator, EverySmallSizeIsSixteenByteAlignedAndDisjoint) {
     EXPECT_EQ(corrupted, 0u);
     EXPECT_EQ(blocks.size(), kLargestSmall);
     EXPECT_TRUE(disjoint(blocks));
-    EXPECT_EQ(objects_during, objects_before + kLargestSmall);
+    // Sizes the redzone of a sanitizer build pushes past the largest class
+    // are large allocations there.
+    EXPECT_EQ(objects_during, objects_before + kLargestSmall - toro::memory::kRedzoneBytes);
     EXPECT_EQ(objects_after, objects_before);
 }
 
@@ -269,9 +281,11 @@ TEST(Allocator, ObjectCountsRiseInTheServingSizeClassAndFallOnFree) {
         static void* pointers[kCount];
         for (std::size_t size : sizes) {
             ClassCounts counts{};
+            // Sanitizer builds add a redzone to every request.
+            size = std::min<std::size_t>(size, 2048 - toro::memory::kRedzoneBytes);
             counts.size = size;
             toro::MemoryStats before = toro::memory_stats();
-            unsigned c = class_of(before, size);
+            unsigned c = class_of(before, size + toro::memory::kRedzoneBytes);
             if (c == toro::kSizeClassCount) return 1;
             counts.size_class = c;
             counts.class_before = before.class_objects_in_use[c];
@@ -382,8 +396,11 @@ TEST(Allocator, LargeAndPageBytesFollowAllocateAndAllocatePages) {
     EXPECT_EQ(nulls, 0u);
     EXPECT_EQ(unbalanced, 0u);
     ASSERT_EQ(steps.size(), 7u);
-    // allocate(2049), (4096), (5000), (40000): 1, 1, 2 and 16 pages.
-    const std::size_t large_expected[4] = {kPage, kPage, 2 * kPage, 16 * kPage};
+    // allocate(2049), (4096), (5000), (40000): 1, 1, 2 and 16 pages (the
+    // 4096 takes 2 with a sanitizer's redzone).
+    const std::size_t large_expected[4] = {large_bytes_for(2049), large_bytes_for(4096),
+                                           large_bytes_for(5000), large_bytes_for(40000)};
+    EXPECT_EQ(large_expected[3], 16 * kPage);
     for (int i = 0; i < 4; ++i) {
         SCOPED_TRACE(testing::Message() << "allocate step " << i);
         EXPECT_EQ(steps[i].large_delta, large_expected[i]);
@@ -717,7 +734,7 @@ TEST(Allocator, ExhaustionGivesNullKeepsContentsAndAllocationRecovers) {
         EXPECT_LT(round->exhausted.free_page_bytes, 16 * kPage);
         EXPECT_EQ(round->exhausted.objects_in_use, baseline.objects_in_use + round->objects);
         EXPECT_EQ(round->exhausted.large_bytes_in_use,
-                  baseline.large_bytes_in_use + round->blocks * 64 * 1024);
+                  baseline.large_bytes_in_use + round->blocks * large_bytes_for(64 * 1024));
         EXPECT_EQ(round->freed.objects_in_use, baseline.objects_in_use);
         EXPECT_EQ(round->freed.large_bytes_in_use, baseline.large_bytes_in_use);
         EXPECT_EQ(round->freed.slab_bytes, baseline.slab_bytes);
@@ -943,6 +960,46 @@ TEST(Allocator, FreeOfASmallObjectTwiceFromAnotherCpuPanicsOnTheOwner) {
         toro::memory_reclaim();
         return kDidNotPanic;
     }), 1);
+}
+
+#ifdef TORO_HEAP_POISONING
+extern "C" int __asan_address_is_poisoned(void const volatile* address);
+#endif
+
+TEST(Allocator, ASanBuildPoisonsTheBytesPastEachAllocationAndFreedObjects) {
+#ifndef TORO_HEAP_POISONING
+    GTEST_SKIP() << "not an AddressSanitizer build";
+#else
+    int status = boot(1, [] {
+        for (std::size_t size : {1, 8, 100, 1024, 2032, 2048, 4096, 10000}) {
+            auto* bytes = static_cast<char*>(toro::allocate(size));
+            EXPECT_FALSE(__asan_address_is_poisoned(bytes)) << size;
+            EXPECT_FALSE(__asan_address_is_poisoned(bytes + size - 1)) << size;
+            EXPECT_TRUE(__asan_address_is_poisoned(bytes + size)) << size;
+            EXPECT_TRUE(__asan_address_is_poisoned(bytes + size + toro::memory::kRedzoneBytes - 1))
+                << size;
+            toro::free(bytes);
+            // A freed small object, past its free-list link.
+            if (size >= 16 && size < 2048) EXPECT_TRUE(__asan_address_is_poisoned(bytes + 8)) << size;
+        }
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+#endif
+}
+
+TEST(AllocatorDeathTest, AReadPastAKernelAllocationIsReportedUnderASan) {
+#ifndef TORO_HEAP_POISONING
+    GTEST_SKIP() << "not an AddressSanitizer build";
+#else
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(boot(1,
+                      [] {
+                          auto* bytes = static_cast<volatile char*>(toro::allocate(100));
+                          return static_cast<int>(bytes[100]);
+                      }),
+                 "use-after-poison");
+#endif
 }
 
 }  // namespace
