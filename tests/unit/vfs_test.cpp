@@ -2,6 +2,7 @@
 // open-file semantics, and a filesystem e2fsck calls clean afterwards.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -12,6 +13,8 @@
 #include "kernel_harness.h"
 #include "toro/ext2.h"
 #include "toro/fs.h"
+#include "toro/print.h"
+#include "toro/thread.h"
 
 namespace {
 
@@ -279,6 +282,129 @@ TEST_F(Vfs, AWriteBackErrorIsEioFromSyncAndTheDataWaitsForTheNextSync) {
     EXPECT_GE(device.failures(), 1u);
     expect_clean();
     run([&] { EXPECT_EQ(read_file("/w"), content); });
+}
+
+// Four threads on four CPUs share one filesystem: each works in its own
+// directory (writes, renames, unlinks, reads back) and all append records
+// to one shared file. Every call must see a consistent filesystem, nothing
+// may be lost, and the image must be clean.
+namespace concurrent {
+
+constexpr unsigned kThreads = 4, kFiles = 40;
+constexpr std::size_t kRecord = 16;
+
+std::size_t size_of(unsigned thread, unsigned file) { return (file * 997 + thread * 131) % 20000 + 1; }
+std::uint8_t byte_of(unsigned thread, unsigned file, std::size_t at) {
+    return static_cast<std::uint8_t>(thread * 31 + file * 7 + at * 13 + (at >> 8));
+}
+std::string name_of(unsigned thread, unsigned file) {
+    // Every third file is renamed, every fifth removed (after the rename).
+    const char* stem = file % 3 == 0 ? "r" : "f";
+    return "/t" + std::to_string(thread) + "/" + stem + std::to_string(file);
+}
+
+int verify(unsigned thread, unsigned file) {
+    auto fd = toro::open(name_of(thread, file).c_str(), toro::kOpenRead);
+    if (!fd.ok()) return 1;
+    std::vector<std::uint8_t> content(size_of(thread, file) + 1);
+    auto got = toro::read(*fd, content.data(), content.size());
+    toro::close(*fd);
+    if (!got.ok() || *got != size_of(thread, file)) return 1;
+    for (std::size_t at = 0; at < *got; ++at) {
+        if (content[at] != byte_of(thread, file, at)) return 1;
+    }
+    return 0;
+}
+
+int work(unsigned thread) {
+    int failures = 0;
+    std::string directory = "/t" + std::to_string(thread);
+    if (toro::mkdir(directory.c_str()) != Error::kOk) return 1000;
+    for (unsigned file = 0; file < kFiles; ++file) {
+        std::string path = directory + "/f" + std::to_string(file);
+        std::vector<std::uint8_t> content(size_of(thread, file));
+        for (std::size_t at = 0; at < content.size(); ++at) content[at] = byte_of(thread, file, at);
+        auto fd = toro::open(path.c_str(), toro::kOpenWrite | toro::kOpenCreate | toro::kOpenExclusive);
+        if (!fd.ok()) return 1000 + static_cast<int>(file);
+        auto written = toro::write(*fd, content.data(), content.size());
+        failures += !written.ok() || *written != content.size();
+        failures += toro::close(*fd) != Error::kOk;
+        if (file % 3 == 0) failures += toro::rename(path.c_str(), name_of(thread, file).c_str()) != Error::kOk;
+        if (file % 5 == 0) failures += toro::unlink(name_of(thread, file).c_str()) != Error::kOk;
+        char record[kRecord + 1];
+        toro::format(record, sizeof record, "%03u:%03u:........", thread, file);
+        record[kRecord - 1] = '\n';
+        auto shared = toro::open("/shared", toro::kOpenWrite | toro::kOpenCreate | toro::kOpenAppend);
+        if (!shared.ok()) return 2000;
+        auto appended = toro::write(*shared, record, kRecord);
+        failures += !appended.ok() || *appended != kRecord;
+        failures += toro::close(*shared) != Error::kOk;
+        toro::yield();
+    }
+    for (unsigned file = 0; file < kFiles; ++file) {
+        if (file % 5 != 0) failures += verify(thread, file);
+    }
+    return failures;
+}
+
+// Each thread's records appear once each, in its own order.
+bool records_intact(const std::string& shared) {
+    if (shared.size() != kThreads * kFiles * kRecord) return false;
+    unsigned next[kThreads] = {};
+    for (std::size_t at = 0; at < shared.size(); at += kRecord) {
+        unsigned thread = 0, file = 0;
+        if (std::sscanf(shared.c_str() + at, "%3u:%3u:", &thread, &file) != 2) return false;
+        if (thread >= kThreads || file != next[thread]++ || shared[at + kRecord - 1] != '\n') return false;
+    }
+    return true;
+}
+
+}  // namespace concurrent
+
+TEST(VfsOnFourCpus, ThreadsOnEveryCpuShareOneFilesystem) {
+    std::vector<std::uint8_t> image = toro_test::make_ext2_image(16 << 20, "-b 1024");
+    ASSERT_FALSE(image.empty());
+    toro_test::MachineShape shape;
+    shape.cpus = concurrent::kThreads;
+    shape.disks.push_back({});
+    shape.disks[0].memory = &image;
+    int failures[concurrent::kThreads] = {};
+    std::string shared;
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        toro::Thread* threads[concurrent::kThreads];
+        for (unsigned t = 0; t < concurrent::kThreads; ++t) {
+            toro::ThreadOptions options;
+            options.cpu = t;
+            threads[t] = toro::spawn([t] { return concurrent::work(t); }, options);
+            EXPECT_NE(threads[t], nullptr);
+        }
+        for (unsigned t = 0; t < concurrent::kThreads; ++t) {
+            if (threads[t] != nullptr) failures[t] = toro::join(threads[t]);
+        }
+        shared = read_file("/shared");
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    for (unsigned t = 0; t < concurrent::kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+    EXPECT_TRUE(concurrent::records_intact(shared));
+    std::string report;
+    EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+    // A fresh boot reads every surviving file back from the disk.
+    int missing = 0;
+    shape.cpus = 1;
+    toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        for (unsigned t = 0; t < concurrent::kThreads; ++t) {
+            for (unsigned f = 0; f < concurrent::kFiles; ++f) {
+                if (f % 5 != 0) missing += concurrent::verify(t, f);
+            }
+        }
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(missing, 0);
 }
 
 }  // namespace
