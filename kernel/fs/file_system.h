@@ -51,8 +51,10 @@ public:
     virtual Error rename(InodeNumber from_directory, Name from_name, InodeNumber to_directory,
                          Name to_name) = 0;
 
-    // Open files: an unlinked inode lives until its last release.
-    virtual void retain(InodeNumber inode) = 0;
+    // Open files: an unlinked inode lives until its last release. retain
+    // fails with kNoEntry when the inode has no links and no opens (it was
+    // unlinked after it was looked up), kNoMemory when it cannot be counted.
+    virtual Error retain(InodeNumber inode) = 0;
     virtual Error release(InodeNumber inode) = 0;
 
     virtual Error sync() = 0;

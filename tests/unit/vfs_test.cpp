@@ -407,4 +407,52 @@ TEST(VfsOnFourCpus, ThreadsOnEveryCpuShareOneFilesystem) {
     EXPECT_EQ(missing, 0);
 }
 
+// Threads on four CPUs open the same new names with O_CREAT at once: the
+// one that loses the race to create a name opens the winner's file (only
+// O_EXCL may fail), and an unlink racing an open gives ENOENT or a file
+// that stays readable until closed, never a broken filesystem.
+TEST(VfsOnFourCpus, RacingCreatesAndUnlinksOfOneName) {
+    std::vector<std::uint8_t> image = toro_test::make_ext2_image(8 << 20, "-b 1024");
+    ASSERT_FALSE(image.empty());
+    toro_test::MachineShape shape;
+    shape.cpus = 4;
+    shape.disks.push_back({});
+    shape.disks[0].memory = &image;
+    constexpr unsigned kRounds = 100;
+    int failures[4] = {};
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        toro::Thread* threads[4];
+        for (unsigned t = 0; t < 4; ++t) {
+            toro::ThreadOptions options;
+            options.cpu = t;
+            threads[t] = toro::spawn([t] {
+                int failed = 0;
+                for (unsigned round = 0; round < kRounds; ++round) {
+                    std::string name = "/race" + std::to_string(round);
+                    auto fd = toro::open(name.c_str(), toro::kOpenReadWrite | toro::kOpenCreate);
+                    if (!fd.ok()) {
+                        ++failed;
+                        continue;
+                    }
+                    char mark = static_cast<char>('a' + t), back = 0;
+                    failed += !toro::pwrite(*fd, &mark, 1, t).ok();
+                    failed += !toro::pread(*fd, &back, 1, t).ok() || back != mark;
+                    // One thread unlinks while the others may still be opening.
+                    if (t == 0) failed += toro::unlink(name.c_str()) != Error::kOk;
+                    failed += toro::close(*fd) != Error::kOk;
+                }
+                return failed;
+            }, options);
+        }
+        for (unsigned t = 0; t < 4; ++t) failures[t] = threads[t] ? toro::join(threads[t]) : 1000;
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    for (unsigned t = 0; t < 4; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+    std::string report;
+    EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+}
+
 }  // namespace

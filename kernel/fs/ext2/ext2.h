@@ -62,7 +62,7 @@ public:
     Error remove_directory(InodeNumber directory, Name name) override;
     Error rename(InodeNumber from_directory, Name from_name, InodeNumber to_directory,
                  Name to_name) override;
-    void retain(InodeNumber inode) override;
+    Error retain(InodeNumber inode) override;
     Error release(InodeNumber inode) override;
     Error sync() override;
     Error unmount() override;

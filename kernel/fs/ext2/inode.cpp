@@ -115,23 +115,27 @@ bool Ext2::is_open(std::uint32_t number) const {
     return false;
 }
 
-void Ext2::retain(InodeNumber number) {
+Error Ext2::retain(InodeNumber number) {
     for (std::size_t i = 0; i < open_inode_count_; ++i) {
         if (open_inodes_[i].inode == number) {
             ++open_inodes_[i].opens;
-            return;
+            return Error::kOk;
         }
     }
+    Inode inode;
+    TORO_TRY(load_inode(static_cast<std::uint32_t>(number), &inode));
+    if (inode.links_count == 0) return Error::kNoEntry;  // unlinked since it was looked up
     if (open_inode_count_ == open_inode_capacity_) {
         std::size_t capacity = open_inode_capacity_ ? open_inode_capacity_ * 2 : 16;
         auto* grown = static_cast<OpenInode*>(allocate(capacity * sizeof(OpenInode)));
-        if (grown == nullptr) return;  // then an unlinked open file is freed at unlink
+        if (grown == nullptr) return Error::kNoMemory;
         for (std::size_t i = 0; i < open_inode_count_; ++i) grown[i] = open_inodes_[i];
         free(open_inodes_);
         open_inodes_ = grown;
         open_inode_capacity_ = capacity;
     }
     open_inodes_[open_inode_count_++] = {static_cast<std::uint32_t>(number), 1};
+    return Error::kOk;
 }
 
 Error Ext2::release(InodeNumber number) {

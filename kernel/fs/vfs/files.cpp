@@ -67,20 +67,57 @@ Result<int> take_descriptor(const Location& location, FileType type, unsigned fl
     return Error::kTooManyOpen;
 }
 
-// Opens the file `resolved` names, creating it when asked.
+// Opens the file `resolved` names, creating it when asked, and retains it
+// (the caller releases it if the open fails later). The creation, or the
+// check that the file still exists, and the retain happen under one hold
+// of the mount's lock: a thread on another CPU may have unlinked or made
+// the name since it was resolved.
 Result<Location> open_or_create(Resolved& resolved, unsigned flags, std::uint32_t mode) {
     bool create = (flags & kOpenCreate) != 0;
+    bool exclusive = create && (flags & kOpenExclusive) != 0;
     if (resolved.exists) {
-        if (create && (flags & kOpenExclusive) != 0) return Error::kExists;
-        return resolved.target;
+        if (exclusive) return Error::kExists;
+        Error retained = with_mount(resolved.target.mount, [&](FileSystem& file_system) {
+            return file_system.retain(resolved.target.inode);
+        });
+        // Unlinked meanwhile: gone (or, with O_CREAT, made anew below).
+        if (retained != Error::kNoEntry || !create) {
+            if (retained != Error::kOk) return retained;
+            return resolved.target;
+        }
     }
     if (!create) return Error::kNoEntry;
     TORO_TRY(check_name(resolved));
-    Result<InodeNumber> created = with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
-        return file_system.create(resolved.parent.inode, name_of(resolved), FileType::kRegular, mode);
+    Result<InodeNumber> opened = with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+        Name name = name_of(resolved);
+        Result<InodeNumber> number = file_system.create(resolved.parent.inode, name, FileType::kRegular, mode);
+        if (!number.ok() && number.error() == Error::kExists && !exclusive) {
+            number = file_system.lookup(resolved.parent.inode, name);  // made meanwhile: open it
+        }
+        if (!number.ok()) return number;
+        Error retained = file_system.retain(*number);
+        return retained == Error::kOk ? number : Result<InodeNumber>(retained);
     });
-    if (!created.ok()) return created.error();
-    return Location{resolved.parent.mount, *created};
+    if (!opened.ok()) return opened.error();
+    return Location{resolved.parent.mount, *opened};
+}
+
+// The rest of open() for a retained file: type checks, truncation, a
+// descriptor.
+Result<int> finish_open(const Location& location, unsigned flags) {
+    Stat status{};
+    TORO_TRY(attributes(location, &status));
+    if (status.type == FileType::kSymlink) return Error::kLoop;  // kOpenNoFollow on a link
+    if (status.type == FileType::kDirectory && can_write(flags)) return Error::kIsDirectory;
+    if (status.type != FileType::kDirectory && (flags & kOpenDirectory)) return Error::kNotDirectory;
+    if (can_write(flags) && location.mount->file_system->read_only()) return Error::kReadOnly;
+    if ((flags & kOpenTruncate) && can_write(flags) && status.type == FileType::kRegular &&
+        status.size != 0) {
+        TORO_TRY(with_mount(location.mount, [&](FileSystem& file_system) {
+            return file_system.truncate(location.inode, 0);
+        }));
+    }
+    return take_descriptor(location, status.type, flags);
 }
 
 }  // namespace
@@ -100,23 +137,10 @@ Result<int> open(const char* path, unsigned flags, std::uint32_t mode) {
     TORO_TRY(fs::resolve(path, follow, &resolved));
     Result<Location> location = fs::open_or_create(resolved, flags, mode);
     if (!location.ok()) return location.error();
-    Stat status{};
-    TORO_TRY(fs::attributes(*location, &status));
-    if (status.type == FileType::kSymlink) return Error::kLoop;  // kOpenNoFollow on a link
-    if (status.type == FileType::kDirectory && fs::can_write(flags)) return Error::kIsDirectory;
-    if (status.type != FileType::kDirectory && (flags & kOpenDirectory)) return Error::kNotDirectory;
-    if (fs::can_write(flags) && location->mount->file_system->read_only()) return Error::kReadOnly;
-    if ((flags & kOpenTruncate) && fs::can_write(flags) && status.type == FileType::kRegular &&
-        status.size != 0) {
-        TORO_TRY(with_mount(location->mount, [&](FileSystem& file_system) {
-            return file_system.truncate(location->inode, 0);
-        }));
-    }
-    Result<int> fd = fs::take_descriptor(*location, status.type, flags);
-    if (fd.ok()) {
+    Result<int> fd = fs::finish_open(*location, flags);
+    if (!fd.ok()) {
         with_mount(location->mount, [&](FileSystem& file_system) {
-            file_system.retain(location->inode);
-            return 0;
+            return file_system.release(location->inode);
         });
     }
     return fd;
