@@ -455,4 +455,55 @@ TEST(VfsOnFourCpus, RacingCreatesAndUnlinksOfOneName) {
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
 }
 
+// One CPU makes and removes a directory while three others create and
+// remove files in it: a create must never land in the directory after its
+// rmdir (the inode is free then), whatever the interleaving.
+TEST(VfsOnFourCpus, CreatesRacingTheRemovalOfTheirDirectory) {
+    std::vector<std::uint8_t> image = toro_test::make_ext2_image(8 << 20, "-b 1024");
+    ASSERT_FALSE(image.empty());
+    toro_test::MachineShape shape;
+    shape.cpus = 4;
+    shape.disks.push_back({});
+    shape.disks[0].memory = &image;
+    int unexpected = 0;
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        toro::Thread* threads[4];
+        for (unsigned t = 0; t < 4; ++t) {
+            toro::ThreadOptions options;
+            options.cpu = t;
+            threads[t] = toro::spawn([t] {
+                int odd = 0;
+                std::string file = "/d/f" + std::to_string(t);
+                for (unsigned round = 0; round < 300; ++round) {
+                    if (t == 0) {
+                        Error made = toro::mkdir("/d"), removed = toro::rmdir("/d");
+                        odd += made != Error::kOk && made != Error::kExists;
+                        odd += removed != Error::kOk && removed != Error::kNotEmpty &&
+                               removed != Error::kNoEntry;
+                        continue;
+                    }
+                    auto fd = toro::open(file.c_str(), toro::kOpenWrite | toro::kOpenCreate);
+                    if (fd.ok()) {
+                        odd += toro::close(*fd) != Error::kOk;
+                        Error gone = toro::unlink(file.c_str());
+                        odd += gone != Error::kOk && gone != Error::kNoEntry;
+                    } else {
+                        odd += fd.error() != Error::kNoEntry;
+                    }
+                }
+                return odd;
+            }, options);
+        }
+        for (toro::Thread* thread : threads) unexpected += thread ? toro::join(thread) : 1000;
+        toro::rmdir("/d");
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(unexpected, 0);
+    std::string report;
+    EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+}
+
 }  // namespace

@@ -15,6 +15,14 @@ bool is_dot_or_dot_dot(Name name) {
 
 bool is_directory(const Inode& inode) { return (inode.mode & kModeTypeMask) == kModeDirectory; }
 
+// A directory whose entries may change: not one already removed (no links),
+// which a thread on another CPU may have done since the path was resolved.
+// Adding to it would hand blocks and inodes to a freed directory.
+Error check_live_directory(const Inode& inode) {
+    if (!is_directory(inode)) return Error::kNotDirectory;
+    return inode.links_count == 0 ? Error::kNoEntry : Error::kOk;
+}
+
 }  // namespace
 
 // A fresh inode: the whole on-disk slot cleared (a larger revision-1 inode
@@ -48,7 +56,7 @@ Result<InodeNumber> Ext2::create(InodeNumber directory_number, Name name, FileTy
     if (!parent.ok()) return parent.error();
     Inode directory;
     TORO_TRY(load_inode(*parent, &directory));
-    if (!is_directory(directory)) return Error::kNotDirectory;
+    TORO_TRY(check_live_directory(directory));
     EntryLocation where;
     Result<bool> found = find_entry(directory, name, &where);
     if (!found.ok()) return found.error();
@@ -89,7 +97,7 @@ Result<InodeNumber> Ext2::create_symlink(InodeNumber directory_number, Name name
     if (!parent.ok()) return parent.error();
     Inode directory;
     TORO_TRY(load_inode(*parent, &directory));
-    if (!is_directory(directory)) return Error::kNotDirectory;
+    TORO_TRY(check_live_directory(directory));
     EntryLocation where;
     Result<bool> found = find_entry(directory, name, &where);
     if (!found.ok()) return found.error();
@@ -131,7 +139,7 @@ Error Ext2::link(InodeNumber directory_number, Name name, InodeNumber target) {
     Inode directory, inode;
     TORO_TRY(load_inode(*parent, &directory));
     TORO_TRY(load_inode(*number, &inode));
-    if (!is_directory(directory)) return Error::kNotDirectory;
+    TORO_TRY(check_live_directory(directory));
     if (is_directory(inode)) return Error::kNotPermitted;
     if (inode.links_count >= kMaxLinks) return Error::kTooManyLinks;
     EntryLocation where;
@@ -150,7 +158,7 @@ Error Ext2::unlink(InodeNumber directory_number, Name name) {
     if (!parent.ok()) return parent.error();
     Inode directory;
     TORO_TRY(load_inode(*parent, &directory));
-    if (!is_directory(directory)) return Error::kNotDirectory;
+    TORO_TRY(check_live_directory(directory));
     EntryLocation where;
     Result<bool> found = find_entry(directory, name, &where);
     if (!found.ok()) return found.error();
@@ -221,7 +229,8 @@ Error Ext2::rename(InodeNumber from_number, Name from_name, InodeNumber to_numbe
     Inode from_directory, to_directory;
     TORO_TRY(load_inode(*from_parent, &from_directory));
     TORO_TRY(load_inode(*to_parent, &to_directory));
-    if (!is_directory(from_directory) || !is_directory(to_directory)) return Error::kNotDirectory;
+    TORO_TRY(check_live_directory(from_directory));
+    TORO_TRY(check_live_directory(to_directory));
     EntryLocation source;
     Result<bool> found = find_entry(from_directory, from_name, &source);
     if (!found.ok()) return found.error();
