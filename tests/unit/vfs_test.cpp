@@ -284,6 +284,34 @@ TEST_F(Vfs, AWriteBackErrorIsEioFromSyncAndTheDataWaitsForTheNextSync) {
     run([&] { EXPECT_EQ(read_file("/w"), content); });
 }
 
+// Boots `cpus` CPUs with `image` mounted at "/", runs work(cpu) in a thread
+// on each CPU, then `after` once all have joined, and unmounts. Returns what
+// each thread returned.
+std::vector<int> run_on_every_cpu(std::vector<std::uint8_t>* image, unsigned cpus,
+                                  const std::function<int(unsigned)>& work,
+                                  const std::function<void()>& after = {}) {
+    toro_test::MachineShape shape;
+    shape.cpus = cpus;
+    shape.disks.push_back({});
+    shape.disks[0].memory = image;
+    std::vector<int> results(cpus, -1);
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        std::vector<toro::Thread*> threads(cpus);
+        for (unsigned t = 0; t < cpus; ++t) {
+            toro::ThreadOptions options;
+            options.cpu = t;
+            threads[t] = toro::spawn([&work, t] { return work(t); }, options);
+        }
+        for (unsigned t = 0; t < cpus; ++t) results[t] = threads[t] ? toro::join(threads[t]) : -2;
+        if (after) after();
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    return results;
+}
+
 // Four threads on four CPUs share one filesystem: each works in its own
 // directory (writes, renames, unlinks, reads back) and all append records
 // to one shared file. Every call must see a consistent filesystem, nothing
@@ -364,44 +392,21 @@ bool records_intact(const std::string& shared) {
 TEST(VfsOnFourCpus, ThreadsOnEveryCpuShareOneFilesystem) {
     std::vector<std::uint8_t> image = toro_test::make_ext2_image(16 << 20, "-b 1024");
     ASSERT_FALSE(image.empty());
-    toro_test::MachineShape shape;
-    shape.cpus = concurrent::kThreads;
-    shape.disks.push_back({});
-    shape.disks[0].memory = &image;
-    int failures[concurrent::kThreads] = {};
     std::string shared;
-    int code = toro_test::boot(shape, [&](int, char**) {
-        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
-        toro::Thread* threads[concurrent::kThreads];
-        for (unsigned t = 0; t < concurrent::kThreads; ++t) {
-            toro::ThreadOptions options;
-            options.cpu = t;
-            threads[t] = toro::spawn([t] { return concurrent::work(t); }, options);
-            EXPECT_NE(threads[t], nullptr);
-        }
-        for (unsigned t = 0; t < concurrent::kThreads; ++t) {
-            if (threads[t] != nullptr) failures[t] = toro::join(threads[t]);
-        }
-        shared = read_file("/shared");
-        EXPECT_EQ(toro::unmount("/"), Error::kOk);
-        return 0;
-    });
-    EXPECT_EQ(code, 0);
+    std::vector<int> failures = run_on_every_cpu(
+        &image, concurrent::kThreads, concurrent::work, [&] { shared = read_file("/shared"); });
     for (unsigned t = 0; t < concurrent::kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
     EXPECT_TRUE(concurrent::records_intact(shared));
     std::string report;
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
     // A fresh boot reads every surviving file back from the disk.
     int missing = 0;
-    shape.cpus = 1;
-    toro_test::boot(shape, [&](int, char**) {
-        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+    run_on_every_cpu(&image, 1, [&](unsigned) {
         for (unsigned t = 0; t < concurrent::kThreads; ++t) {
             for (unsigned f = 0; f < concurrent::kFiles; ++f) {
                 if (f % 5 != 0) missing += concurrent::verify(t, f);
             }
         }
-        EXPECT_EQ(toro::unmount("/"), Error::kOk);
         return 0;
     });
     EXPECT_EQ(missing, 0);
@@ -414,42 +419,24 @@ TEST(VfsOnFourCpus, ThreadsOnEveryCpuShareOneFilesystem) {
 TEST(VfsOnFourCpus, RacingCreatesAndUnlinksOfOneName) {
     std::vector<std::uint8_t> image = toro_test::make_ext2_image(8 << 20, "-b 1024");
     ASSERT_FALSE(image.empty());
-    toro_test::MachineShape shape;
-    shape.cpus = 4;
-    shape.disks.push_back({});
-    shape.disks[0].memory = &image;
-    constexpr unsigned kRounds = 100;
-    int failures[4] = {};
-    int code = toro_test::boot(shape, [&](int, char**) {
-        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
-        toro::Thread* threads[4];
-        for (unsigned t = 0; t < 4; ++t) {
-            toro::ThreadOptions options;
-            options.cpu = t;
-            threads[t] = toro::spawn([t] {
-                int failed = 0;
-                for (unsigned round = 0; round < kRounds; ++round) {
-                    std::string name = "/race" + std::to_string(round);
-                    auto fd = toro::open(name.c_str(), toro::kOpenReadWrite | toro::kOpenCreate);
-                    if (!fd.ok()) {
-                        ++failed;
-                        continue;
-                    }
-                    char mark = static_cast<char>('a' + t), back = 0;
-                    failed += !toro::pwrite(*fd, &mark, 1, t).ok();
-                    failed += !toro::pread(*fd, &back, 1, t).ok() || back != mark;
-                    // One thread unlinks while the others may still be opening.
-                    if (t == 0) failed += toro::unlink(name.c_str()) != Error::kOk;
-                    failed += toro::close(*fd) != Error::kOk;
-                }
-                return failed;
-            }, options);
+    std::vector<int> failures = run_on_every_cpu(&image, 4, [](unsigned t) {
+        int failed = 0;
+        for (unsigned round = 0; round < 100; ++round) {
+            std::string name = "/race" + std::to_string(round);
+            auto fd = toro::open(name.c_str(), toro::kOpenReadWrite | toro::kOpenCreate);
+            if (!fd.ok()) {
+                ++failed;
+                continue;
+            }
+            char mark = static_cast<char>('a' + t), back = 0;
+            failed += !toro::pwrite(*fd, &mark, 1, t).ok();
+            failed += !toro::pread(*fd, &back, 1, t).ok() || back != mark;
+            // One thread unlinks while the others may still be opening.
+            if (t == 0) failed += toro::unlink(name.c_str()) != Error::kOk;
+            failed += toro::close(*fd) != Error::kOk;
         }
-        for (unsigned t = 0; t < 4; ++t) failures[t] = threads[t] ? toro::join(threads[t]) : 1000;
-        EXPECT_EQ(toro::unmount("/"), Error::kOk);
-        return 0;
+        return failed;
     });
-    EXPECT_EQ(code, 0);
     for (unsigned t = 0; t < 4; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
     std::string report;
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
@@ -461,47 +448,32 @@ TEST(VfsOnFourCpus, RacingCreatesAndUnlinksOfOneName) {
 TEST(VfsOnFourCpus, CreatesRacingTheRemovalOfTheirDirectory) {
     std::vector<std::uint8_t> image = toro_test::make_ext2_image(8 << 20, "-b 1024");
     ASSERT_FALSE(image.empty());
-    toro_test::MachineShape shape;
-    shape.cpus = 4;
-    shape.disks.push_back({});
-    shape.disks[0].memory = &image;
-    int unexpected = 0;
-    int code = toro_test::boot(shape, [&](int, char**) {
-        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
-        toro::Thread* threads[4];
-        for (unsigned t = 0; t < 4; ++t) {
-            toro::ThreadOptions options;
-            options.cpu = t;
-            threads[t] = toro::spawn([t] {
-                int odd = 0;
-                std::string file = "/d/f" + std::to_string(t);
-                for (unsigned round = 0; round < 300; ++round) {
-                    if (t == 0) {
-                        Error made = toro::mkdir("/d"), removed = toro::rmdir("/d");
-                        odd += made != Error::kOk && made != Error::kExists;
-                        odd += removed != Error::kOk && removed != Error::kNotEmpty &&
-                               removed != Error::kNoEntry;
-                        continue;
-                    }
-                    auto fd = toro::open(file.c_str(), toro::kOpenWrite | toro::kOpenCreate);
-                    if (fd.ok()) {
-                        odd += toro::close(*fd) != Error::kOk;
-                        Error gone = toro::unlink(file.c_str());
-                        odd += gone != Error::kOk && gone != Error::kNoEntry;
-                    } else {
-                        odd += fd.error() != Error::kNoEntry;
-                    }
+    std::vector<int> unexpected = run_on_every_cpu(
+        &image, 4,
+        [](unsigned t) {
+            int odd = 0;
+            std::string file = "/d/f" + std::to_string(t);
+            for (unsigned round = 0; round < 300; ++round) {
+                if (t == 0) {
+                    Error made = toro::mkdir("/d"), removed = toro::rmdir("/d");
+                    odd += made != Error::kOk && made != Error::kExists;
+                    odd += removed != Error::kOk && removed != Error::kNotEmpty &&
+                           removed != Error::kNoEntry;
+                    continue;
                 }
-                return odd;
-            }, options);
-        }
-        for (toro::Thread* thread : threads) unexpected += thread ? toro::join(thread) : 1000;
-        toro::rmdir("/d");
-        EXPECT_EQ(toro::unmount("/"), Error::kOk);
-        return 0;
-    });
-    EXPECT_EQ(code, 0);
-    EXPECT_EQ(unexpected, 0);
+                auto fd = toro::open(file.c_str(), toro::kOpenWrite | toro::kOpenCreate);
+                if (fd.ok()) {
+                    odd += toro::close(*fd) != Error::kOk;
+                    Error gone = toro::unlink(file.c_str());
+                    odd += gone != Error::kOk && gone != Error::kNoEntry;
+                } else {
+                    odd += fd.error() != Error::kNoEntry;
+                }
+            }
+            return odd;
+        },
+        [] { toro::rmdir("/d"); });
+    for (unsigned t = 0; t < 4; ++t) EXPECT_EQ(unexpected[t], 0) << "thread " << t;
     std::string report;
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
 }
