@@ -2,6 +2,7 @@
 // open-file semantics, and a filesystem e2fsck calls clean afterwards.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -476,6 +477,75 @@ TEST(VfsOnFourCpus, CreatesRacingTheRemovalOfTheirDirectory) {
     for (unsigned t = 0; t < 4; ++t) EXPECT_EQ(unexpected[t], 0) << "thread " << t;
     std::string report;
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+}
+
+// One CPU mounts and unmounts a second disk at /mnt while three others
+// open, read and close a file on it: each open finds the file whole or
+// finds nothing (ENOENT), an unmount with the file open is EBUSY, and a
+// call never reaches a filesystem that is gone.
+TEST(VfsOnFourCpus, OpensRacingMountAndUnmount) {
+    std::vector<std::uint8_t> root = toro_test::make_ext2_image(4 << 20, "-b 1024");
+    std::vector<std::uint8_t> other = toro_test::make_ext2_image(4 << 20, "-b 1024");
+    ASSERT_FALSE(root.empty() || other.empty());
+    toro_test::MachineShape shape;
+    shape.cpus = 4;
+    shape.disks.resize(2);
+    shape.disks[0].memory = &root;
+    shape.disks[1].memory = &other;
+    int odd[4] = {}, opened = 0, unmounted = 0;
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/mnt"), Error::kOk);
+        EXPECT_EQ(toro::mount("/mnt", toro::disk(1), toro::ext2_file_system), Error::kOk);
+        write_file("/mnt/file", "on the other disk");
+        EXPECT_EQ(toro::unmount("/mnt"), Error::kOk);
+        std::atomic<int> opens{0}, unmounts{0};
+        std::atomic<bool> done{false};
+        toro::Thread* threads[4];
+        for (unsigned t = 0; t < 4; ++t) {
+            toro::ThreadOptions options;
+            options.cpu = t;
+            threads[t] = toro::spawn([&, t] {
+                if (t == 0) {
+                    for (unsigned round = 0; round < 200; ++round) {
+                        odd[t] += toro::mount("/mnt", toro::disk(1), toro::ext2_file_system) != Error::kOk;
+                        toro::sleep_ns(200000);  // long enough for the others to get in
+                        Error error;
+                        while ((error = toro::unmount("/mnt")) == Error::kBusy) toro::yield();
+                        odd[t] += error != Error::kOk;
+                        ++unmounts;
+                    }
+                    done = true;
+                    return 0;
+                }
+                while (!done) {
+                    auto fd = toro::open("/mnt/file", toro::kOpenRead);
+                    if (!fd.ok()) {
+                        odd[t] += fd.error() != Error::kNoEntry;
+                        continue;
+                    }
+                    ++opens;
+                    char text[64] = {};
+                    auto got = toro::read(*fd, text, sizeof text - 1);
+                    odd[t] += !got.ok() || std::string(text) != "on the other disk";
+                    odd[t] += toro::close(*fd) != Error::kOk;
+                }
+                return 0;
+            }, options);
+        }
+        for (toro::Thread* thread : threads) toro::join(thread);
+        opened = opens.load();
+        unmounted = unmounts.load();
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    for (unsigned t = 0; t < 4; ++t) EXPECT_EQ(odd[t], 0) << "thread " << t;
+    EXPECT_EQ(unmounted, 200);
+    EXPECT_GT(opened, 0);  // the race was run, not missed
+    std::string report;
+    EXPECT_EQ(toro_test::check_ext2_image(root, &report), 0) << report;
+    EXPECT_EQ(toro_test::check_ext2_image(other, &report), 0) << report;
 }
 
 }  // namespace

@@ -61,10 +61,22 @@ Result<int> take_descriptor(const Location& location, FileType type, unsigned fl
     for (int fd = 0; fd < kMaxOpenFiles; ++fd) {
         if (files[fd].in_use) continue;
         files[fd] = OpenFile{true, location, type, flags, 0};
-        ++location.mount->open_files;
         return fd;
     }
     return Error::kTooManyOpen;
+}
+
+// An open file keeps its inode (retain) and its mount (open_files);
+// both under the mount's lock, which unmount checks open_files under.
+Error retain(const Location& location, FileSystem& file_system) {
+    TORO_TRY(file_system.retain(location.inode));
+    ++location.mount->open_files;
+    return Error::kOk;
+}
+
+Error release(const Location& location, FileSystem& file_system) {
+    --location.mount->open_files;
+    return file_system.release(location.inode);
 }
 
 // Opens the file `resolved` names, creating it when asked, and retains it
@@ -78,7 +90,7 @@ Result<Location> open_or_create(Resolved& resolved, unsigned flags, std::uint32_
     if (resolved.exists) {
         if (exclusive) return Error::kExists;
         Error retained = with_mount(resolved.target.mount, [&](FileSystem& file_system) {
-            return file_system.retain(resolved.target.inode);
+            return retain(resolved.target, file_system);
         });
         // Unlinked meanwhile: gone (or, with O_CREAT, made anew below).
         if (retained != Error::kNoEntry || !create) {
@@ -95,7 +107,7 @@ Result<Location> open_or_create(Resolved& resolved, unsigned flags, std::uint32_
             number = file_system.lookup(resolved.parent.inode, name);  // made meanwhile: open it
         }
         if (!number.ok()) return number;
-        Error retained = file_system.retain(*number);
+        Error retained = retain(Location{resolved.parent.mount, *number}, file_system);
         return retained == Error::kOk ? number : Result<InodeNumber>(retained);
     });
     if (!opened.ok()) return opened.error();
@@ -110,6 +122,7 @@ Result<int> finish_open(const Location& location, unsigned flags) {
     if (status.type == FileType::kSymlink) return Error::kLoop;  // kOpenNoFollow on a link
     if (status.type == FileType::kDirectory && can_write(flags)) return Error::kIsDirectory;
     if (status.type != FileType::kDirectory && (flags & kOpenDirectory)) return Error::kNotDirectory;
+    // Retained, so the mount cannot go (unmount is kBusy) and file_system is set.
     if (can_write(flags) && location.mount->file_system->read_only()) return Error::kReadOnly;
     if ((flags & kOpenTruncate) && can_write(flags) && status.type == FileType::kRegular &&
         status.size != 0) {
@@ -140,7 +153,7 @@ Result<int> open(const char* path, unsigned flags, std::uint32_t mode) {
     Result<int> fd = fs::finish_open(*location, flags);
     if (!fd.ok()) {
         with_mount(location->mount, [&](FileSystem& file_system) {
-            return file_system.release(location->inode);
+            return fs::release(*location, file_system);
         });
     }
     return fd;
@@ -153,10 +166,9 @@ Error close(int fd) {
     {
         SpinLockGuard guard(fs::files_lock);
         file->in_use = false;
-        --location.mount->open_files;
     }
     return with_mount(location.mount, [&](FileSystem& file_system) {
-        return file_system.release(location.inode);
+        return fs::release(location, file_system);
     });
 }
 
@@ -301,8 +313,9 @@ Error link(const char* existing, const char* new_path) {
 static Error resolve_existing(const char* path, Resolved* resolved) {
     TORO_TRY(fs::resolve(path, false, resolved));
     if (!resolved->exists) return Error::kNoEntry;
-    if (fs::mount_on(resolved->target) != nullptr ||
-        resolved->target.inode == resolved->target.mount->file_system->root()) {
+    Result<Location> top = fs::root_of(resolved->target.mount);
+    if (!top.ok()) return top.error();
+    if (fs::mount_on(resolved->target) != nullptr || resolved->target.inode == top->inode) {
         return Error::kBusy;  // a mount point or a filesystem's root
     }
     return fs::check_name(*resolved);

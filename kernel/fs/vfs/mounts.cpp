@@ -28,6 +28,7 @@ void forget_previous_boot() {
     if (mounts_epoch == boot_epoch()) return;
     for (Mount& mount : mounts) {
         mount.in_use = false;
+        mount.retiring = false;
         mount.file_system = nullptr;
         mount.parent = nullptr;
         mount.open_files = 0;
@@ -58,13 +59,17 @@ static Mount* mount_at(const char* path) {
     Resolved resolved;
     if (resolve(path, true, &resolved) != Error::kOk || !resolved.exists) return nullptr;
     Mount* mount = resolved.target.mount;
-    return resolved.target.inode == mount->file_system->root() ? mount : nullptr;
+    Result<InodeNumber> root = with_mount(mount, [](FileSystem& file_system) -> Result<InodeNumber> {
+        return file_system.root();
+    });
+    return root.ok() && resolved.target.inode == *root ? mount : nullptr;
 }
 
 }  // namespace toro::fs
 
 namespace toro {
 
+using fs::FileSystem;
 using fs::Mount;
 
 Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned flags) {
@@ -88,17 +93,22 @@ Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned f
     }
     Result<fs::FileSystem*> mounted = type.mount(disk, (flags & kMountReadOnly) != 0);
     if (!mounted.ok()) return mounted.error();
-    SpinLockGuard guard(fs::table_lock);
-    for (Mount& slot : fs::mounts) {
-        if (slot.in_use) continue;
-        slot.file_system = *mounted;
-        slot.parent = parent;
-        slot.covered = covered;
-        slot.open_files = 0;
-        slot.in_use = true;
-        return Error::kOk;
+    {
+        SpinLockGuard guard(fs::table_lock);
+        // Checked again here: another CPU may have mounted on the same spot.
+        bool taken = parent == nullptr ? fs::root_mount() != nullptr
+                                       : fs::mount_on({parent, covered}) != nullptr;
+        for (Mount& slot : fs::mounts) {
+            if (taken || slot.in_use || slot.retiring) continue;
+            slot.file_system = *mounted;
+            slot.parent = parent;
+            slot.covered = covered;
+            slot.open_files = 0;
+            slot.in_use = true;
+            return Error::kOk;
+        }
     }
-    (*mounted)->unmount();
+    (*mounted)->unmount();  // outside the spinlock: it writes to the disk
     return Error::kBusy;
 }
 
@@ -107,12 +117,26 @@ Error unmount(const char* path) {
     if (mount == nullptr) return Error::kInvalid;
     {
         SpinLockGuard guard(fs::table_lock);
-        if (mount->open_files != 0 || fs::has_children(mount)) return Error::kBusy;
+        if (!mount->in_use) return Error::kInvalid;  // another CPU unmounted it first
+        if (fs::has_children(mount)) return Error::kBusy;
         mount->in_use = false;  // no new lookups reach it from here on
+        mount->retiring = true;
     }
-    MutexGuard guard(mount->lock);  // waits for a call already inside
-    Error error = mount->file_system->unmount();
-    mount->file_system = nullptr;
+    Error error;
+    {
+        MutexGuard guard(mount->lock);  // waits for a call already inside
+        if (mount->open_files != 0) {   // counted under this lock, by open and close
+            SpinLockGuard table_guard(fs::table_lock);
+            mount->in_use = true;
+            mount->retiring = false;
+            return Error::kBusy;
+        }
+        FileSystem* file_system = mount->file_system;
+        mount->file_system = nullptr;  // a call that found the mount earlier gets kNoEntry
+        error = file_system->unmount();
+    }
+    SpinLockGuard guard(fs::table_lock);
+    mount->retiring = false;
     return error;
 }
 

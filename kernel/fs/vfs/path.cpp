@@ -45,8 +45,10 @@ Error splice_link(char* path, std::size_t* position, const Location& link, std::
 // first.
 Result<Location> step(Location directory, const char* name, std::size_t length) {
     if (length == 2 && name[0] == '.' && name[1] == '.') {
-        while (directory.mount->parent != nullptr &&
-               directory.inode == directory.mount->file_system->root()) {
+        while (directory.mount->parent != nullptr) {
+            Result<Location> top = root_of(directory.mount);
+            if (!top.ok()) return top.error();
+            if (directory.inode != top->inode) break;
             directory = {directory.mount->parent, directory.mount->covered};
         }
     }
@@ -55,7 +57,11 @@ Result<Location> step(Location directory, const char* name, std::size_t length) 
     });
     if (!found.ok()) return found.error();
     Location next{directory.mount, *found};
-    while (Mount* covering = mount_on(next)) next = {covering, covering->file_system->root()};
+    while (Mount* covering = mount_on(next)) {
+        Result<Location> top = root_of(covering);
+        if (!top.ok()) break;  // unmounted meanwhile: the covered directory shows again
+        next = *top;
+    }
     return next;
 }
 
@@ -67,11 +73,13 @@ Error resolve(const char* given, bool follow_last, Resolved* out) {
     if (given == nullptr || given[0] != '/') return Error::kInvalid;
     std::size_t given_length = text_length(given);
     if (given_length >= kMaxPath) return Error::kNameTooLong;
+    Result<Location> top = root_of(root);
+    if (!top.ok()) return top.error();
     char* path = static_cast<char*>(allocate(kMaxPath));
     if (path == nullptr) return Error::kNoMemory;
     __builtin_memcpy(path, given, given_length + 1);
 
-    Location root_location{root, root->file_system->root()};
+    Location root_location = *top;
     Location current = root_location;
     std::size_t position = 0;
     unsigned follows = 0;

@@ -17,10 +17,11 @@ inline constexpr unsigned kMaxSymlinkFollows = 40;
 
 struct Mount {
     bool in_use = false;
+    bool retiring = false;              // being unmounted: the slot is not free yet
     FileSystem* file_system = nullptr;
     Mount* parent = nullptr;            // null for "/"
     InodeNumber covered = 0;            // the directory of `parent` it hides
-    unsigned open_files = 0;
+    unsigned open_files = 0;            // under `lock`, with each retain/release
     Mutex lock;                         // one call into the filesystem at a time
 };
 
@@ -52,11 +53,24 @@ Mount* mount_on(const Location& location);
 // missing (not when only the last name is).
 Error resolve(const char* path, bool follow_last, Resolved* out);
 
-// Runs `call` with the mount's lock held.
+// Runs `call` with the mount's lock held. A mount that a thread on another
+// CPU unmounted since the caller found it answers kNoEntry: its files are
+// gone.
 template <typename Call>
-auto with_mount(Mount* mount, Call call) {
+auto with_mount(Mount* mount, Call call) -> decltype(call(*mount->file_system)) {
     MutexGuard guard(mount->lock);
+    if (mount->file_system == nullptr) return Error::kNoEntry;
     return call(*mount->file_system);
+}
+
+// The root directory of `mount`; kNoEntry if another CPU unmounted it
+// since the caller found it.
+inline Result<Location> root_of(Mount* mount) {
+    Result<InodeNumber> root = with_mount(mount, [](FileSystem& file_system) -> Result<InodeNumber> {
+        return file_system.root();
+    });
+    if (!root.ok()) return root.error();
+    return Location{mount, *root};
 }
 
 }  // namespace toro::fs
