@@ -109,29 +109,124 @@ Result<bool> Ext2::read_directory(InodeNumber number, std::uint64_t* cookie, Dir
     return false;
 }
 
-Result<bool> Ext2::find_entry(const Inode& directory, Name name, EntryLocation* where) {
+// Calls visit(logical, offset, previous_offset, entry) for every record of
+// the directory, in order, until it returns true; returns whether one did.
+// A corrupt record ends the walk with kCorrupt.
+template <typename Visit>
+static Result<bool> walk_records(Ext2& ext2, const Inode& directory, Visit visit) {
     Inode copy = directory;
-    std::uint64_t blocks = directory_blocks(*this, directory);
+    std::uint64_t blocks = directory_blocks(ext2, directory);
     for (std::uint64_t logical = 0; logical < blocks; ++logical) {
-        Result<std::uint32_t> physical = map_block(&copy, logical, false);
+        Result<std::uint32_t> physical = ext2.map_block(&copy, logical, false);
         if (!physical.ok()) return physical.error();
         if (*physical == 0) continue;
-        Result<fs::BlockHandle> block = cache_->read(*physical);
+        Result<fs::BlockHandle> block = ext2.cache_->read(*physical);
         if (!block.ok()) return block.error();
         std::uint32_t previous = ~0u;
-        for (std::uint32_t offset = 0; offset < block_size_;) {
+        for (std::uint32_t offset = 0; offset < ext2.block_size_;) {
             ParsedEntry entry;
-            TORO_TRY(parse_entry(*this, block->data(), offset, &entry));
-            if (entry.inode != 0 && entry.name_length == name.length &&
-                __builtin_memcmp(entry.name, name.bytes, name.length) == 0) {
-                *where = {logical, offset, previous, entry.inode, entry.file_type};
-                return true;
-            }
+            TORO_TRY(parse_entry(ext2, block->data(), offset, &entry));
+            if (visit(logical, offset, previous, entry)) return true;
             previous = offset;
             offset += entry.record_length;
         }
     }
     return false;
+}
+
+static bool has_name(const ParsedEntry& entry, Name name) {
+    return entry.inode != 0 && entry.name_length == name.length &&
+           __builtin_memcmp(entry.name, name.bytes, name.length) == 0;
+}
+
+Result<bool> Ext2::find_entry(std::uint32_t number, const Inode& directory, Name name,
+                              EntryLocation* where) {
+    if (NameIndex* index = name_index_for(number, directory)) {
+        Result<bool> found = find_indexed(*index, directory, name, where);
+        if (found.ok()) return found;
+        index->clear();  // stale or unreadable: the blocks say the rest
+    }
+    return walk_records(*this, directory, [&](std::uint64_t logical, std::uint32_t offset,
+                                              std::uint32_t previous, const ParsedEntry& entry) {
+        if (!has_name(entry, name)) return false;
+        *where = {logical, offset, previous, entry.inode, entry.file_type, number};
+        return true;
+    });
+}
+
+// The index's candidates for `name`, each checked against its block: the
+// chain of records must reach the position, and the entry there must be
+// live. A hash collision is skipped; any other mismatch is kCorrupt, which
+// drops the index.
+Result<bool> Ext2::find_indexed(const NameIndex& index, const Inode& directory, Name name,
+                                EntryLocation* where) {
+    Result<bool> result = false;
+    index.find(NameIndex::hash(name), [&](NameIndex::Position position) {
+        Inode copy = directory;
+        Result<std::uint32_t> physical = map_block(&copy, position.logical_block, false);
+        Result<fs::BlockHandle> block = Error::kCorrupt;
+        if (physical.ok() && *physical != 0) block = cache_->read(*physical);
+        if (!block.ok()) {
+            result = block.error();
+            return true;
+        }
+        std::uint32_t previous = ~0u, offset = 0;
+        ParsedEntry entry;
+        for (;;) {
+            Error error = parse_entry(*this, block->data(), offset, &entry);
+            if (error != Error::kOk || offset > position.offset ||
+                (offset == position.offset && entry.inode == 0)) {
+                result = Error::kCorrupt;
+                return true;
+            }
+            if (offset == position.offset) break;
+            previous = offset;
+            offset += entry.record_length;
+        }
+        if (!has_name(entry, name)) return false;
+        *where = {position.logical_block, offset, previous, entry.inode, entry.file_type, index.directory};
+        result = true;
+        return true;
+    });
+    return result;
+}
+
+// The index of directory `number`: the one kept, or a new one when the
+// directory is big enough to need it; null for a small directory, or when
+// memory or the directory's records do not allow one.
+NameIndex* Ext2::name_index_for(std::uint32_t number, const Inode& directory) {
+    NameIndex* oldest = &name_indexes_[0];
+    for (NameIndex& index : name_indexes_) {
+        if (index.directory == number) {
+            index.last_used = ++name_index_clock_;
+            return &index;
+        }
+        if (index.last_used < oldest->last_used) oldest = &index;
+    }
+    if (directory_blocks(*this, directory) < kIndexedDirectoryBlocks) return nullptr;
+    oldest->clear();
+    bool filled = true;
+    Result<bool> walked = walk_records(*this, directory, [&](std::uint64_t logical, std::uint32_t offset,
+                                                             std::uint32_t, const ParsedEntry& entry) {
+        if (entry.inode == 0) return false;
+        filled = oldest->size() < kMaxIndexedEntries &&
+                 oldest->insert(NameIndex::hash(Name{entry.name, entry.name_length}),
+                                {static_cast<std::uint32_t>(logical), offset});
+        return !filled;
+    });
+    if (!walked.ok() || !filled) {
+        oldest->clear();
+        return nullptr;
+    }
+    oldest->directory = number;
+    oldest->last_used = ++name_index_clock_;
+    return oldest;
+}
+
+void Ext2::drop_name_index(std::uint32_t directory) {
+    for (NameIndex& index : name_indexes_) {
+        if (index.directory == directory) index.clear();
+    }
 }
 
 Result<InodeNumber> Ext2::lookup(InodeNumber number, Name name) {
@@ -141,7 +236,7 @@ Result<InodeNumber> Ext2::lookup(InodeNumber number, Name name) {
     TORO_TRY(load_inode(*checked, &directory));
     if ((directory.mode & kModeTypeMask) != kModeDirectory) return Error::kNotDirectory;
     EntryLocation where;
-    Result<bool> found = find_entry(directory, name, &where);
+    Result<bool> found = find_entry(*checked, directory, name, &where);
     if (!found.ok()) return found.error();
     if (!*found) return Error::kNoEntry;
     return InodeNumber{where.inode};
@@ -153,7 +248,10 @@ Error Ext2::add_entry(std::uint32_t directory_number, Inode* directory, Name nam
                       std::uint32_t inode, std::uint8_t file_type) {
     std::uint32_t needed = record_length_for(name.length);
     std::uint64_t blocks = directory_blocks(*this, *directory);
-    for (std::uint64_t logical = 0; logical < blocks; ++logical) {
+    NameIndex* index = name_index_for(directory_number, *directory);
+    // Blocks the index knows have no room for this size are skipped.
+    std::uint64_t first = index != nullptr && needed >= index->full_for ? index->full_below : 0;
+    for (std::uint64_t logical = first; logical < blocks; ++logical) {
         Result<std::uint32_t> physical = map_block(directory, logical, false);
         if (!physical.ok()) return physical.error();
         if (*physical == 0) continue;
@@ -171,6 +269,7 @@ Error Ext2::add_entry(std::uint32_t directory_number, Inode* directory, Name nam
                 write_entry(*this, block->data(), offset + used, inode, entry.record_length - used,
                             name, file_type);
                 block->mark_dirty();
+                note_added(index, name, logical, offset + used, needed);
                 clear_index(directory);
                 directory->modify_time = directory->change_time = now_seconds();
                 return store_inode(directory_number, *directory);
@@ -184,10 +283,24 @@ Error Ext2::add_entry(std::uint32_t directory_number, Inode* directory, Name nam
     Result<fs::BlockHandle> block = cache_->overwrite(*physical);
     if (!block.ok()) return block.error();
     write_entry(*this, block->data(), 0, inode, block_size_, name, file_type);
+    note_added(index, name, blocks, 0, needed);
     set_file_size(directory, (blocks + 1) * block_size_);
     clear_index(directory);
     directory->modify_time = directory->change_time = now_seconds();
     return store_inode(directory_number, *directory);
+}
+
+// Keeps the index complete: the new entry, and the blocks before its block
+// known to have had no room for `needed` bytes.
+void Ext2::note_added(NameIndex* index, Name name, std::uint64_t logical, std::uint32_t offset,
+                      std::uint32_t needed) {
+    if (index == nullptr) return;
+    if (!index->insert(NameIndex::hash(name), {static_cast<std::uint32_t>(logical), offset})) {
+        index->clear();  // out of memory: lookups scan again
+        return;
+    }
+    index->full_below = logical;
+    index->full_for = needed;
 }
 
 Error Ext2::remove_entry(const Inode& directory, const EntryLocation& where) {
@@ -199,6 +312,12 @@ Error Ext2::remove_entry(const Inode& directory, const EntryLocation& where) {
     if (!block.ok()) return block.error();
     ParsedEntry entry;
     TORO_TRY(parse_entry(*this, block->data(), where.offset, &entry));
+    for (NameIndex& index : name_indexes_) {
+        if (index.directory != where.directory || where.directory == 0) continue;
+        index.remove(NameIndex::hash(Name{entry.name, entry.name_length}),
+                     {static_cast<std::uint32_t>(where.logical_block), where.offset});
+        if (where.logical_block < index.full_below) index.full_below = where.logical_block;
+    }
     if (where.previous_offset == ~0u) {
         DirectoryEntryHeader header;
         __builtin_memcpy(&header, block->data() + where.offset, sizeof header);
@@ -232,24 +351,14 @@ Error Ext2::set_entry_inode(const Inode& directory, const EntryLocation& where,
 }
 
 Result<bool> Ext2::is_empty_directory(const Inode& directory) {
-    Inode copy = directory;
-    std::uint64_t blocks = directory_blocks(*this, directory);
-    for (std::uint64_t logical = 0; logical < blocks; ++logical) {
-        Result<std::uint32_t> physical = map_block(&copy, logical, false);
-        if (!physical.ok()) return physical.error();
-        if (*physical == 0) continue;
-        Result<fs::BlockHandle> block = cache_->read(*physical);
-        if (!block.ok()) return block.error();
-        for (std::uint32_t offset = 0; offset < block_size_;) {
-            ParsedEntry entry;
-            TORO_TRY(parse_entry(*this, block->data(), offset, &entry));
-            bool dot = entry.name_length == 1 && entry.name[0] == '.';
-            bool dot_dot = entry.name_length == 2 && entry.name[0] == '.' && entry.name[1] == '.';
-            if (entry.inode != 0 && !dot && !dot_dot) return false;
-            offset += entry.record_length;
-        }
-    }
-    return true;
+    Result<bool> other = walk_records(*this, directory, [](std::uint64_t, std::uint32_t, std::uint32_t,
+                                                           const ParsedEntry& entry) {
+        bool dot = entry.name_length == 1 && entry.name[0] == '.';
+        bool dot_dot = entry.name_length == 2 && entry.name[0] == '.' && entry.name[1] == '.';
+        return entry.inode != 0 && !dot && !dot_dot;
+    });
+    if (!other.ok()) return other.error();
+    return !*other;
 }
 
 Error Ext2::make_directory_block(std::uint32_t self, std::uint32_t parent, Inode* directory) {

@@ -7,6 +7,7 @@
 //   block_map.cpp  a file's logical blocks: direct to triple indirect
 //   allocator.cpp  block and inode bitmaps, following block groups
 //   directory.cpp  linear directories: iterate, find, add, remove
+//   name_index.cpp the in-memory name index of big directories
 //   file.cpp       read, write, truncate, symlinks
 //   namespace.cpp  create, link, unlink, rmdir, rename
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "fs/block_cache.h"
 #include "fs/ext2/ext2_format.h"
+#include "fs/ext2/name_index.h"
 #include "fs/file_system.h"
 
 namespace toro::ext2 {
@@ -30,6 +32,7 @@ struct EntryLocation {
     std::uint32_t previous_offset;  // of the entry before it, or ~0u if first
     std::uint32_t inode;
     std::uint8_t file_type;
+    std::uint32_t directory;        // the directory's inode number
 };
 
 // One open inode: unlinked inodes with opens are freed at the last release.
@@ -105,7 +108,14 @@ public:
     bool block_in_data_area(std::uint32_t block) const;
 
     // --- directory.cpp
-    Result<bool> find_entry(const Inode& directory, Name name, EntryLocation* where);
+    Result<bool> find_entry(std::uint32_t number, const Inode& directory, Name name,
+                            EntryLocation* where);
+    Result<bool> find_indexed(const NameIndex& index, const Inode& directory, Name name,
+                              EntryLocation* where);
+    NameIndex* name_index_for(std::uint32_t number, const Inode& directory);
+    void note_added(NameIndex* index, Name name, std::uint64_t logical, std::uint32_t offset,
+                    std::uint32_t needed);
+    void drop_name_index(std::uint32_t directory);
     Error add_entry(std::uint32_t directory_number, Inode* directory, Name name,
                     std::uint32_t inode, std::uint8_t file_type);
     Error remove_entry(const Inode& directory, const EntryLocation& where);
@@ -136,6 +146,11 @@ public:
     bool has_filetype_ = false;
     std::uint64_t mount_ns_ = 0;
     std::uint32_t mount_seconds_ = 0;
+    // Name indexes of the big directories used last (name_index.h).
+    static constexpr std::uint64_t kIndexedDirectoryBlocks = 4;
+    static constexpr std::size_t kMaxIndexedEntries = 1u << 20;
+    NameIndex name_indexes_[4];
+    std::uint64_t name_index_clock_ = 0;
     OpenInode* open_inodes_ = nullptr;
     std::size_t open_inode_count_ = 0;
     std::size_t open_inode_capacity_ = 0;

@@ -164,6 +164,7 @@ Error Ext2::drop_link(std::uint32_t number, Inode* inode) {
 
 Error Ext2::free_inode_and_blocks(std::uint32_t number, Inode* inode) {
     bool directory = (inode->mode & kModeTypeMask) == kModeDirectory;
+    if (directory) drop_name_index(number);
     // Device and fifo inodes keep device numbers in i_block, fast symlinks
     // their target: only files, directories and slow symlinks own blocks.
     std::uint16_t type = inode->mode & kModeTypeMask;

@@ -58,7 +58,7 @@ Result<InodeNumber> Ext2::create(InodeNumber directory_number, Name name, FileTy
     TORO_TRY(load_inode(*parent, &directory));
     TORO_TRY(check_live_directory(directory));
     EntryLocation where;
-    Result<bool> found = find_entry(directory, name, &where);
+    Result<bool> found = find_entry(*parent, directory, name, &where);
     if (!found.ok()) return found.error();
     if (*found) return Error::kExists;
     bool making_directory = type == FileType::kDirectory;
@@ -99,7 +99,7 @@ Result<InodeNumber> Ext2::create_symlink(InodeNumber directory_number, Name name
     TORO_TRY(load_inode(*parent, &directory));
     TORO_TRY(check_live_directory(directory));
     EntryLocation where;
-    Result<bool> found = find_entry(directory, name, &where);
+    Result<bool> found = find_entry(*parent, directory, name, &where);
     if (!found.ok()) return found.error();
     if (*found) return Error::kExists;
 
@@ -143,7 +143,7 @@ Error Ext2::link(InodeNumber directory_number, Name name, InodeNumber target) {
     if (is_directory(inode)) return Error::kNotPermitted;
     if (inode.links_count >= kMaxLinks) return Error::kTooManyLinks;
     EntryLocation where;
-    Result<bool> found = find_entry(directory, name, &where);
+    Result<bool> found = find_entry(*parent, directory, name, &where);
     if (!found.ok()) return found.error();
     if (*found) return Error::kExists;
     TORO_TRY(add_entry(*parent, &directory, name, *number, file_type_of_mode(inode.mode)));
@@ -160,7 +160,7 @@ Error Ext2::unlink(InodeNumber directory_number, Name name) {
     TORO_TRY(load_inode(*parent, &directory));
     TORO_TRY(check_live_directory(directory));
     EntryLocation where;
-    Result<bool> found = find_entry(directory, name, &where);
+    Result<bool> found = find_entry(*parent, directory, name, &where);
     if (!found.ok()) return found.error();
     if (!*found) return Error::kNoEntry;
     Inode inode;
@@ -182,7 +182,7 @@ Error Ext2::remove_directory(InodeNumber directory_number, Name name) {
     Inode directory;
     TORO_TRY(load_inode(*parent, &directory));
     EntryLocation where;
-    Result<bool> found = find_entry(directory, name, &where);
+    Result<bool> found = find_entry(*parent, directory, name, &where);
     if (!found.ok()) return found.error();
     if (!*found) return Error::kNoEntry;
     Inode inode;
@@ -232,7 +232,7 @@ Error Ext2::rename(InodeNumber from_number, Name from_name, InodeNumber to_numbe
     TORO_TRY(check_live_directory(from_directory));
     TORO_TRY(check_live_directory(to_directory));
     EntryLocation source;
-    Result<bool> found = find_entry(from_directory, from_name, &source);
+    Result<bool> found = find_entry(*from_parent, from_directory, from_name, &source);
     if (!found.ok()) return found.error();
     if (!*found) return Error::kNoEntry;
     Inode moving;
@@ -246,7 +246,7 @@ Error Ext2::rename(InodeNumber from_number, Name from_name, InodeNumber to_numbe
     }
 
     EntryLocation target;
-    found = find_entry(to_directory, to_name, &target);
+    found = find_entry(*to_parent, to_directory, to_name, &target);
     if (!found.ok()) return found.error();
     if (*found) {
         if (target.inode == source.inode) return Error::kOk;  // the same file: nothing to do
@@ -277,7 +277,7 @@ Error Ext2::rename(InodeNumber from_number, Name from_name, InodeNumber to_numbe
     }
     // Adding may have split the record before the source: find it again.
     TORO_TRY(load_inode(*from_parent, &from_directory));
-    found = find_entry(from_directory, from_name, &source);
+    found = find_entry(*from_parent, from_directory, from_name, &source);
     if (!found.ok()) return found.error();
     if (!*found) return Error::kCorrupt;
     TORO_TRY(remove_entry(from_directory, source));
@@ -288,7 +288,7 @@ Error Ext2::rename(InodeNumber from_number, Name from_name, InodeNumber to_numbe
     if (moving_directory && new_parent) {
         TORO_TRY(load_inode(source.inode, &moving));
         EntryLocation dot_dot;
-        found = find_entry(moving, Name{"..", 2}, &dot_dot);
+        found = find_entry(source.inode, moving, Name{"..", 2}, &dot_dot);
         if (!found.ok()) return found.error();
         if (*found) TORO_TRY(set_entry_inode(moving, dot_dot, *to_parent, kFileTypeDirectory));
         TORO_TRY(load_inode(*to_parent, &to_directory));
