@@ -124,7 +124,10 @@ Error Ext2::retain(InodeNumber number) {
     }
     Inode inode;
     TORO_TRY(load_inode(static_cast<std::uint32_t>(number), &inode));
-    if (inode.links_count == 0) return Error::kNoEntry;  // unlinked since it was looked up
+    // Unlinked since it was looked up (by another CPU). On a read-only
+    // mount nothing unlinks, and a corrupt image's reachable inode with no
+    // links may still be read; writable, its last close would free it.
+    if (inode.links_count == 0 && !read_only_) return Error::kNoEntry;
     if (open_inode_count_ == open_inode_capacity_) {
         std::size_t capacity = open_inode_capacity_ ? open_inode_capacity_ * 2 : 16;
         auto* grown = static_cast<OpenInode*>(allocate(capacity * sizeof(OpenInode)));
