@@ -18,6 +18,7 @@ void NameIndex::clear() {
     slots_ = nullptr;
     capacity_ = used_ = deleted_ = 0;
     directory = 0;
+    last_used = 0;  // a free slot is the first to be reused
     full_below = 0;
     full_for = ~0u;
 }
