@@ -87,8 +87,6 @@ void sleep_ns(std::uint64_t nanoseconds) {
 }
 
 std::uint64_t now_ns() { return hal::clock_now_ns(); }
-
-std::uint64_t wall_clock_ns() { return hal::clock_wall_ns(); }
 unsigned current_cpu() { return hal::cpu_current(); }
 unsigned cpu_count() { return hal::cpu_count(); }
 Thread* current_thread() { return process::this_cpu().current; }
