@@ -195,14 +195,13 @@ Error BlockCache::read_ahead(std::uint64_t first, CachedBlock* target) {
         ++stats_.read_requests;
         ahead_window_ = 0;
         count = 1;
-    } else if (count > 1) {
-        stats_.blocks_read += count;
     }
     if (count == 1) {
         TORO_TRY(disk_->read(first * sectors_per_block_, sectors_per_block_, target->data));
         ++stats_.blocks_read;
         return Error::kOk;
     }
+    stats_.blocks_read += count;
     copy_bytes(target->data, staging_, block_size_);
     for (std::size_t i = 1; i < count; ++i) {
         Result<CachedBlock*> entry = take_free_entry();

@@ -184,7 +184,8 @@ Result<bool> Ext2::find_indexed(const NameIndex& index, const Inode& directory, 
             offset += entry.record_length;
         }
         if (!has_name(entry, name)) return false;
-        *where = {position.logical_block, offset, previous, entry.inode, entry.file_type, index.directory};
+        *where = {position.logical_block, offset, previous, entry.inode, entry.file_type,
+                  index.directory};
         result = true;
         return true;
     });
@@ -303,6 +304,16 @@ void Ext2::note_added(NameIndex* index, Name name, std::uint64_t logical, std::u
     index->full_for = needed;
 }
 
+// The entry at `where`, named `name`, is going: out of its directory's
+// index, whose block may now have room.
+void Ext2::note_removed(const EntryLocation& where, Name name) {
+    for (NameIndex& index : name_indexes_) {
+        if (index.directory == 0 || index.directory != where.directory) continue;
+        index.remove(NameIndex::hash(name), {static_cast<std::uint32_t>(where.logical_block), where.offset});
+        if (where.logical_block < index.full_below) index.full_below = where.logical_block;
+    }
+}
+
 Error Ext2::remove_entry(const Inode& directory, const EntryLocation& where) {
     Inode copy = directory;
     Result<std::uint32_t> physical = map_block(&copy, where.logical_block, false);
@@ -312,12 +323,7 @@ Error Ext2::remove_entry(const Inode& directory, const EntryLocation& where) {
     if (!block.ok()) return block.error();
     ParsedEntry entry;
     TORO_TRY(parse_entry(*this, block->data(), where.offset, &entry));
-    for (NameIndex& index : name_indexes_) {
-        if (index.directory != where.directory || where.directory == 0) continue;
-        index.remove(NameIndex::hash(Name{entry.name, entry.name_length}),
-                     {static_cast<std::uint32_t>(where.logical_block), where.offset});
-        if (where.logical_block < index.full_below) index.full_below = where.logical_block;
-    }
+    note_removed(where, Name{entry.name, entry.name_length});
     if (where.previous_offset == ~0u) {
         DirectoryEntryHeader header;
         __builtin_memcpy(&header, block->data() + where.offset, sizeof header);

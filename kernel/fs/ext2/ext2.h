@@ -115,6 +115,7 @@ public:
     NameIndex* name_index_for(std::uint32_t number, const Inode& directory);
     void note_added(NameIndex* index, Name name, std::uint64_t logical, std::uint32_t offset,
                     std::uint32_t needed);
+    void note_removed(const EntryLocation& where, Name name);
     void drop_name_index(std::uint32_t directory);
     Error add_entry(std::uint32_t directory_number, Inode* directory, Name name,
                     std::uint32_t inode, std::uint8_t file_type);
