@@ -16,14 +16,19 @@ EventId event_bind(unsigned cpu_id, EventHandler handler, void* argument) {
         return kNoEvent;
     }
     cpu.events[slot] = {handler, argument};
+    cpu.bound_events.fetch_or(std::uint64_t{1} << slot, std::memory_order_release);
     return cpu_id * hal_posix::kEventsPerCpu + slot;
 }
 
+// An id that names no bound event is ignored (events.h): the acquire load
+// of the bound bit also makes the handler's slot visible to the dispatcher.
 void event_raise(EventId event) {
     unsigned cpu_id = event / hal_posix::kEventsPerCpu;
-    unsigned slot = event % hal_posix::kEventsPerCpu;
-    hal_posix::machine->cpus[cpu_id].pending_events.fetch_or(std::uint64_t{1} << slot,
-                                                             std::memory_order_release);
+    if (cpu_id >= cpu_count()) return;
+    std::uint64_t bit = std::uint64_t{1} << (event % hal_posix::kEventsPerCpu);
+    hal_posix::CpuState& cpu = hal_posix::machine->cpus[cpu_id];
+    if ((cpu.bound_events.load(std::memory_order_acquire) & bit) == 0) return;
+    cpu.pending_events.fetch_or(bit, std::memory_order_release);
     cpu_wake(cpu_id);
 }
 

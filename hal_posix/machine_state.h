@@ -41,6 +41,9 @@ struct alignas(64) CpuState {
     alignas(64) std::atomic<std::uint64_t> pending_events{0};
     EventSlot events[kEventsPerCpu] = {};
     std::atomic<unsigned> event_count{0};
+    // A bit per slot whose handler is written (release): only those can be
+    // raised, so a wrong id never reaches an empty slot.
+    std::atomic<std::uint64_t> bound_events{0};
 };
 
 struct Machine {

@@ -48,6 +48,9 @@ struct CpuState {
     std::atomic<unsigned> event_count{0};
     std::atomic<bool> wake{false};
     EventSlot events[kEventsPerCpu] = {};
+    // A bit per slot whose handler is written (release): only those can be
+    // raised, so a wrong id never reaches an empty slot.
+    std::atomic<std::uint64_t> bound_events{0};
 };
 
 using bare::kApStackBytes;
@@ -266,12 +269,19 @@ EventId event_bind(unsigned cpu_id, EventHandler handler, void* argument) {
         return kNoEvent;
     }
     cpu.events[slot] = {handler, argument};
+    cpu.bound_events.fetch_or(std::uint64_t{1} << slot, std::memory_order_release);
     return cpu_id * kEventsPerCpu + slot;
 }
 
+// An id that names no bound event is ignored (events.h): the acquire load
+// of the bound bit also makes the handler's slot visible to the dispatcher.
 void event_raise(EventId event) {
     unsigned cpu_id = event / kEventsPerCpu;
-    cpu_states[cpu_id].pending_events.fetch_or(std::uint64_t{1} << (event % kEventsPerCpu));
+    if (cpu_id >= cpu_count()) return;
+    std::uint64_t bit = std::uint64_t{1} << (event % kEventsPerCpu);
+    CpuState& cpu = cpu_states[cpu_id];
+    if ((cpu.bound_events.load(std::memory_order_acquire) & bit) == 0) return;
+    cpu.pending_events.fetch_or(bit);
     cpu_wake(cpu_id);
 }
 

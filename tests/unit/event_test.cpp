@@ -148,6 +148,31 @@ TEST(Event, HalEventRaisedByAHostThreadRunsItsHandlerOnItsCpu) {
     EXPECT_EQ(state.calls.load(), 1);
 }
 
+// A raise of an id that names no bound event (kNoEvent, a CPU past the
+// last, a slot never bound) is ignored: no handler runs, nothing crashes,
+// and the events that are bound still work.
+TEST(Event, RaisingAnIdOfNoBoundEventIsIgnored) {
+    HostEvent state;
+    int status = boot(2, [&] {
+        hal::EventId id = hal::event_bind(1, [](void* argument) {
+            auto* s = static_cast<HostEvent*>(argument);
+            s->calls++;
+            s->arrived.signal();
+        }, &state);
+        if (id == hal::kNoEvent) return 1;
+        for (hal::EventId bogus : {hal::kNoEvent, hal::kNoEvent - 1, hal::EventId{64 * 64},
+                                   hal::EventId{2 * 64}, id + 1, hal::EventId{63}}) {
+            hal::event_raise(bogus);
+        }
+        toro::sleep_ms(2);  // both CPUs pass scheduling points
+        if (state.calls.load() != 0) return 2;
+        hal::event_raise(id);
+        return state.arrived.wait_for(5000000000ull) ? 0 : 3;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(state.calls.load(), 1);
+}
+
 TEST(Event, BindingMoreThanSixtyFourEventsOnACpuFails) {
     int status = boot(1, [] {
         auto handler = [](void*) {};

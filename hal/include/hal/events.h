@@ -22,7 +22,9 @@ inline constexpr EventId kNoEvent = ~EventId{0};
 EventId event_bind(unsigned cpu_id, EventHandler handler, void* argument);
 
 // Marks the event pending and wakes its CPU. Any context, any CPU, HAL host
-// threads and interrupt handlers included; lock-free.
+// threads and interrupt handlers included; lock-free. An id that names no
+// bound event (kNoEvent, a CPU past the last, a slot never bound) is
+// ignored, so a device whose event was never attached may raise it.
 void event_raise(EventId event);
 
 // Runs the handlers of the events pending on the calling CPU. The scheduler
