@@ -182,7 +182,7 @@ void cpu_start_secondaries(void (*entry)(unsigned cpu_id)) {
         ap_cpu_index = i;
         asm volatile("" ::: "memory");
         bare::apic_start_processor(cpu_states[i].apic_id, kTrampolineBase >> 12);
-        std::uint64_t deadline = clock_now_ns() + 1000000000;
+        std::uint64_t deadline = deadline_after(1000000000);
         while (!cpu_states[i].started.load(std::memory_order_acquire)) {
             if (clock_now_ns() > deadline) bare::fatal("an application processor did not start");
             cpu_relax();

@@ -52,7 +52,7 @@ void wait_400ns(const Channel& channel) {
 std::uint8_t wait_data(const Channel& channel) {
     std::uint8_t status = wait_not_busy(channel, kCommandTimeout);
     if (status & kStatusBusy) return status;
-    std::uint64_t deadline = hal::clock_now_ns() + kCommandTimeout;
+    std::uint64_t deadline = hal::deadline_after(kCommandTimeout);
     while (!(status & (kStatusDataRequest | kStatusError | kStatusDeviceFault))) {
         if (hal::clock_now_ns() > deadline) return kStatusBusy;
         status = status_of(channel);
@@ -149,7 +149,7 @@ bool identify(const Channel& channel, unsigned drive, std::uint16_t words[256]) 
     if (in8(channel.command_base + kLbaMid) != 0 || in8(channel.command_base + kLbaHigh) != 0) {
         return false;  // ATAPI (0x14, 0xEB) or SATA signature: not an ATA disk
     }
-    std::uint64_t deadline = hal::clock_now_ns() + kProbeTimeout;
+    std::uint64_t deadline = hal::deadline_after(kProbeTimeout);
     while (!(status & (kStatusDataRequest | kStatusError))) {
         if (hal::clock_now_ns() > deadline) return false;
         status = status_of(channel);
@@ -249,7 +249,7 @@ void probe_once() {
 Channel& channel_by_index(unsigned index) { return channels[index]; }
 
 void spin_for(std::uint64_t nanoseconds) {
-    std::uint64_t deadline = hal::clock_now_ns() + nanoseconds;
+    std::uint64_t deadline = hal::deadline_after(nanoseconds);
     while (hal::clock_now_ns() < deadline) asm volatile("pause");
 }
 
@@ -267,7 +267,7 @@ void reset_channel(const Channel& channel) {
 std::uint8_t wait_not_busy(const Channel& channel, std::uint64_t timeout_ns) {
     std::uint8_t status = status_of(channel);
     if (!(status & kStatusBusy)) return status;
-    std::uint64_t deadline = hal::clock_now_ns() + timeout_ns;
+    std::uint64_t deadline = hal::deadline_after(timeout_ns);
     while ((status = status_of(channel)) & kStatusBusy) {
         if (hal::clock_now_ns() > deadline) return kStatusBusy;
     }

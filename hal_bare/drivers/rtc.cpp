@@ -42,7 +42,7 @@ unsigned decode(std::uint8_t value, bool binary) {
 // The fields, read while no update is in progress (an update takes under
 // 2 ms); false if the RTC never settles.
 bool read_fields(std::uint8_t fields[7]) {
-    std::uint64_t deadline = hal::clock_now_ns() + 20'000'000;
+    std::uint64_t deadline = hal::deadline_after(20'000'000);
     while (read_register(kStatusA) & kUpdateInProgress) {
         if (hal::clock_now_ns() > deadline) return false;
     }

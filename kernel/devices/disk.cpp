@@ -88,7 +88,7 @@ void Disk::set_request_timeout(std::uint64_t nanoseconds) {
 // deadline is asked to withdraw the request; false when it did (the
 // request then never completes and the caller's buffer is free again).
 bool Disk::await(hal::BlockRequest* request) {
-    std::uint64_t deadline = hal::clock_now_ns() + state_->request_timeout_ns;
+    std::uint64_t deadline = hal::deadline_after(state_->request_timeout_ns);
     while (!request->completed.load(std::memory_order_acquire)) {
         if (state_->completed.wait_until(deadline)) continue;
         if (request->completed.load(std::memory_order_acquire)) break;
@@ -97,7 +97,7 @@ bool Disk::await(hal::BlockRequest* request) {
                   static_cast<unsigned long long>(state_->request_timeout_ns / 1000000));
             return false;
         }
-        deadline = ~std::uint64_t{0};  // it completes by itself (hal::BlockDevice::cancel)
+        deadline = hal::kNoDeadline;  // it completes by itself (hal::BlockDevice::cancel)
     }
     return true;
 }

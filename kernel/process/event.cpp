@@ -90,7 +90,7 @@ void Event::reset() {
 void Event::wait() { wait_until(hal::kNoDeadline); }
 
 bool Event::wait_for(std::uint64_t nanoseconds) {
-    return wait_until(hal::clock_now_ns() + nanoseconds);
+    return wait_until(hal::deadline_after(nanoseconds));
 }
 
 bool Event::wait_until(std::uint64_t deadline_ns) {

@@ -82,7 +82,7 @@ void sleep_ns(std::uint64_t nanoseconds) {
         return;
     }
     Timer alarm(wake_sleeper, current_thread());
-    alarm.arm_at(hal::clock_now_ns() + nanoseconds);
+    alarm.arm_at(hal::deadline_after(nanoseconds));
     process::block_current();
 }
 

@@ -59,7 +59,7 @@ void Timer::arm_at(std::uint64_t deadline_ns) {
     queue.insert(this);
 }
 
-void Timer::arm_after(std::uint64_t nanoseconds) { arm_at(hal::clock_now_ns() + nanoseconds); }
+void Timer::arm_after(std::uint64_t nanoseconds) { arm_at(hal::deadline_after(nanoseconds)); }
 
 bool Timer::cancel() {
     if (!armed_) return false;

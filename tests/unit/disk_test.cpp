@@ -149,4 +149,23 @@ TEST(Disk, ARequestNeverAnsweredIsWithdrawnAtTheTimeoutAndTheDiskStaysUsable) {
     EXPECT_EQ(device.cancels(), 1u);
 }
 
+// The longest timeout there is (no deadline) waits for a slow answer
+// rather than wrapping around into the past and withdrawing it at once.
+TEST(Disk, TheLongestRequestTimeoutWaitsForASlowAnswer) {
+    std::vector<std::uint8_t> medium(64 * 512, 0x5c);
+    toro_test::FaultyDisk device(&medium);
+    device.answer(toro_test::FaultyDisk::Answer::kLater, 20);
+    int code = toro_test::boot(with_device(&device), [&](int, char**) {
+        toro::Disk* disk = toro::disk(0);
+        disk->set_request_timeout(~std::uint64_t{0});
+        auto* buffer = static_cast<std::uint8_t*>(toro::allocate(512));
+        EXPECT_EQ(disk->read(3, 1, buffer), toro::Error::kOk);
+        EXPECT_EQ(buffer[0], 0x5c);
+        toro::free(buffer);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(device.cancels(), 0u);
+}
+
 }  // namespace

@@ -77,6 +77,28 @@ TEST(Event, SignalBeatsTheTimeoutAndTheTimerStaysQuiet) {
     EXPECT_EQ(status, 0);
 }
 
+// A timeout longer than the clock can count waits for the signal, however
+// late it comes, instead of timing out at once.
+TEST(Event, WaitForBeyondTheClockWaitsForTheSignal) {
+    std::atomic<int> returned{0};
+    std::atomic<bool> signalled{false};
+    int status = boot(2, [&] {
+        toro::Event event;
+        toro::Thread* waiter = toro::spawn([&] {
+            signalled = event.wait_for(~0ull);
+            returned++;
+            return 0;
+        }, on_cpu(1));
+        toro::sleep_ms(20);
+        if (returned.load() != 0) return 1;
+        event.signal();
+        return toro::join(waiter);
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(returned.load(), 1);
+    EXPECT_TRUE(signalled.load());
+}
+
 TEST(Event, ManualResetReleasesEveryWaiterUntilReset) {
     std::atomic<int> released{0};
     int status = boot(4, [&] {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hal/cpu.h"
 #include "kernel_harness.h"
 #include "toro/toro.h"
 
@@ -256,6 +257,53 @@ TEST(Scheduler, TimerFiresOnceAfterItsDeadlineAndCancelledOnesNever) {
     EXPECT_EQ(status, 0);
     EXPECT_EQ(log.fired, std::vector<int>{1});
     EXPECT_GE(log.fired_at, log.deadline);
+}
+
+// A timer armed further ahead than the clock can count is due never, not
+// (wrapped around) at once.
+TEST(Scheduler, ATimerArmedBeyondTheClockIsNeverDue) {
+    std::atomic<int> fired{0};
+    std::uint64_t deadlines[2] = {};
+    int status = boot(1, [&] {
+        toro::Timer longest([](void* a) { static_cast<std::atomic<int>*>(a)->fetch_add(1); }, &fired);
+        toro::Timer nearly([](void* a) { static_cast<std::atomic<int>*>(a)->fetch_add(1); }, &fired);
+        longest.arm_after(~0ull);
+        nearly.arm_after(~0ull - 1000);
+        deadlines[0] = longest.deadline();
+        deadlines[1] = nearly.deadline();
+        toro::sleep_ms(2);
+        return longest.armed() && nearly.armed() ? 0 : 1;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(deadlines[0], hal::kNoDeadline);
+    EXPECT_EQ(deadlines[1], hal::kNoDeadline);
+    EXPECT_EQ(fired.load(), 0);
+}
+
+// sleep_ns of more than the clock can count sleeps for good: the sleeper
+// has not woken 20 ms later (the machine then stops with it asleep).
+TEST(Scheduler, SleepBeyondTheClockDoesNotReturn) {
+    std::atomic<int> woke{0};
+    int status = boot(1, [&] {
+        toro::ThreadOptions options = on_cpu(0, "sleeper");
+        options.detached = true;
+        for (std::uint64_t ns : {~0ull, ~0ull - 1000}) {
+            toro::spawn([&woke, ns] {
+                toro::sleep_ns(ns);
+                woke++;
+                return 0;
+            }, options);
+        }
+        toro::spawn([&woke] {
+            toro::sleep_ms(~0ull / 1000000 + 1);  // * 10^6 wraps to 448384 ns
+            woke++;
+            return 0;
+        }, options);
+        toro::sleep_ms(20);
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+    EXPECT_EQ(woke.load(), 0);
 }
 
 TEST(Scheduler, CommandLineWordsBecomeArgv) {

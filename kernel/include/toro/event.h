@@ -30,7 +30,8 @@ public:
     bool is_signaled() const { return signaled_; }
 
     // Kernel threads only. wait_until returns false when the deadline
-    // (monotonic ns) passed first.
+    // (monotonic ns) passed first; wait_for's deadline saturates, so a
+    // timeout longer than the clock can count never expires.
     void wait();
     bool wait_until(std::uint64_t deadline_ns);
     bool wait_for(std::uint64_t nanoseconds);

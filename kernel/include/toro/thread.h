@@ -39,9 +39,13 @@ int join(Thread* thread);
 // Lets the other ready threads of this CPU run first.
 void yield();
 
-// Blocks at least `nanoseconds` (never less) on the monotonic clock.
+// Blocks at least `nanoseconds` (never less) on the monotonic clock; a span
+// longer than the clock can count blocks for good.
 void sleep_ns(std::uint64_t nanoseconds);
-inline void sleep_ms(std::uint64_t milliseconds) { sleep_ns(milliseconds * 1000000); }
+inline void sleep_ms(std::uint64_t milliseconds) {
+    constexpr std::uint64_t kMaxMilliseconds = ~std::uint64_t{0} / 1000000;
+    sleep_ns(milliseconds > kMaxMilliseconds ? ~std::uint64_t{0} : milliseconds * 1000000);
+}
 
 // Monotonic nanoseconds, the same on every CPU.
 std::uint64_t now_ns();

@@ -24,8 +24,10 @@ public:
     Timer(const Timer&) = delete;
     Timer& operator=(const Timer&) = delete;
 
-    // Arms (or re-arms) for the monotonic time `deadline_ns`.
+    // Arms (or re-arms) for the monotonic time `deadline_ns`; a timer armed
+    // for hal::kNoDeadline is never due.
     void arm_at(std::uint64_t deadline_ns);
+    // Arms for `nanoseconds` from now, saturating at hal::kNoDeadline.
     void arm_after(std::uint64_t nanoseconds);
     // Disarms; true if it was armed (so the callback will not run).
     bool cancel();
