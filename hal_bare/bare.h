@@ -32,6 +32,13 @@ inline std::uint32_t in32(std::uint16_t port) {
     asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
     return value;
 }
+// The time-stamp counter (Intel SDM vol. 2B, RDTSC).
+inline std::uint64_t read_tsc() {
+    std::uint32_t low, high;
+    asm volatile("rdtsc" : "=a"(low), "=d"(high));
+    return (std::uint64_t{high} << 32) | low;
+}
+
 // `count` 16-bit words between a port and memory (ATA PIO data).
 inline void in16_string(std::uint16_t port, void* buffer, std::size_t count) {
     asm volatile("rep insw" : "+D"(buffer), "+c"(count) : "d"(port) : "memory");

@@ -54,6 +54,7 @@ struct Machine {
     void (*secondary_entry)(unsigned) = nullptr;
     std::atomic<bool> stopping{false};
     std::atomic<int> exit_code{0};
+    std::atomic<std::uint64_t> random_draws{0};  // seeded hal::random: draws so far
     std::mutex stop_mutex;
     std::condition_variable stopped;
     CpuState cpus[hal::kMaxCpus];

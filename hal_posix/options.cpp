@@ -46,6 +46,24 @@ bool parse_cpus(const std::string& text, unsigned* cpus) {
     return true;
 }
 
+// "42" or "0x2a": any of 0 .. 2^64-1 and nothing else (strtoull alone
+// would take "-1", leading blanks and a trailing word).
+bool parse_seed(const std::string& text, std::uint64_t* seed) {
+    bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    std::string digits = hex ? text.substr(2) : text;
+    if (digits.empty()) return false;
+    for (char c : digits) {
+        bool decimal = c >= '0' && c <= '9';
+        bool letter = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!decimal && !(hex && letter)) return false;
+    }
+    errno = 0;
+    unsigned long long value = std::strtoull(digits.c_str(), nullptr, hex ? 16 : 10);
+    if (errno != 0) return false;  // past 2^64-1
+    *seed = value;
+    return true;
+}
+
 // "PATH" or "PATH,ro".
 bool parse_disk(const std::string& text, std::vector<DiskConfig>* disks, std::string* error) {
     DiskConfig disk;
@@ -87,12 +105,15 @@ void append_argument(std::string* line, const std::string& argument) {
 
 std::string usage(const std::string& program) {
     return "usage: " + program +
-           " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--help] [-- APP_ARGS...]\n"
+           " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N] [--help]"
+           " [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
            " (default 1)\n"
            "  --memory SIZE  RAM of the machine, e.g. 64M or 1G (default 64M, 4M to 64G)\n"
            "  --disk PATH[,ro]  attach a file as the next disk (read-only with ,ro); repeatable\n"
+           "  --seed N       the machine's random numbers repeat run to run for the same N\n"
+           "                 (decimal or 0x hex; default: unpredictable, from the host)\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }
@@ -116,7 +137,7 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
             break;
         }
         if (flag == "--help" || flag == "-h") return ParseOutcome::kHelp;
-        if (flag != "--cpus" && flag != "--memory" && flag != "--disk") {
+        if (flag != "--cpus" && flag != "--memory" && flag != "--disk" && flag != "--seed") {
             *error = flag.rfind("-", 0) == 0
                          ? "unknown option '" + flag + "'"
                          : "unexpected argument '" + flag + "' (application arguments go after --)";
@@ -135,6 +156,14 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
             return ParseOutcome::kError;
         }
         if (flag == "--disk" && !parse_disk(value, &config->disks, error)) return ParseOutcome::kError;
+        if (flag == "--seed") {
+            std::uint64_t seed = 0;
+            if (!parse_seed(value, &seed)) {
+                *error = "--seed: '" + value + "' is not a number from 0 to 2^64-1 (decimal or 0x hex)";
+                return ParseOutcome::kError;
+            }
+            config->seed = seed;
+        }
         if (flag == "--memory") {
             std::size_t bytes = 0;
             if (!parse_size(value, &bytes)) {

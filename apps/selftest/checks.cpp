@@ -2,6 +2,8 @@
 
 #include <toro/toro.h>
 
+#include "hal/random.h"
+
 namespace selftest {
 
 namespace {
@@ -193,6 +195,32 @@ const char* wall_clock_tells_the_date() {
     return nullptr;
 }
 
+// The HAL's random numbers (RDRAND, RDSEED or the TSC generator on bare
+// metal, getrandom or the --seed sequence hosted): 64 draws, no two alike;
+// a fill of 13 bytes writes them, not all zero, and nothing beside them.
+const char* random_draws_differ() {
+    std::uint64_t values[64];
+    for (std::uint64_t& value : values) value = hal::random_u64();
+    for (unsigned i = 0; i < 64; ++i) {
+        for (unsigned j = i + 1; j < 64; ++j) {
+            if (values[i] == values[j]) return "two of 64 random draws were equal";
+        }
+    }
+    unsigned char buffer[16];
+    for (unsigned char& byte : buffer) byte = 0xA5;
+    hal::random_fill(buffer + 1, 13);
+    if (buffer[0] != 0xA5 || buffer[14] != 0xA5 || buffer[15] != 0xA5) {
+        return "random_fill wrote outside its buffer";
+    }
+    unsigned zeros = 0, unchanged = 0;
+    for (unsigned i = 1; i < 14; ++i) {
+        zeros += buffer[i] == 0;
+        unchanged += buffer[i] == 0xA5;
+    }
+    if (zeros == 13 || unchanged == 13) return "random_fill left its bytes zero or untouched";
+    return nullptr;
+}
+
 }  // namespace
 
 const NamedCheck kChecks[] = {
@@ -203,6 +231,7 @@ const NamedCheck kChecks[] = {
     {"message queue: every cpu sends and receives", message_queue_loses_nothing},
     {"memory: remote frees across cpus", allocator_survives_remote_frees},
     {"clock: the time of day is set and moves", wall_clock_tells_the_date},
+    {"random: draws differ, fills write their bytes", random_draws_differ},
 };
 const unsigned kCheckCount = sizeof kChecks / sizeof kChecks[0];
 

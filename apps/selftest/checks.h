@@ -1,5 +1,6 @@
-// The self-test's checks: Process and Memory behaviour, and the clocks,
-// that can be seen from inside the kernel, the same source on both HALs.
+// The self-test's checks: Process and Memory behaviour, the clocks and the
+// HAL's random numbers, as seen from inside the kernel, the same source on
+// both HALs.
 // Each returns nullptr on success or a short description of what went
 // wrong.
 #pragma once

@@ -74,12 +74,6 @@ void set_gs_base(CpuState* state) {
                  "d"(static_cast<std::uint32_t>(value >> 32)));
 }
 
-std::uint64_t read_tsc() {
-    std::uint32_t low, high;
-    asm volatile("rdtsc" : "=a"(low), "=d"(high));
-    return (std::uint64_t{high} << 32) | low;
-}
-
 // TSC ticks per microsecond, measured once against PIT channel 0
 // (1.193182 MHz) on first use of the clock, so that boot does not pay for
 // it. Channel 0 and its latch command need only the PIT itself (microvm has
@@ -99,7 +93,7 @@ void calibrate_tsc() {
     bare::out8(0x43, 0x30);  // channel 0, low then high byte, mode 0
     bare::out8(0x40, kTicks & 0xFF);
     bare::out8(0x40, kTicks >> 8);
-    std::uint64_t start = read_tsc();
+    std::uint64_t start = bare::read_tsc();
     std::uint16_t previous = read_pit_counter();
     for (std::uint64_t unchanged = 0;;) {
         std::uint16_t now = read_pit_counter();
@@ -108,7 +102,7 @@ void calibrate_tsc() {
         if (unchanged > 10000000) bare::fatal("the PIT does not count: cannot calibrate the TSC");
         previous = now;
     }
-    std::uint64_t elapsed = read_tsc() - start;
+    std::uint64_t elapsed = bare::read_tsc() - start;
     tsc_per_microsecond = elapsed / 10000;
     if (tsc_per_microsecond == 0) tsc_per_microsecond = 1;
 }
@@ -255,9 +249,9 @@ const Context* context_current() { return cpu_states[cpu_current()].current; }
 std::uint64_t clock_now_ns() {
     if (tsc_per_microsecond == 0) {
         calibrate_tsc();
-        tsc_origin = read_tsc();
+        tsc_origin = bare::read_tsc();
     }
-    return (read_tsc() - tsc_origin) * 1000 / tsc_per_microsecond;
+    return (bare::read_tsc() - tsc_origin) * 1000 / tsc_per_microsecond;
 }
 
 EventId event_bind(unsigned cpu_id, EventHandler handler, void* argument) {

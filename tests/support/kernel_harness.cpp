@@ -24,6 +24,7 @@ int boot(const MachineShape& shape, std::function<int(int, char**)> body) {
     config.memory_bytes = shape.memory_bytes;
     config.command_line = shape.command_line;
     config.disks = shape.disks;
+    config.seed = shape.seed;
     int code = hal_posix::run_machine(config);
     current_body = nullptr;
     return code;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct MachineShape {
     std::size_t memory_bytes = 64u << 20;
     std::string command_line;
     std::vector<hal_posix::DiskConfig> disks;
+    std::optional<std::uint64_t> seed;  // hal::random's sequence (--seed)
 };
 
 // Runs `body` as toro_main; returns the machine's exit status (the body's

@@ -59,6 +59,16 @@ TEST(CommandLine, DisksAttachInOrderAndMayBeReadOnly) {
     EXPECT_FALSE(p.config.disks[2].read_only);
 }
 
+TEST(CommandLine, SeedTakesAnyDecimalOrHexSixtyFourBitNumber) {
+    EXPECT_FALSE(parse({"x"}).config.seed.has_value());
+    EXPECT_EQ(parse({"x", "--seed", "42"}).config.seed, 42u);
+    EXPECT_EQ(parse({"x", "--seed=0"}).config.seed, 0u);
+    EXPECT_EQ(parse({"x", "--seed", "0x2A"}).config.seed, 42u);
+    EXPECT_EQ(parse({"x", "--seed", "18446744073709551615"}).config.seed, ~0ull);
+    EXPECT_EQ(parse({"x", "--seed", "0xffffffffffffffff"}).config.seed, ~0ull);
+    EXPECT_NE(hal_posix::usage("x").find("--seed N"), std::string::npos);
+}
+
 TEST(CommandLine, HelpIsNotAnError) {
     EXPECT_EQ(parse({"x", "--help"}).outcome, hal_posix::ParseOutcome::kHelp);
     EXPECT_NE(hal_posix::usage("x").find("--cpus N"), std::string::npos);
@@ -80,6 +90,15 @@ TEST(CommandLine, RejectsEachBadFlagWithAMessage) {
         {{"x", "--memory", "65G"}, "--memory: '65G' is outside 4M to 64G"},
         {{"x", "--memory", "99999999999999999999G"},
          "--memory: '99999999999999999999G' is not a size (e.g. 64M, 1G)"},
+        {{"x", "--seed", "banana"},
+         "--seed: 'banana' is not a number from 0 to 2^64-1 (decimal or 0x hex)"},
+        {{"x", "--seed", "-1"}, "--seed: '-1' is not a number from 0 to 2^64-1 (decimal or 0x hex)"},
+        {{"x", "--seed", "0x"}, "--seed: '0x' is not a number from 0 to 2^64-1 (decimal or 0x hex)"},
+        {{"x", "--seed", " 7"}, "--seed: ' 7' is not a number from 0 to 2^64-1 (decimal or 0x hex)"},
+        {{"x", "--seed", "7f"}, "--seed: '7f' is not a number from 0 to 2^64-1 (decimal or 0x hex)"},
+        {{"x", "--seed", "18446744073709551616"},
+         "--seed: '18446744073709551616' is not a number from 0 to 2^64-1 (decimal or 0x hex)"},
+        {{"x", "--seed"}, "--seed needs a value"},
         {{"x", "--frobnicate"}, "unknown option '--frobnicate'"},
         {{"x", "stray"}, "unexpected argument 'stray' (application arguments go after --)"},
         {{"x", "--disk"}, "--disk needs a value"},

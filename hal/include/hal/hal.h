@@ -9,3 +9,4 @@
 #include "hal/devices.h"
 #include "hal/events.h"
 #include "hal/power.h"
+#include "hal/random.h"

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct MachineConfig {
     std::size_t memory_bytes = 64u << 20;
     std::string command_line;        // the application's arguments
     std::vector<DiskConfig> disks;   // in order: the kernel's disk 0, 1, ...
+    // hal::random draws the sequence of this seed (--seed); none: the
+    // host's getrandom, unpredictable.
+    std::optional<std::uint64_t> seed;
 };
 
 inline constexpr std::size_t kMinimumMemory = 4u << 20;
@@ -39,8 +43,8 @@ inline constexpr std::size_t kMaximumMemory = std::size_t{64} << 30;
 
 enum class ParseOutcome { kRun, kHelp, kError };
 
-// Parses `APP [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--help]
-// [-- APP_ARGS...]`.
+// Parses `APP [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N]
+// [--help] [-- APP_ARGS...]`.
 // On kError, `error` holds a one-line message (without the program name).
 ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, std::string* error);
 std::string usage(const std::string& program);
