@@ -37,14 +37,16 @@ endfunction()
 # The units an application may name, and the library each one is.
 # process and memory are the kernel's core: every application has them.
 # devices is the disk registry; fs the VFS and block cache (it needs
-# devices); ext2 the driver (it needs fs).
-set(TORO_UNITS process memory devices fs ext2)
+# devices); ext2 the driver (it needs fs); net the network stack and its
+# sockets.
+set(TORO_UNITS process memory devices fs ext2 net)
 set(TORO_CORE_UNITS process memory)
 set(TORO_UNIT_LIBRARY_process toro_kernel_core)
 set(TORO_UNIT_LIBRARY_memory toro_kernel_core)
 set(TORO_UNIT_LIBRARY_devices toro_kernel_devices)
 set(TORO_UNIT_LIBRARY_fs toro_kernel_fs toro_kernel_devices)
 set(TORO_UNIT_LIBRARY_ext2 toro_kernel_ext2 toro_kernel_fs toro_kernel_devices)
+set(TORO_UNIT_LIBRARY_net toro_kernel_net)
 
 # toro_add_app(NAME SOURCES file... [UNITS unit...]): an application built
 # for the flavor being configured, linking exactly the named units (plus

@@ -13,6 +13,7 @@
 #include "hal/cpu.h"
 #include "hal/power.h"
 #include "devices/disks.h"
+#include "devices/nics.h"
 #include "machine_state.h"
 
 namespace hal_posix {
@@ -113,6 +114,12 @@ int run_machine(const MachineConfig& config) {
         std::fprintf(stderr, "%s: %s\n", config.program.c_str(), disk_error.c_str());
         return 66;
     }
+    std::string nic_error;
+    if (!attach_nics(config, &nic_error)) {
+        std::fprintf(stderr, "%s: %s\n", config.program.c_str(), nic_error.c_str());
+        detach_disks();
+        return 2;
+    }
     machine = new Machine();
     machine->config = config;
     machine->arena = mmap(nullptr, config.memory_bytes, PROT_READ | PROT_WRITE,
@@ -122,6 +129,7 @@ int run_machine(const MachineConfig& config) {
                      config.memory_bytes, std::strerror(errno));
         delete machine;
         machine = nullptr;
+        detach_nics();
         detach_disks();
         return 70;
     }
@@ -131,6 +139,7 @@ int run_machine(const MachineConfig& config) {
     info.memory_region_count = 1;
     info.cpu_count = config.cpus;
     info.command_line = machine->config.command_line.c_str();
+    info.kernel_options = machine->config.kernel_options.c_str();
     machine->clock_origin_ns = host_monotonic_ns();
 
     if (!start_cpu_thread(0)) {
@@ -152,6 +161,7 @@ int run_machine(const MachineConfig& config) {
         }
         forget_sanitizer_state(machine->arena, config.memory_bytes);
         munmap(machine->arena, config.memory_bytes);
+        detach_nics();
         delete machine;
         detach_disks();
     }  // else a CPU still runs on the machine: leave it all allocated

@@ -202,6 +202,7 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     boot_low_page_table[0] = 0;
     asm volatile("invlpg (%0)" : : "r"(std::uintptr_t{0}) : "memory");
     boot_info.command_line = command_line;
+    boot_info.kernel_options = "";
     bare::pci_enumerate();
     char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count));
     bare::cpu_initialize(apic_ids, boot_info.cpu_count, stacks);

@@ -9,6 +9,7 @@ const char* error_message(Error error) {
         case Error::kNoEntry: return "No such file or directory";
         case Error::kIo: return "Input/output error";
         case Error::kBadDescriptor: return "Bad file descriptor";
+        case Error::kWouldBlock: return "Resource temporarily unavailable";
         case Error::kNoMemory: return "Cannot allocate memory";
         case Error::kBusy: return "Device or resource busy";
         case Error::kExists: return "File exists";
@@ -27,7 +28,18 @@ const char* error_message(Error error) {
         case Error::kNotEmpty: return "Directory not empty";
         case Error::kLoop: return "Too many levels of symbolic links";
         case Error::kOverflow: return "Value too large for defined data type";
+        case Error::kDestinationRequired: return "Destination address required";
+        case Error::kMessageTooLong: return "Message too long";
         case Error::kNotSupported: return "Operation not supported";
+        case Error::kAddressInUse: return "Address already in use";
+        case Error::kAddressNotAvailable: return "Cannot assign requested address";
+        case Error::kNetworkDown: return "Network is down";
+        case Error::kNetworkUnreachable: return "Network is unreachable";
+        case Error::kNoBufferSpace: return "No buffer space available";
+        case Error::kNotConnected: return "Transport endpoint is not connected";
+        case Error::kTimedOut: return "Connection timed out";
+        case Error::kConnectionRefused: return "Connection refused";
+        case Error::kHostUnreachable: return "No route to host";
         case Error::kCorrupt: return "Structure needs cleaning";
     }
     return "Unknown error";

@@ -7,6 +7,7 @@
 #include "process/scheduler.h"
 #include "toro/app.h"
 #include "toro/boot_epoch.h"
+#include "toro/kernel_options.h"
 #include "toro/print.h"
 #include "toro/thread.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 toro::process::Arguments main_arguments;
 std::uint64_t current_boot_epoch = 0;
+const char* current_kernel_options = "";
 
 int run_main(void*) { return toro_main(main_arguments.count, main_arguments.words); }
 
@@ -31,9 +33,11 @@ int main_thread(void* argument) { toro::exit(run_main(argument)); }
 }  // namespace
 
 std::uint64_t toro::boot_epoch() { return current_boot_epoch; }
+const char* toro::kernel_options() { return current_kernel_options; }
 
 void kernel_main(const hal::BootInfo& boot_info) {
     ++current_boot_epoch;
+    current_kernel_options = boot_info.kernel_options != nullptr ? boot_info.kernel_options : "";
     toro::memory::initialize(boot_info);
     toro::process::initialize(boot_info.cpu_count);
     if (!toro::process::split_command_line(toro_app_name, boot_info.command_line, &main_arguments)) {

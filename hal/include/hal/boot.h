@@ -32,6 +32,11 @@ struct BootInfo {
     // The application's arguments as one NUL-terminated string: words split
     // on blanks, a double-quoted word may hold blanks. Never null.
     const char* command_line;
+    // Words for the kernel's own units, "name=value" separated by blanks
+    // (the Networking unit's "ip=10.0.0.2/24 gw=10.0.0.1"). Hosted: made
+    // from the machine's flags (--ip, --gateway); bare: the words of the
+    // boot command line before a lone "--". Never null; "" when none.
+    const char* kernel_options;
 };
 
 }  // namespace hal

@@ -18,40 +18,90 @@
 
 namespace hal {
 
-// Status codes for device calls: negative values are errors.
+// Status codes for device calls. The error policy, for every device:
+//   kOk          done.
+//   kWouldBlock  not an error: nothing waiting (receive) or no room now
+//                (transmit); try again after the device's event.
+//   kInvalid     the caller's argument is wrong (a frame of 0 bytes or
+//                longer than max_frame_size, a bad sector count); nothing
+//                was done, and retrying the same call fails the same way.
+//   kIoError     the device failed; the request is lost (the driver has
+//                reset the device when it needed one). Callers count it
+//                and go on: a NIC drops the frame, a disk fails the read.
+//   kReadOnly, kOutOfRange  block devices only (see BlockDevice).
 enum class DeviceStatus : int {
     kOk = 0,
-    kWouldBlock = -1,    // no frame / no room now; wait for the event
-    kIoError = -2,       // the device reported a failure
-    kReadOnly = -3,      // write to a read-only medium
-    kOutOfRange = -4,    // sector beyond the end of the medium
-    kInvalid = -5,       // bad argument (length, alignment)
+    kWouldBlock = -1,
+    kIoError = -2,
+    kReadOnly = -3,
+    kOutOfRange = -4,
+    kInvalid = -5,
+};
+
+// One piece of a frame to transmit: the stack hands headers and payload
+// as separate pieces, so payload is copied once, by the device.
+struct FramePiece {
+    const std::uint8_t* bytes;
+    std::size_t length;
+};
+
+// What a NIC has carried since it was created. Monotonic; read from any
+// CPU (a snapshot, each field exact on its own).
+struct NetCounters {
+    std::uint64_t received_frames = 0;
+    std::uint64_t received_bytes = 0;
+    std::uint64_t received_dropped = 0;  // no room, too long, or a device error
+    std::uint64_t sent_frames = 0;
+    std::uint64_t sent_bytes = 0;
+    std::uint64_t send_dropped = 0;      // refused: ring full, device error
 };
 
 // Devices are never deleted through these interfaces (the owner knows the
 // concrete type), so the destructors are protected and non-virtual: no
 // operator delete is needed in the freestanding kernel.
+//
+// A NIC (the contract of DESIGN.md, "How it is built"): the kernel binds
+// one event on the CPU that drives the NIC and hands it to attach(); every
+// other call is made on that CPU, from kernel threads or event handlers,
+// and none blocks. Arrival is "interrupt when idle, poll while busy": the
+// device raises the event once when a frame is waiting (or transmit room
+// frees after a kWouldBlock), then raises it no more until receive() has
+// answered kWouldBlock once; the kernel must therefore drain receive() to
+// kWouldBlock (or raise the event itself to come back) before it may wait.
 class NetDevice {
 protected:
     ~NetDevice() = default;
 
 public:
-
+    // A short name for messages, e.g. "e1000.0" or "tap0".
+    virtual const char* name() const = 0;
     // The station address.
     virtual void mac_address(std::uint8_t out[6]) const = 0;
-    // Largest frame `transmit` accepts, without FCS (1514 for Ethernet).
+    // Largest frame `transmit` and `receive` carry, without FCS (1514 for
+    // Ethernet without VLAN tags).
     virtual std::size_t max_frame_size() const = 0;
-    // Queues one Ethernet frame (no FCS) for sending; the bytes are copied
-    // before it returns. kWouldBlock when the transmit ring is full.
-    virtual DeviceStatus transmit(const std::uint8_t* frame, std::size_t length) = 0;
+    // Arms the device: `event` is raised as the class comment says. Called
+    // once, before the first receive or transmit.
+    virtual void attach(EventId event) = 0;
+    // Queues one Ethernet frame (no FCS), the concatenation of `count`
+    // pieces; the bytes are copied before it returns. kInvalid for 0 bytes
+    // or more than max_frame_size(); kWouldBlock when the ring is full.
+    virtual DeviceStatus transmit(const FramePiece* pieces, std::size_t count) = 0;
     // Copies the next received frame into `buffer` (at most `capacity`
     // bytes) and stores its length in `*length`. kWouldBlock when none is
     // waiting. A frame longer than `capacity` is dropped with kInvalid.
     virtual DeviceStatus receive(std::uint8_t* buffer, std::size_t capacity,
                                  std::size_t* length) = 0;
-    // Raised when frames arrive or transmit room frees up.
-    virtual EventId event() const = 0;
+    // Whether the link is up now (cable, peer, TAP carrier). Any CPU.
+    virtual bool link_up() const = 0;
+    virtual NetCounters counters() const = 0;
 };
+
+// The machine's NICs, in a stable order: hosted, the order of the --nic
+// flags; bare metal, the e1000s found at boot. Valid from kernel_main on;
+// any thread. `net_device` returns nullptr past the end.
+std::size_t net_device_count();
+NetDevice* net_device(std::size_t index);
 
 // One transfer between a block device and memory. The kernel fills the
 // first five fields and keeps the request alive until `completed` is set;

@@ -12,6 +12,7 @@
 
 namespace hal {
 class BlockDevice;
+class NetDevice;
 }
 
 namespace hal_posix {
@@ -27,15 +28,25 @@ struct DiskConfig {
     bool read_only = false;
 };
 
+// A NIC of the machine: a TAP device by name (`tap`), or a device of the
+// caller's own (`device`: a MemoryNic, a fault injector), owned by the
+// caller and alive while the machine runs.
+struct NicConfig {
+    std::string tap;
+    hal::NetDevice* device = nullptr;
+};
+
 struct MachineConfig {
     std::string program = "toro";    // the application's name (argv[0])
     unsigned cpus = 1;               // 1 .. hal::kMaxCpus
     std::size_t memory_bytes = 64u << 20;
     std::string command_line;        // the application's arguments
+    std::string kernel_options;      // hal::BootInfo::kernel_options ("ip=... gw=...")
     std::vector<DiskConfig> disks;   // in order: the kernel's disk 0, 1, ...
     // hal::random draws the sequence of this seed (--seed); none: the
     // host's getrandom, unpredictable.
     std::optional<std::uint64_t> seed;
+    std::vector<NicConfig> nics;     // in order: the kernel's NIC 0 (the default route's), 1, ...
 };
 
 inline constexpr std::size_t kMinimumMemory = 4u << 20;

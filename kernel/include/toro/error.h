@@ -13,6 +13,7 @@ enum class Error : int {
     kNoEntry = 2,            // ENOENT
     kIo = 5,                 // EIO
     kBadDescriptor = 9,      // EBADF
+    kWouldBlock = 11,        // EAGAIN: not now; a non-blocking call would have to wait
     kNoMemory = 12,          // ENOMEM
     kBusy = 16,              // EBUSY
     kExists = 17,            // EEXIST
@@ -31,7 +32,18 @@ enum class Error : int {
     kNotEmpty = 39,          // ENOTEMPTY
     kLoop = 40,              // ELOOP
     kOverflow = 75,          // EOVERFLOW
+    kDestinationRequired = 89,  // EDESTADDRREQ
+    kMessageTooLong = 90,    // EMSGSIZE
     kNotSupported = 95,      // EOPNOTSUPP
+    kAddressInUse = 98,      // EADDRINUSE
+    kAddressNotAvailable = 99,  // EADDRNOTAVAIL
+    kNetworkDown = 100,      // ENETDOWN
+    kNetworkUnreachable = 101,  // ENETUNREACH
+    kNoBufferSpace = 105,    // ENOBUFS
+    kNotConnected = 107,     // ENOTCONN
+    kTimedOut = 110,         // ETIMEDOUT
+    kConnectionRefused = 111,  // ECONNREFUSED
+    kHostUnreachable = 113,  // EHOSTUNREACH
     kCorrupt = 117,          // EUCLEAN: the structure on disk is damaged
 };
 

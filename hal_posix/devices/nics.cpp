@@ -1,0 +1,54 @@
+// The registry of the hosted machine's NICs, in --nic order.
+#include "devices/nics.h"
+
+#include <memory>
+#include <vector>
+
+#include "devices/io_thread.h"
+#include "devices/tap_nic.h"
+#include "hal/devices.h"
+
+namespace hal_posix {
+
+namespace {
+
+std::vector<hal::NetDevice*> attached;
+std::vector<std::unique_ptr<TapNic>> opened;
+
+}  // namespace
+
+bool attach_nics(const MachineConfig& config, std::string* error) {
+    detach_nics();
+    for (const NicConfig& nic : config.nics) {
+        if (nic.device != nullptr) {
+            attached.push_back(nic.device);
+            continue;
+        }
+        std::unique_ptr<TapNic> tap = TapNic::open(nic.tap, error);
+        if (tap == nullptr) {
+            detach_nics();
+            return false;
+        }
+        attached.push_back(tap.get());
+        opened.push_back(std::move(tap));
+    }
+    return true;
+}
+
+void detach_nics() {
+    stop_io_thread();
+    attached.clear();
+    opened.clear();  // each TapNic stops its I/O before it closes
+}
+
+}  // namespace hal_posix
+
+namespace hal {
+
+std::size_t net_device_count() { return hal_posix::attached.size(); }
+
+NetDevice* net_device(std::size_t index) {
+    return index < hal_posix::attached.size() ? hal_posix::attached[index] : nullptr;
+}
+
+}  // namespace hal

@@ -1,0 +1,181 @@
+#include "devices/tap_nic.h"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "devices/io_thread.h"
+#include "hal/events.h"
+#include "hal/random.h"
+
+namespace hal_posix {
+
+std::unique_ptr<TapNic> TapNic::open(const std::string& name, std::string* error) {
+    std::string flag = "--nic tap:" + name;
+    if (name.empty()) {
+        *error = "--nic tap: needs a device name (tap:NAME)";
+        return nullptr;
+    }
+    if (name.size() >= IFNAMSIZ) {
+        *error = flag + ": the name is longer than " + std::to_string(IFNAMSIZ - 1) + " characters";
+        return nullptr;
+    }
+    int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *error = flag + ": /dev/net/tun: " + std::strerror(errno);
+        return nullptr;
+    }
+    ifreq request{};
+    request.ifr_flags = IFF_TAP | IFF_NO_PI;
+    std::memcpy(request.ifr_name, name.c_str(), name.size());
+    if (ioctl(fd, TUNSETIFF, &request) != 0) {
+        int cause = errno;
+        ::close(fd);
+        *error = flag + ": cannot attach: " + std::strerror(cause) +
+                 (cause == EPERM ? " (create it first: ip tuntap add mode tap user $USER name " +
+                                       name + ")"
+                                 : cause == EINVAL || cause == EBUSY
+                                       ? " (is it a TAP device, and free?)"
+                                       : "");
+        return nullptr;
+    }
+    return std::make_unique<TapNic>(fd, name);
+}
+
+// A locally administered unicast MAC (IEEE 802 §8.2: bit 1 of the first
+// byte set, bit 0 clear), random so that several machines may share a
+// link, and reproducible with --seed.
+TapNic::TapNic(int fd, std::string name)
+    : fd_(fd), name_(std::move(name)), ring_(new Slot[kSlots]), descriptor_(io_context()) {
+    hal::random_fill(mac_, sizeof mac_);
+    mac_[0] = static_cast<std::uint8_t>((mac_[0] & 0xFC) | 0x02);
+    descriptor_.assign(fd_);
+}
+
+TapNic::~TapNic() = default;  // the I/O thread has stopped; the descriptor closes fd_
+
+void TapNic::mac_address(std::uint8_t out[6]) const { std::memcpy(out, mac_, 6); }
+
+void TapNic::attach(hal::EventId event) {
+    event_.store(event);
+    armed_.store(true);
+    boost::asio::post(descriptor_.get_executor(), [this] { wait_readable(); });
+}
+
+void TapNic::wait_readable() {
+    descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                           [this](const boost::system::error_code& error) {
+                               if (error) return;  // cancelled: the machine stops
+                               read_waiting_frames();
+                               wait_readable();
+                           });
+}
+
+// On the I/O thread. A full ring drops the frame (counted): the kernel is
+// behind, and a NIC's ring drops when it is full.
+void TapNic::read_waiting_frames() {
+    for (;;) {
+        std::size_t produced = produced_.load(std::memory_order_relaxed);
+        bool full = produced - consumed_.load(std::memory_order_acquire) >= kSlots;
+        Slot scratch;
+        Slot& slot = full ? scratch : ring_[produced % kSlots];
+        ssize_t length = ::read(fd_, slot.bytes, kSlotBytes);
+        if (length < 0 && errno == EINTR) continue;
+        if (length <= 0) break;  // EAGAIN: drained
+        if (full || length > 1514) {
+            received_dropped_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        slot.length = static_cast<std::uint16_t>(length);
+        received_frames_.fetch_add(1, std::memory_order_relaxed);
+        received_bytes_.fetch_add(static_cast<std::uint64_t>(length), std::memory_order_relaxed);
+        produced_.store(produced + 1, std::memory_order_release);
+    }
+    raise_if_armed();
+}
+
+void TapNic::raise_if_armed() {
+    if (produced_.load(std::memory_order_seq_cst) == consumed_.load(std::memory_order_seq_cst)) return;
+    if (armed_.exchange(false)) hal::event_raise(event_.load());
+}
+
+hal::DeviceStatus TapNic::receive(std::uint8_t* buffer, std::size_t capacity,
+                                  std::size_t* length) {
+    std::size_t consumed = consumed_.load(std::memory_order_relaxed);
+    if (produced_.load(std::memory_order_acquire) == consumed) {
+        // Ask to be told, then look once more: a frame that came between
+        // the look and the ask would otherwise wait for the next one.
+        armed_.store(true, std::memory_order_seq_cst);
+        if (produced_.load(std::memory_order_seq_cst) == consumed) return hal::DeviceStatus::kWouldBlock;
+        armed_.store(false);
+    }
+    const Slot& slot = ring_[consumed % kSlots];
+    hal::DeviceStatus status = hal::DeviceStatus::kOk;
+    if (slot.length > capacity) {
+        status = hal::DeviceStatus::kInvalid;
+    } else {
+        std::memcpy(buffer, slot.bytes, slot.length);
+        *length = slot.length;
+    }
+    consumed_.store(consumed + 1, std::memory_order_release);
+    return status;
+}
+
+hal::DeviceStatus TapNic::transmit(const hal::FramePiece* pieces, std::size_t count) {
+    constexpr std::size_t kMaxPieces = 64;
+    iovec vectors[kMaxPieces];
+    std::size_t total = 0;
+    if (count == 0 || count > kMaxPieces) return hal::DeviceStatus::kInvalid;
+    for (std::size_t i = 0; i < count; ++i) {
+        vectors[i] = {const_cast<std::uint8_t*>(pieces[i].bytes), pieces[i].length};
+        total += pieces[i].length;
+    }
+    if (total == 0 || total > max_frame_size()) return hal::DeviceStatus::kInvalid;
+    for (;;) {
+        ssize_t written = ::writev(fd_, vectors, static_cast<int>(count));
+        if (written >= 0) {
+            sent_frames_.fetch_add(1, std::memory_order_relaxed);
+            sent_bytes_.fetch_add(total, std::memory_order_relaxed);
+            return hal::DeviceStatus::kOk;
+        }
+        if (errno == EINTR) continue;
+        send_dropped_.fetch_add(1, std::memory_order_relaxed);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_writable();
+            return hal::DeviceStatus::kWouldBlock;
+        }
+        return hal::DeviceStatus::kIoError;  // e.g. EIO: the interface is down
+    }
+}
+
+// The NIC contract's raise when transmit room frees after a kWouldBlock.
+void TapNic::wait_writable() {
+    if (waiting_writable_.exchange(true)) return;
+    boost::asio::post(descriptor_.get_executor(), [this] {
+        descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                               [this](const boost::system::error_code& error) {
+                                   waiting_writable_.store(false);
+                                   if (!error) hal::event_raise(event_.load());
+                               });
+    });
+}
+
+hal::NetCounters TapNic::counters() const {
+    hal::NetCounters counters;
+    counters.received_frames = received_frames_.load();
+    counters.received_bytes = received_bytes_.load();
+    counters.received_dropped = received_dropped_.load();
+    counters.sent_frames = sent_frames_.load();
+    counters.sent_bytes = sent_bytes_.load();
+    counters.send_dropped = send_dropped_.load();
+    return counters;
+}
+
+}  // namespace hal_posix

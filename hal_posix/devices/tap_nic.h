@@ -1,0 +1,68 @@
+// A TAP device (/dev/net/tun, IFF_TAP | IFF_NO_PI) as the machine's NIC.
+//
+// Receive: the I/O thread waits for the descriptor to be readable, reads
+// every waiting frame straight into a slot of a single-producer,
+// single-consumer ring, and raises the NIC's event if the kernel asked to
+// be told (receive() answered "nothing"). The NIC's CPU copies a frame out
+// of the ring per receive(): one read(2) per frame and two copies per byte
+// (kernel to ring, ring to packet). Transmit: writev(2) of the frame's
+// pieces from the NIC's CPU: one syscall and one copy per frame, made by
+// the host kernel.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
+#include <string>
+
+#include "hal/devices.h"
+
+namespace hal_posix {
+
+class TapNic final : public hal::NetDevice {
+public:
+    // Attaches to the TAP device `name`, creating it when it does not
+    // exist and the process may (root). Null, with `error` set, otherwise.
+    static std::unique_ptr<TapNic> open(const std::string& name, std::string* error);
+    TapNic(int fd, std::string name);
+    virtual ~TapNic();
+
+    const char* name() const override { return name_.c_str(); }
+    void mac_address(std::uint8_t out[6]) const override;
+    std::size_t max_frame_size() const override { return 1514; }
+    void attach(hal::EventId event) override;
+    hal::DeviceStatus transmit(const hal::FramePiece* pieces, std::size_t count) override;
+    hal::DeviceStatus receive(std::uint8_t* buffer, std::size_t capacity,
+                              std::size_t* length) override;
+    bool link_up() const override { return true; }
+    hal::NetCounters counters() const override;
+
+private:
+    static constexpr std::size_t kSlots = 1024;
+    static constexpr std::size_t kSlotBytes = 2048;
+    struct Slot {
+        std::uint16_t length;
+        std::uint8_t bytes[kSlotBytes];
+    };
+
+    void wait_readable();
+    void read_waiting_frames();
+    void wait_writable();
+    void raise_if_armed();
+
+    int fd_;
+    std::string name_;
+    std::uint8_t mac_[6];
+    std::unique_ptr<Slot[]> ring_;
+    alignas(64) std::atomic<std::size_t> produced_{0};  // written by the I/O thread
+    alignas(64) std::atomic<std::size_t> consumed_{0};  // written by the NIC's CPU
+    std::atomic<hal::EventId> event_{hal::kNoEvent};
+    std::atomic<bool> armed_{false};
+    std::atomic<bool> waiting_writable_{false};
+    boost::asio::posix::stream_descriptor descriptor_;
+    // Counters: the I/O thread's and the CPU's, each written by one side.
+    std::atomic<std::uint64_t> received_frames_{0}, received_bytes_{0}, received_dropped_{0};
+    std::atomic<std::uint64_t> sent_frames_{0}, sent_bytes_{0}, send_dropped_{0};
+};
+
+}  // namespace hal_posix

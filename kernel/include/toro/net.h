@@ -1,0 +1,118 @@
+// The Networking unit's application API: the machine's address, UDP
+// sockets, and what the stack holds.
+//
+// Sockets are small integers, as POSIX descriptors are, shared by every
+// CPU: any thread on any CPU may use any socket. Calls block cooperatively
+// (the thread sleeps, its CPU serves others) unless the socket is
+// non-blocking or the call passes kDontWait; then they fail with
+// kWouldBlock instead of waiting. Memory is bounded: a socket queues at
+// most its receive limit, the stack at most its packet pool, and
+// net_stats() says how much of each is in use.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "toro/error.h"
+
+namespace toro::net {
+
+// An IPv4 address in host byte order (10.0.2.15 is 0x0A00020F).
+struct Ipv4Address {
+    std::uint32_t value = 0;
+    constexpr bool operator==(const Ipv4Address&) const = default;
+    constexpr bool is_any() const { return value == 0; }
+    constexpr bool is_broadcast() const { return value == 0xFFFFFFFF; }
+    static constexpr Ipv4Address from(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+        return {std::uint32_t{a} << 24 | std::uint32_t{b} << 16 | std::uint32_t{c} << 8 | d};
+    }
+};
+inline constexpr Ipv4Address kAnyAddress{};
+
+struct Endpoint {
+    Ipv4Address address;
+    std::uint16_t port = 0;
+    constexpr bool operator==(const Endpoint&) const = default;
+};
+
+// "10.0.2.15" -> address; false if `text` is not a dotted quad.
+bool parse_address(const char* text, std::size_t length, Ipv4Address* address);
+// Writes "a.b.c.d" and a NUL into `out` (16 bytes).
+void format_address(Ipv4Address address, char out[16]);
+
+// The first interface's configuration.
+struct InterfaceInfo {
+    bool configured = false;  // has an address (static, or a DHCP lease)
+    Ipv4Address address;
+    unsigned prefix_length = 0;
+    Ipv4Address gateway;
+    std::uint8_t mac[6] = {};
+};
+
+// Starts the stack on the machine's NICs if it is not running (the first
+// socket call does it too): kNoDevice when the machine has no NIC.
+Error start();
+InterfaceInfo interface_info();
+// Waits until the first interface has an address, at most `timeout_ns`.
+Error wait_configured(std::uint64_t timeout_ns);
+
+enum class SocketType { kDatagram };  // kStream joins with TCP
+
+// Flags of send_to / receive_from.
+inline constexpr unsigned kDontWait = 1u << 0;
+
+Result<int> socket(SocketType type);
+// Port 0 picks a free ephemeral port (49152-65535, RFC 6335). Errors:
+// kAddressInUse, kAddressNotAvailable (not this machine's address), kInvalid
+// (already bound).
+Error bind(int socket, Endpoint local);
+// Fixes the peer: send_to may then pass no endpoint, and only the peer's
+// datagrams are received. Binds an ephemeral port first if unbound.
+Error connect(int socket, Endpoint remote);
+Error set_nonblocking(int socket, bool nonblocking);
+// The bound address and port.
+Result<Endpoint> local_endpoint(int socket);
+
+// Sends one datagram of `length` bytes (0 to 65507) to `remote` (or the
+// connected peer when `remote` is null). Binds an ephemeral port first if
+// unbound. Datagrams larger than one frame are fragmented. The bytes are
+// copied before it returns. Errors: kMessageTooLong, kDestinationRequired,
+// kNetworkUnreachable (no route), kNoBufferSpace (the stack's pool is full,
+// or the address is being resolved and its queue is full), kNetworkDown.
+Result<std::size_t> send_to(int socket, const void* bytes, std::size_t length,
+                            const Endpoint* remote, unsigned flags = 0);
+// Takes the oldest queued datagram: copies at most `capacity` bytes (the
+// rest of a longer datagram is discarded, as POSIX does), stores the
+// sender in `*from` if not null, and returns the datagram's whole length.
+Result<std::size_t> receive_from(int socket, void* buffer, std::size_t capacity, Endpoint* from,
+                                 unsigned flags = 0);
+Error close(int socket);
+
+// Waiting on several sockets at once (poll(2)'s shape).
+inline constexpr unsigned kReadable = 1u << 0;
+inline constexpr unsigned kWritable = 1u << 1;
+struct WaitEntry {
+    int socket;
+    unsigned wanted;  // kReadable | kWritable
+    unsigned ready;   // set by wait
+};
+// Blocks until at least one entry is ready or `timeout_ns` passed (0: just
+// look; hal kNoDeadline-sized values: for ever). Returns how many entries
+// are ready. kBadDescriptor if an entry names no socket.
+Result<std::size_t> wait(WaitEntry* entries, std::size_t count, std::uint64_t timeout_ns);
+
+struct NetStats {
+    std::size_t pool_bytes;          // the packet pool: all the stack may hold
+    std::size_t pool_bytes_in_use;   // frames queued, in reassembly, waiting for ARP
+    std::size_t sockets_open;
+    std::size_t socket_queued_bytes; // datagram bytes waiting in sockets
+    std::size_t socket_receive_limit;  // bytes one socket may queue
+    std::size_t reassembly_in_progress;  // datagrams missing fragments
+    std::size_t arp_entries;
+    std::uint64_t frames_received, frames_sent;
+    std::uint64_t frames_dropped;    // malformed, not for us, or no memory
+    std::uint64_t icmp_rate_limited;
+};
+NetStats net_stats();
+
+}  // namespace toro::net

@@ -1,0 +1,105 @@
+// IPv4 output: the route (on-link, the gateway, or broadcast), the header,
+// and fragmentation of datagrams larger than the MTU (RFC 791 §3.2). The
+// payload stays in the caller's pieces; each fragment is a header and
+// slices of them.
+#include "net/checksum.h"
+#include "net/stack.h"
+
+namespace toro::net {
+
+namespace {
+
+constexpr std::uint8_t kDefaultTimeToLive = 64;  // RFC 1700, Linux's default
+constexpr std::size_t kFragmentPayload = (kEthernetMtu - sizeof(Ipv4Header)) & ~std::size_t{7};
+
+// The pieces covering bytes [start, start + length) of `pieces`.
+std::size_t slice_pieces(const hal::FramePiece* pieces, std::size_t count, std::size_t start,
+                         std::size_t length, hal::FramePiece* out, std::size_t capacity) {
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < count && length > 0; ++i) {
+        if (start >= pieces[i].length) {
+            start -= pieces[i].length;
+            continue;
+        }
+        if (used == capacity) return 0;
+        std::size_t take = pieces[i].length - start;
+        if (take > length) take = length;
+        out[used++] = {pieces[i].bytes + start, take};
+        length -= take;
+        start = 0;
+    }
+    return length == 0 ? used : 0;
+}
+
+}  // namespace
+
+bool Stack::route(Ipv4Address destination, Ipv4Address* next_hop, bool* broadcast) const {
+    *broadcast = false;
+    if (destination.is_broadcast()) {
+        *broadcast = true;
+        return true;
+    }
+    if (config_.address.is_any()) return false;
+    Ipv4Address mask = netmask();
+    bool on_link = (destination.value & mask.value) == (config_.address.value & mask.value);
+    if (on_link) {
+        *broadcast = config_.prefix_length < 31 && (destination.value | mask.value) == 0xFFFFFFFF;
+        *next_hop = destination;
+        return true;
+    }
+    if (config_.gateway.is_any()) return false;
+    *next_hop = config_.gateway;
+    return true;
+}
+
+Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
+                       const hal::FramePiece* pieces, std::size_t count, std::size_t length,
+                       std::uint64_t now) {
+    if (length > kMaxIpv4Datagram - sizeof(Ipv4Header)) return Error::kMessageTooLong;
+    if (destination.is_any()) return Error::kInvalid;  // no host is 0.0.0.0 (a DHCP client's source)
+    Ipv4Address next_hop;
+    bool broadcast = false;
+    if (!route(destination, &next_hop, &broadcast)) return Error::kNetworkUnreachable;
+    if (broadcast) next_hop = kAnyAddress;  // marks "to every station"
+    std::uint16_t identification = next_identification();
+    for (std::size_t offset = 0;;) {
+        std::size_t part = length - offset;
+        bool more = part > kFragmentPayload;
+        if (more) part = kFragmentPayload;
+        hal::FramePiece slices[kMaxPieces];
+        std::size_t slice_count =
+            part == 0 ? 0 : slice_pieces(pieces, count, offset, part, slices, kMaxPieces - 1);
+        if (part != 0 && slice_count == 0) return Error::kInvalid;
+        TORO_TRY(ipv4_send_fragment(next_hop, destination, protocol, identification, offset, more,
+                                    slices, slice_count, part, now));
+        offset += part;
+        if (!more) return Error::kOk;
+    }
+}
+
+Error Stack::ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination,
+                                std::uint8_t protocol, std::uint16_t identification,
+                                std::size_t offset, bool more, const hal::FramePiece* pieces,
+                                std::size_t count, std::size_t length, std::uint64_t now) {
+    Ipv4Header header{};
+    header.version_and_length = 0x45;
+    store16(header.total_length, static_cast<std::uint16_t>(sizeof header + length));
+    store16(header.identification, identification);
+    store16(header.flags_and_offset,
+            static_cast<std::uint16_t>((more ? kIpv4MoreFragments : 0) | (offset / 8)));
+    header.time_to_live = kDefaultTimeToLive;
+    header.protocol = protocol;
+    store32(header.source, config_.address.value);
+    store32(header.destination, destination.value);
+    store16(header.checksum, internet_checksum(reinterpret_cast<const std::uint8_t*>(&header),
+                                               sizeof header));
+    hal::FramePiece frame[kMaxPieces];
+    frame[0] = {reinterpret_cast<const std::uint8_t*>(&header), sizeof header};
+    for (std::size_t i = 0; i < count; ++i) frame[i + 1] = pieces[i];
+    if (next_hop.is_any()) {
+        return send_frame(kBroadcastMac, kEtherTypeIpv4, frame, count + 1);
+    }
+    return arp_send_ipv4(next_hop, frame, count + 1, now);
+}
+
+}  // namespace toro::net

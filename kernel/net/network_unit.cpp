@@ -1,0 +1,134 @@
+// The driver: one per machine, on the CPU that started the stack. It binds
+// the NIC's event there, and at each raise drains the NIC into the stack
+// (64 frames a turn, so threads on its CPU still run under a flood: it
+// raises its own event to come back), then runs the stack's timers and
+// arms a kernel timer for the next deadline.
+#include "net/network_unit.h"
+
+#include "hal/boot.h"
+#include "hal/clock.h"
+#include "hal/cpu.h"
+#include "hal/events.h"
+#include "toro/boot_epoch.h"
+#include "toro/kernel_options.h"
+#include "toro/memory.h"
+#include "toro/print.h"
+#include "toro/spinlock.h"
+
+namespace toro::net {
+
+namespace {
+
+constexpr unsigned kPoolOrder = 11;  // 8 MiB of packets: 4096 of them
+constexpr unsigned kFramesPerTurn = 64;
+
+struct NetworkUnit {
+    Stack stack;
+    hal::NetDevice* device = nullptr;
+    hal::EventId event = hal::kNoEvent;
+    Timer timer{on_timer, this};
+    std::uint8_t scratch[kPacketCapacity];  // where frames go when the pool is empty
+
+    static void on_timer(void* argument);
+    static void on_device_event(void* argument);
+    static void wake(void* argument) { hal::event_raise(static_cast<NetworkUnit*>(argument)->event); }
+    void rearm(std::uint64_t deadline);
+};
+
+SpinLock unit_lock;
+NetworkUnit* unit = nullptr;
+std::uint64_t unit_epoch = 0;  // the boot `unit` belongs to
+
+void NetworkUnit::rearm(std::uint64_t deadline) {
+    if (deadline == kNoDeadline) {
+        timer.cancel();
+    } else {
+        timer.arm_at(deadline);
+    }
+}
+
+void NetworkUnit::on_timer(void* argument) {
+    auto* self = static_cast<NetworkUnit*>(argument);
+    std::uint64_t deadline;
+    {
+        SpinLockGuard guard(self->stack.lock());
+        deadline = self->stack.poll(hal::clock_now_ns());
+    }
+    self->rearm(deadline);
+}
+
+void NetworkUnit::on_device_event(void* argument) {
+    auto* self = static_cast<NetworkUnit*>(argument);
+    bool drained = false;
+    std::uint64_t deadline;
+    {
+        SpinLockGuard guard(self->stack.lock());
+        std::uint64_t now = hal::clock_now_ns();
+        for (unsigned i = 0; i < kFramesPerTurn && !drained; ++i) {
+            Packet* packet = self->stack.pool().acquire();
+            std::uint8_t* buffer = packet != nullptr ? packet->data : self->scratch;
+            std::size_t length = 0;
+            hal::DeviceStatus status = self->device->receive(buffer, kPacketCapacity, &length);
+            if (status == hal::DeviceStatus::kOk && packet != nullptr) {
+                packet->length = static_cast<std::uint16_t>(length);
+                self->stack.input(packet, now);
+                continue;
+            }
+            drained = status == hal::DeviceStatus::kWouldBlock;
+            self->stack.pool().release(packet);
+        }
+        deadline = self->stack.poll(now);
+    }
+    if (!drained) hal::event_raise(self->event);
+    self->rearm(deadline);
+}
+
+Result<NetworkUnit*> start_unit() {
+    hal::NetDevice* device = hal::net_device(0);
+    if (device == nullptr) return Error::kNoDevice;
+    InterfaceConfig config;
+    const char* bad_word = nullptr;
+    if (!parse_interface_options(kernel_options(), &config, &bad_word)) {
+        print("net: ignoring the bad option '%s'\n", bad_word);
+    }
+    void* pool = allocate_pages(kPoolOrder);
+    NetworkUnit* created = pool != nullptr ? make<NetworkUnit>() : nullptr;
+    if (created == nullptr) {
+        if (pool != nullptr) free_pages(pool, kPoolOrder);
+        return Error::kNoMemory;
+    }
+    created->device = device;
+    created->event = hal::event_bind(hal::cpu_current(), NetworkUnit::on_device_event, created);
+    if (created->event == hal::kNoEvent) {
+        destroy(created);
+        free_pages(pool, kPoolOrder);
+        return Error::kNoMemory;
+    }
+    {
+        SpinLockGuard guard(created->stack.lock());
+        created->stack.initialize(device, pool, hal::kPageSize << kPoolOrder, config, StackLimits{},
+                                  hal::clock_now_ns());
+        created->stack.set_wake_driver(NetworkUnit::wake, created);
+    }
+    device->attach(created->event);
+    hal::event_raise(created->event);  // frames that came before attach, and the first timer
+    return created;
+}
+
+}  // namespace
+
+Result<Stack*> machine_stack() {
+    SpinLockGuard guard(unit_lock);
+    if (unit == nullptr || unit_epoch != boot_epoch()) {
+        // A unit of an earlier boot (tests boot many machines) lived in
+        // that machine's memory, which is gone: start afresh.
+        unit = nullptr;
+        Result<NetworkUnit*> started = start_unit();
+        if (!started.ok()) return started.error();
+        unit = *started;
+        unit_epoch = boot_epoch();
+    }
+    return &unit->stack;
+}
+
+}  // namespace toro::net

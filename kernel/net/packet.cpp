@@ -1,0 +1,68 @@
+#include "net/packet.h"
+
+#include <new>
+
+#include "toro/print.h"
+
+namespace toro::net {
+
+void PacketPool::initialize(void* memory, std::size_t bytes) {
+    auto* packets = static_cast<Packet*>(memory);
+    capacity_ = bytes / kPacketBytes;
+    in_use_ = 0;
+    free_ = nullptr;
+    for (std::size_t i = capacity_; i-- > 0;) {
+        Packet* packet = new (&packets[i]) Packet;
+        packet->next = free_;
+        free_ = packet;
+    }
+}
+
+Packet* PacketPool::acquire() {
+    Packet* packet = free_;
+    if (packet == nullptr) return nullptr;
+    free_ = packet->next;
+    ++in_use_;
+    packet->next = packet->next_queued = nullptr;
+    packet->length = packet->offset = packet->part_length = packet->fragment_offset = 0;
+    packet->source_address = 0;
+    packet->source_port = packet->datagram_length = 0;
+    return packet;
+}
+
+void PacketPool::release(Packet* packet) {
+    if (packet == nullptr) return;
+    if (in_use_ == 0) panic("net: a packet was released twice");
+    --in_use_;
+    packet->next = free_;
+    free_ = packet;
+}
+
+void PacketPool::release_chain(Packet* first) {
+    while (first != nullptr) {
+        Packet* next = first->next;
+        release(first);
+        first = next;
+    }
+}
+
+std::size_t copy_from_chain(const Packet* first, std::size_t skip, std::uint8_t* out,
+                            std::size_t length) {
+    std::size_t copied = 0;
+    for (const Packet* part = first; part != nullptr && copied < length; part = part->next) {
+        std::size_t part_length = part->part_length;
+        if (skip >= part_length) {
+            skip -= part_length;
+            continue;
+        }
+        std::size_t take = part_length - skip;
+        if (take > length - copied) take = length - copied;
+        const std::uint8_t* source = part->data + part->offset + skip;
+        __builtin_memcpy(out + copied, source, take);
+        copied += take;
+        skip = 0;
+    }
+    return copied;
+}
+
+}  // namespace toro::net

@@ -1,0 +1,160 @@
+// The stack's frame: set-up, Ethernet in and out, the transmit queue for
+// sends made off the device's CPU, and the reports.
+#include "net/stack.h"
+
+#include "hal/cpu.h"
+#include "hal/random.h"
+
+namespace toro::net {
+
+void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t pool_bytes,
+                       const InterfaceConfig& config, const StackLimits& limits,
+                       std::uint64_t now) {
+    device_ = device;
+    device_cpu_ = hal::cpu_current();
+    device->mac_address(mac_.bytes);
+    limits_ = limits;
+    pool_.initialize(pool_memory, pool_bytes);
+    // RFC 6056 §3.3.1 would have a per-destination offset; a random start
+    // keeps a restarted machine from reusing its last run's ports.
+    next_ephemeral_port_ = static_cast<std::uint16_t>(49152 + hal::random_u64() % 16384);
+    next_identification_ = static_cast<std::uint16_t>(hal::random_u64());
+    icmp_tokens_ = limits_.icmp_errors_per_second;
+    icmp_refilled_at_ = now;
+    configure(config, now);
+}
+
+void Stack::configure(const InterfaceConfig& config, std::uint64_t now) {
+    (void)now;
+    config_ = config;
+    if (config_.prefix_length > 32) config_.prefix_length = 32;
+    // RFC 5227 §3: announce the address, so neighbours drop stale mappings.
+    if (!config_.address.is_any()) arp_send(kArpRequest, MacAddress{}, config_.address);
+}
+
+Ipv4Address Stack::netmask() const {
+    if (config_.prefix_length == 0) return {0};
+    return {~std::uint32_t{0} << (32 - config_.prefix_length)};
+}
+
+void Stack::input(Packet* frame, std::uint64_t now) {
+    ++frames_received_;
+    if (frame->length < sizeof(EthernetHeader)) return drop(frame);
+    const auto* ethernet = reinterpret_cast<const EthernetHeader*>(frame->data);
+    MacAddress destination;
+    __builtin_memcpy(destination.bytes, ethernet->destination, 6);
+    if (!(destination == mac_) && !destination.is_broadcast()) return drop(frame);
+    switch (load16(ethernet->ether_type)) {
+        case kEtherTypeArp: return arp_input(frame, now);
+        case kEtherTypeIpv4: return ipv4_input(frame, now);
+        default: return drop(frame);
+    }
+}
+
+std::uint64_t Stack::poll(std::uint64_t now) {
+    flush_transmit_queue();
+    std::uint64_t arp_deadline = arp_poll(now);
+    std::uint64_t reassembly_deadline = reassembly_poll(now);
+    return arp_deadline < reassembly_deadline ? arp_deadline : reassembly_deadline;
+}
+
+Error Stack::send_frame(const MacAddress& destination, std::uint16_t ether_type,
+                       const hal::FramePiece* pieces, std::size_t count) {
+    EthernetHeader header;
+    __builtin_memcpy(header.destination, destination.bytes, 6);
+    __builtin_memcpy(header.source, mac_.bytes, 6);
+    store16(header.ether_type, ether_type);
+    hal::FramePiece frame[kMaxPieces + 1];
+    if (count > kMaxPieces) return Error::kInvalid;
+    frame[0] = {reinterpret_cast<const std::uint8_t*>(&header), sizeof header};
+    for (std::size_t i = 0; i < count; ++i) frame[i + 1] = pieces[i];
+    return transmit_or_queue(frame, count + 1);
+}
+
+// On the device's CPU a frame goes straight to the device (which copies
+// it); elsewhere it is copied into a packet for the driver to send. A frame
+// shorter than Ethernet's minimum is padded with zeros (IEEE 802.3 §4.2.3.3).
+Error Stack::transmit_or_queue(const hal::FramePiece* pieces, std::size_t count) {
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < count; ++i) length += pieces[i].length;
+    if (length > kPacketCapacity) return Error::kMessageTooLong;
+    static const std::uint8_t kZeros[kMinimumFrame] = {};
+    hal::FramePiece padded[kMaxPieces + 2];
+    if (length < kMinimumFrame && count <= kMaxPieces + 1) {
+        for (std::size_t i = 0; i < count; ++i) padded[i] = pieces[i];
+        padded[count++] = {kZeros, kMinimumFrame - length};
+        pieces = padded;
+        length = kMinimumFrame;
+    }
+    if (hal::cpu_current() == device_cpu_ && transmit_queue_ == nullptr) {
+        hal::DeviceStatus status = device_->transmit(pieces, count);
+        if (status == hal::DeviceStatus::kOk) {
+            ++frames_sent_;
+            return Error::kOk;
+        }
+        if (status != hal::DeviceStatus::kWouldBlock) {
+            ++frames_dropped_;
+            return Error::kIo;
+        }
+    }
+    Packet* packet = pool_.acquire();
+    if (packet == nullptr) {
+        ++frames_dropped_;
+        return Error::kNoBufferSpace;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        __builtin_memcpy(packet->data + packet->length, pieces[i].bytes, pieces[i].length);
+        packet->length = static_cast<std::uint16_t>(packet->length + pieces[i].length);
+    }
+    (transmit_queue_ != nullptr ? transmit_queue_tail_->next_queued : transmit_queue_) = packet;
+    transmit_queue_tail_ = packet;
+    if (wake_driver_ != nullptr) wake_driver_(wake_argument_);
+    return Error::kOk;
+}
+
+void Stack::flush_transmit_queue() {
+    while (transmit_queue_ != nullptr) {
+        Packet* packet = transmit_queue_;
+        hal::FramePiece piece{packet->data, packet->length};
+        hal::DeviceStatus status = device_->transmit(&piece, 1);
+        if (status == hal::DeviceStatus::kWouldBlock) return;  // the device raises when room frees
+        transmit_queue_ = packet->next_queued;
+        if (status == hal::DeviceStatus::kOk) {
+            ++frames_sent_;
+        } else {
+            ++frames_dropped_;
+        }
+        pool_.release(packet);
+    }
+}
+
+InterfaceInfo Stack::interface_info() const {
+    InterfaceInfo info;
+    info.configured = !config_.address.is_any();
+    info.address = config_.address;
+    info.prefix_length = config_.prefix_length;
+    info.gateway = config_.gateway;
+    __builtin_memcpy(info.mac, mac_.bytes, 6);
+    return info;
+}
+
+NetStats Stack::stats() const {
+    NetStats stats{};
+    stats.pool_bytes = pool_.capacity() * kPacketBytes;
+    stats.pool_bytes_in_use = pool_.in_use() * kPacketBytes;
+    for (const UdpSocket& socket : sockets_) {
+        if (!socket.open) continue;
+        ++stats.sockets_open;
+        stats.socket_queued_bytes += socket.queued_bytes;
+    }
+    stats.socket_receive_limit = limits_.socket_receive_bytes;
+    for (const Reassembly& entry : reassembly_) stats.reassembly_in_progress += entry.used;
+    for (const ArpEntry& entry : arp_) stats.arp_entries += entry.state != ArpEntry::State::kFree;
+    stats.frames_received = frames_received_;
+    stats.frames_sent = frames_sent_;
+    stats.frames_dropped = frames_dropped_;
+    stats.icmp_rate_limited = icmp_rate_limited_;
+    return stats;
+}
+
+}  // namespace toro::net

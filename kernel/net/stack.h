@@ -1,0 +1,242 @@
+// The network stack of one machine: one interface (the first NIC: address,
+// ARP cache), IPv4 with reassembly and fragmentation, ICMP, and the UDP
+// socket table. Everything it holds is in this object and in its packet
+// pool, so a test or fuzz target makes one on its own memory and the
+// simulator can run several.
+//
+// It is a state machine that is handed the time: input() takes a frame and
+// `now`, poll() runs what is due at `now` and says when to call it next. It
+// never reads a clock. It transmits through the NetDevice it was given, and
+// only on the device's CPU (the one that called initialize); a send made
+// on another CPU is copied into a packet and queued, and the driver is
+// asked (wake_driver) to call poll() on the device's CPU.
+//
+// Not thread-safe by itself: every call is made with lock() held. The
+// methods are spread over files by protocol (arp.cpp, ipv4_input.cpp,
+// ipv4_output.cpp, reassembly.cpp, icmp.cpp, udp.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hal/devices.h"
+#include "net/packet.h"
+#include "net/wire.h"
+#include "toro/error.h"
+#include "toro/event.h"
+#include "toro/net.h"
+#include "toro/spinlock.h"
+
+namespace toro::net {
+
+inline constexpr std::uint64_t kNoDeadline = ~std::uint64_t{0};
+inline constexpr std::uint64_t kMillisecond = 1'000'000;
+inline constexpr std::uint64_t kSecond = 1'000'000'000;
+
+struct InterfaceConfig {
+    Ipv4Address address;
+    unsigned prefix_length = 0;
+    Ipv4Address gateway;
+};
+
+struct StackLimits {
+    std::size_t socket_receive_bytes = 256 * 1024;  // packet bytes one socket may queue
+    std::size_t reassembly_packets = 256;           // packets all reassembly may hold
+    std::uint64_t reassembly_timeout_ns = 30 * kSecond;  // Linux's ipfrag_time
+    std::uint64_t arp_lifetime_ns = 60 * kSecond;
+    std::uint64_t arp_retry_ns = 1 * kSecond;
+    unsigned arp_attempts = 3;
+    unsigned icmp_errors_per_second = 100;  // RFC 1812 §4.3.2.8: rate limit errors
+};
+
+// A received IPv4 datagram, whole (reassembled if it came in fragments):
+// its payload is the chain of parts starting at `first`.
+struct Datagram {
+    Packet* first;
+    Ipv4Address source;
+    Ipv4Address destination;
+    std::uint8_t protocol;
+    std::size_t payload_length;
+    bool to_broadcast;
+};
+
+class Stack {
+public:
+    static constexpr std::size_t kArpEntries = 64;
+    static constexpr std::size_t kArpQueuePerEntry = 64;  // a 64 KiB datagram's fragments
+    static constexpr std::size_t kReassemblies = 16;
+    static constexpr std::size_t kSockets = 64;
+    static constexpr std::size_t kWaitersPerSocket = 8;
+    static constexpr std::size_t kMaxPieces = 64;
+
+    using WakeDriver = void (*)(void* argument);
+
+    Stack() = default;
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+
+    // `pool_memory` (16-byte aligned) holds every packet the stack will
+    // have. Sends a gratuitous ARP if `config` has an address.
+    void initialize(hal::NetDevice* device, void* pool_memory, std::size_t pool_bytes,
+                    const InterfaceConfig& config, const StackLimits& limits, std::uint64_t now);
+    void set_wake_driver(WakeDriver wake, void* argument) {
+        wake_driver_ = wake;
+        wake_argument_ = argument;
+    }
+    // Sets (or replaces) the interface's address; DHCP and tests use it.
+    void configure(const InterfaceConfig& config, std::uint64_t now);
+
+    // A frame the device received; the stack owns `frame` from here on.
+    void input(Packet* frame, std::uint64_t now);
+    // Runs what is due (ARP retries and expiry, reassembly timeouts, queued
+    // sends); returns the time poll is next needed, or kNoDeadline.
+    std::uint64_t poll(std::uint64_t now);
+
+    PacketPool& pool() { return pool_; }
+    SpinLock& lock() { return lock_; }
+    InterfaceInfo interface_info() const;
+    NetStats stats() const;
+
+    // UDP sockets (udp.cpp); the socket API (sockets.cpp) calls these.
+    Result<int> udp_open();
+    Error udp_bind(int socket, Endpoint local);
+    Error udp_connect(int socket, Endpoint remote);
+    Error udp_close(int socket);
+    Error udp_set_nonblocking(int socket, bool nonblocking);
+    Result<Endpoint> udp_local(int socket);
+    bool udp_nonblocking(int socket) const;
+    Result<std::size_t> udp_send(int socket, const std::uint8_t* bytes, std::size_t length,
+                                 const Endpoint* remote, std::uint64_t now);
+    // kWouldBlock when nothing is queued.
+    Result<std::size_t> udp_receive(int socket, std::uint8_t* buffer, std::size_t capacity,
+                                    Endpoint* from);
+    // kReadable / kWritable now, or kBadDescriptor.
+    Result<unsigned> udp_ready(int socket) const;
+    // Waiters are signalled whenever the socket may have become ready.
+    Error add_waiter(int socket, Event* waiter);
+    void remove_waiter(int socket, Event* waiter);
+
+private:
+    struct ArpEntry {
+        enum class State : std::uint8_t { kFree, kIncomplete, kResolved };
+        State state = State::kFree;
+        Ipv4Address address;
+        MacAddress mac{};
+        std::uint64_t deadline = 0;  // resolved: expiry; incomplete: next request
+        unsigned requests_sent = 0;
+        Packet* waiting = nullptr;   // frames for this address, oldest first
+        Packet* waiting_tail = nullptr;
+        std::size_t waiting_count = 0;
+    };
+    struct Reassembly {
+        bool used = false;
+        Ipv4Address source, destination;
+        std::uint16_t identification = 0;
+        std::uint8_t protocol = 0;
+        std::uint64_t deadline = 0;
+        std::uint64_t started = 0;
+        Packet* parts = nullptr;     // sorted by fragment_offset
+        std::size_t packets = 0;
+        std::size_t total_length = 0;  // of the payload; 0 until the last fragment came
+    };
+    struct UdpSocket {
+        bool open = false;
+        bool bound = false;
+        bool connected = false;
+        bool nonblocking = false;
+        Endpoint local;
+        Endpoint remote;
+        Packet* queue = nullptr;  // datagrams, oldest first, linked by next_queued
+        Packet* queue_tail = nullptr;
+        std::size_t queued_packets = 0;
+        std::size_t queued_bytes = 0;  // payload bytes
+        Event* waiters[kWaitersPerSocket] = {};
+    };
+
+    // ethernet (stack.cpp)
+    Error send_frame(const MacAddress& destination, std::uint16_t ether_type,
+                    const hal::FramePiece* pieces, std::size_t count);
+    Error transmit_or_queue(const hal::FramePiece* pieces, std::size_t count);
+    void flush_transmit_queue();
+    void drop(Packet* packet) { ++frames_dropped_; pool_.release_chain(packet); }
+
+    // arp.cpp
+    void arp_input(Packet* frame, std::uint64_t now);
+    void arp_send(std::uint16_t operation, const MacAddress& target_mac, Ipv4Address target);
+    ArpEntry* arp_find(Ipv4Address address);
+    ArpEntry* arp_allocate(Ipv4Address address, std::uint64_t now);
+    void arp_learn(Ipv4Address address, const MacAddress& mac, bool create, std::uint64_t now);
+    void arp_free(ArpEntry& entry);
+    std::uint64_t arp_poll(std::uint64_t now);
+    // Sends an IPv4 frame to `next_hop`, resolving it first if need be.
+    Error arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces, std::size_t count,
+                        std::uint64_t now);
+
+    // ipv4_input.cpp, reassembly.cpp
+    void ipv4_input(Packet* frame, std::uint64_t now);
+    bool is_local_destination(Ipv4Address address, bool* broadcast) const;
+    void ipv4_deliver(const Datagram& datagram, std::uint64_t now);
+    Packet* reassemble(Packet* fragment, const Ipv4Header& header, std::size_t* payload_length,
+                       std::uint64_t now);
+    Reassembly* reassembly_for(const Ipv4Header& header, std::uint64_t now);
+    void reassembly_free(Reassembly& entry);
+    bool reassembly_insert(Reassembly& entry, Packet* fragment);
+    std::uint64_t reassembly_poll(std::uint64_t now);
+    std::size_t reassembly_packets() const;
+
+    // ipv4_output.cpp
+    // Sends `pieces` (the IP payload, `length` bytes) to `destination`,
+    // fragmented as the MTU needs.
+    Error ipv4_send(Ipv4Address destination, std::uint8_t protocol, const hal::FramePiece* pieces,
+                    std::size_t count, std::size_t length, std::uint64_t now);
+    Error ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination, std::uint8_t protocol,
+                             std::uint16_t identification, std::size_t offset, bool more,
+                             const hal::FramePiece* pieces, std::size_t count, std::size_t length,
+                             std::uint64_t now);
+    bool route(Ipv4Address destination, Ipv4Address* next_hop, bool* broadcast) const;
+
+    // icmp.cpp
+    void icmp_input(const Datagram& datagram, std::uint64_t now);
+    void icmp_send_unreachable(const Datagram& datagram, std::uint8_t code, std::uint64_t now);
+    bool icmp_error_allowed(std::uint64_t now);
+
+    // udp.cpp
+    void udp_input(const Datagram& datagram, std::uint64_t now);
+    UdpSocket* udp_socket(int socket);
+    const UdpSocket* udp_socket(int socket) const;
+    UdpSocket* udp_find_receiver(const Datagram& datagram, std::uint16_t port);
+    bool udp_port_in_use(std::uint16_t port, Ipv4Address address) const;
+    Error udp_bind_ephemeral(UdpSocket& socket);
+    void signal_waiters(UdpSocket& socket);
+
+    Ipv4Address netmask() const;
+    std::uint16_t next_identification() { return next_identification_++; }
+
+    SpinLock lock_;
+    hal::NetDevice* device_ = nullptr;
+    unsigned device_cpu_ = 0;
+    MacAddress mac_{};
+    InterfaceConfig config_;
+    StackLimits limits_;
+    PacketPool pool_;
+    WakeDriver wake_driver_ = nullptr;
+    void* wake_argument_ = nullptr;
+
+    ArpEntry arp_[kArpEntries];
+    Reassembly reassembly_[kReassemblies];
+    UdpSocket sockets_[kSockets];
+    Packet* transmit_queue_ = nullptr;
+    Packet* transmit_queue_tail_ = nullptr;
+
+    std::uint16_t next_identification_ = 0;
+    std::uint16_t next_ephemeral_port_ = 0;
+    std::uint64_t icmp_tokens_ = 0;
+    std::uint64_t icmp_refilled_at_ = 0;
+
+    std::uint64_t frames_received_ = 0;
+    std::uint64_t frames_sent_ = 0;
+    std::uint64_t frames_dropped_ = 0;
+    std::uint64_t icmp_rate_limited_ = 0;
+};
+
+}  // namespace toro::net
