@@ -5,6 +5,7 @@
 
 #include "hal/boot.h"
 #include "hal_posix/machine.h"
+#include "net_options.h"
 
 namespace hal_posix {
 
@@ -105,8 +106,8 @@ void append_argument(std::string* line, const std::string& argument) {
 
 std::string usage(const std::string& program) {
     return "usage: " + program +
-           " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N] [--help]"
-           " [-- APP_ARGS...]\n"
+           " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N]"
+           " [--nic tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--help] [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
            " (default 1)\n"
@@ -114,6 +115,10 @@ std::string usage(const std::string& program) {
            "  --disk PATH[,ro]  attach a file as the next disk (read-only with ,ro); repeatable\n"
            "  --seed N       the machine's random numbers repeat run to run for the same N\n"
            "                 (decimal or 0x hex; default: unpredictable, from the host)\n"
+           "  --nic tap:NAME the next NIC: the TAP device NAME (made if missing and root may);\n"
+           "                 the first NIC carries the default route; repeatable\n"
+           "  --ip ADDR/PREFIX  the first NIC's address, e.g. 198.18.0.2/24\n"
+           "  --gateway ADDR the default route's next hop\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }
@@ -137,7 +142,8 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
             break;
         }
         if (flag == "--help" || flag == "-h") return ParseOutcome::kHelp;
-        if (flag != "--cpus" && flag != "--memory" && flag != "--disk" && flag != "--seed") {
+        if (flag != "--cpus" && flag != "--memory" && flag != "--disk" && flag != "--seed" &&
+            !is_network_flag(flag)) {
             *error = flag.rfind("-", 0) == 0
                          ? "unknown option '" + flag + "'"
                          : "unexpected argument '" + flag + "' (application arguments go after --)";
@@ -156,6 +162,9 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
             return ParseOutcome::kError;
         }
         if (flag == "--disk" && !parse_disk(value, &config->disks, error)) return ParseOutcome::kError;
+        if (is_network_flag(flag) && !parse_network_flag(flag, value, config, error)) {
+            return ParseOutcome::kError;
+        }
         if (flag == "--seed") {
             std::uint64_t seed = 0;
             if (!parse_seed(value, &seed)) {

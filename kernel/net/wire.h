@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "toro/net.h"
+
 namespace toro::net {
 
 // Big-endian loads and stores of unaligned fields.
@@ -113,6 +115,6 @@ struct UdpHeader {
     std::uint8_t checksum[2];
 };
 static_assert(sizeof(UdpHeader) == 8);
-inline constexpr std::size_t kMaxUdpPayload = kMaxIpv4Datagram - 20 - 8;  // 65507
+static_assert(kMaxUdpPayload == kMaxIpv4Datagram - 20 - 8);  // toro/net.h's
 
 }  // namespace toro::net

@@ -58,6 +58,10 @@ Error wait_configured(std::uint64_t timeout_ns);
 
 enum class SocketType { kDatagram };  // kStream joins with TCP
 
+// The largest UDP payload: an IPv4 datagram of 65535 bytes less its
+// 20-byte header and UDP's 8.
+inline constexpr std::size_t kMaxUdpPayload = 65507;
+
 // Flags of send_to / receive_from.
 inline constexpr unsigned kDontWait = 1u << 0;
 

@@ -1,0 +1,69 @@
+// echo: the RFC 862 echo service and the RFC 863 discard service over UDP,
+// on ports 7 and 9. Prints the machine's address once the network is up,
+// then serves for ever; one thread waits on both sockets at once.
+#include <toro/net.h>
+#include <toro/toro.h>
+
+namespace {
+
+namespace net = toro::net;
+
+constexpr std::uint16_t kEchoPort = 7;
+constexpr std::uint16_t kDiscardPort = 9;
+constexpr std::size_t kLargestDatagram = net::kMaxUdpPayload;
+constexpr std::uint64_t kConfigureTimeout = 30'000'000'000;
+
+int fail(const char* what, toro::Error error) {
+    toro::print("echo: %s: %s\n", what, toro::error_message(error));
+    return 1;
+}
+
+toro::Result<int> open_bound(std::uint16_t port) {
+    toro::Result<int> socket = net::socket(net::SocketType::kDatagram);
+    if (!socket.ok()) return socket;
+    toro::Error error = net::bind(*socket, {net::kAnyAddress, port});
+    if (error != toro::Error::kOk) return error;
+    return net::set_nonblocking(*socket, true) == toro::Error::kOk ? socket : toro::Error::kInvalid;
+}
+
+void print_address() {
+    net::InterfaceInfo info = net::interface_info();
+    char address[16];
+    net::format_address(info.address, address);
+    toro::print("echo: %s/%u (mac %02x:%02x:%02x:%02x:%02x:%02x), UDP echo on %u, discard on %u\n",
+                address, info.prefix_length, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
+                info.mac[4], info.mac[5], kEchoPort, kDiscardPort);
+}
+
+// Takes every datagram waiting on `socket`; echoes them back if `echo`.
+void serve(int socket, bool echo, std::uint8_t* buffer) {
+    for (;;) {
+        net::Endpoint from;
+        toro::Result<std::size_t> length = net::receive_from(socket, buffer, kLargestDatagram, &from);
+        if (!length.ok()) return;  // kWouldBlock: drained
+        if (echo) (void)net::send_to(socket, buffer, *length, &from);
+    }
+}
+
+}  // namespace
+
+int toro_main(int, char**) {
+    toro::Error error = net::start();
+    if (error != toro::Error::kOk) return fail("no network (hosted: --nic tap:NAME)", error);
+    error = net::wait_configured(kConfigureTimeout);
+    if (error != toro::Error::kOk) return fail("no address (hosted: --ip ADDR/PREFIX)", error);
+    toro::Result<int> echo = open_bound(kEchoPort);
+    if (!echo.ok()) return fail("port 7", echo.error());
+    toro::Result<int> discard = open_bound(kDiscardPort);
+    if (!discard.ok()) return fail("port 9", discard.error());
+    auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kLargestDatagram));
+    if (buffer == nullptr) return fail("buffer", toro::Error::kNoMemory);
+    print_address();
+    for (;;) {
+        net::WaitEntry entries[2] = {{*echo, net::kReadable, 0}, {*discard, net::kReadable, 0}};
+        toro::Result<std::size_t> ready = net::wait(entries, 2, ~std::uint64_t{0});
+        if (!ready.ok()) return fail("wait", ready.error());
+        if (entries[0].ready != 0) serve(*echo, true, buffer);
+        if (entries[1].ready != 0) serve(*discard, false, buffer);
+    }
+}

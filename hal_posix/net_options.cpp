@@ -1,0 +1,74 @@
+// The hosted machine's network flags: --nic, --ip, --gateway. The NICs go
+// into MachineConfig::nics; the addresses become kernel options ("ip=A/P
+// gw=A") for the Networking unit, the same words the bare HAL takes from
+// its boot command line.
+#include <arpa/inet.h>
+
+#include <string>
+
+#include "hal_posix/machine.h"
+#include "net_options.h"
+
+namespace hal_posix {
+
+namespace {
+
+bool valid_address(const std::string& text) {
+    in_addr address{};
+    return inet_pton(AF_INET, text.c_str(), &address) == 1;
+}
+
+bool parse_nic(const std::string& value, MachineConfig* config, std::string* error) {
+    if (value.rfind("tap:", 0) == 0 || value == "tap") {
+        std::string name = value.size() > 4 ? value.substr(4) : "";
+        if (name.empty()) {
+            *error = "--nic tap: needs a device name (tap:NAME)";
+            return false;
+        }
+        NicConfig nic;
+        nic.tap = name;
+        config->nics.push_back(nic);
+        return true;
+    }
+    std::string kind = value.substr(0, value.find_first_of(":,"));
+    *error = "--nic: unknown kind '" + kind + "' in '" + value + "' (tap:NAME)";
+    return false;
+}
+
+void add_kernel_option(MachineConfig* config, const std::string& word) {
+    if (!config->kernel_options.empty()) config->kernel_options += ' ';
+    config->kernel_options += word;
+}
+
+}  // namespace
+
+bool is_network_flag(const std::string& flag) {
+    return flag == "--nic" || flag == "--ip" || flag == "--gateway";
+}
+
+bool parse_network_flag(const std::string& flag, const std::string& value, MachineConfig* config,
+                        std::string* error) {
+    if (flag == "--nic") return parse_nic(value, config, error);
+    if (flag == "--ip") {
+        std::size_t slash = value.find('/');
+        std::string address = value.substr(0, slash);
+        std::string prefix = slash == std::string::npos ? "32" : value.substr(slash + 1);
+        bool prefix_ok = !prefix.empty() && prefix.size() <= 2 &&
+                         prefix.find_first_not_of("0123456789") == std::string::npos &&
+                         std::stoi(prefix) <= 32;
+        if (!valid_address(address) || !prefix_ok) {
+            *error = "--ip: '" + value + "' is not ADDRESS/PREFIX (e.g. 198.18.0.2/24)";
+            return false;
+        }
+        add_kernel_option(config, "ip=" + address + "/" + prefix);
+        return true;
+    }
+    if (!valid_address(value)) {
+        *error = "--gateway: '" + value + "' is not an IPv4 address";
+        return false;
+    }
+    add_kernel_option(config, "gw=" + value);
+    return true;
+}
+
+}  // namespace hal_posix

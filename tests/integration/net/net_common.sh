@@ -1,0 +1,95 @@
+# Shared by the network tests: a namespace holding a TAP device for Toro,
+# the Linux end addressed 198.18.0.1/24 (RFC 2544's benchmarking range),
+# Toro at 198.18.0.2. Everything made here is removed on exit, pass or fail.
+#
+# net_setup NAME: makes namespace toro-NAME-$$ with TAP "toro0" in it.
+# in_ns CMD...: runs CMD inside it.
+# start_toro CMD...: runs a Toro app in the namespace in the background,
+#                    its output in $WORK/toro.log; waits for its first line.
+
+LINUX_IP=198.18.0.1
+TORO_IP=198.18.0.2
+TORO_PID=""
+CAPTURE_PID=""
+
+require_root_and_tun() {
+    if [[ "$(id -u)" -ne 0 || ! -c /dev/net/tun ]] || ! command -v ip >/dev/null; then
+        echo "skipped: needs root, /dev/net/tun and ip(8)"
+        exit 77
+    fi
+}
+
+net_cleanup() {
+    local status=$?
+    set +e  # every step runs, whatever failed before
+    if [[ -n "$CAPTURE_PID" ]]; then kill "$CAPTURE_PID" 2>/dev/null; wait "$CAPTURE_PID" 2>/dev/null; fi
+    if [[ -n "$TORO_PID" ]]; then kill "$TORO_PID" 2>/dev/null; wait "$TORO_PID" 2>/dev/null; fi
+    if [[ -n "${NS:-}" ]]; then
+        # Anything still running in the namespace goes with it.
+        ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
+        ip netns del "$NS" 2>/dev/null
+    fi
+    [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
+    exit $status
+}
+
+net_setup() {
+    NS="toro-$1-$$"
+    WORK="$(mktemp -d)"
+    trap net_cleanup EXIT
+    trap 'exit 130' INT TERM
+    ip netns add "$NS"
+    in_ns ip link set lo up
+    in_ns ip tuntap add mode tap name toro0
+    in_ns ip addr add "$LINUX_IP/24" dev toro0
+    in_ns ip link set toro0 up
+}
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+start_toro() {
+    in_ns "$@" >"$WORK/toro.log" 2>&1 &
+    TORO_PID=$!
+    for _ in $(seq 100); do
+        [[ -s "$WORK/toro.log" ]] && break
+        kill -0 "$TORO_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$WORK/toro.log"
+    kill -0 "$TORO_PID" 2>/dev/null || { echo "FAIL: the app exited"; exit 1; }
+}
+
+# Captures everything on toro0 (both directions) into $WORK/capture.pcapng.
+start_capture() {
+    in_ns tshark -q -i toro0 -w "$WORK/capture.pcapng" >/dev/null 2>"$WORK/tshark.log" &
+    CAPTURE_PID=$!
+    for _ in $(seq 100); do
+        grep -q "Capturing on" "$WORK/tshark.log" 2>/dev/null && return
+        sleep 0.1
+    done
+    echo "FAIL: tshark did not start"; cat "$WORK/tshark.log"; exit 1
+}
+
+# Every frame Toro sent (source MAC $1), dissected with checksum validation
+# on: none may be malformed or carry a bad checksum.
+check_capture() {
+    local mac="$1"
+    sleep 0.5
+    kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
+    CAPTURE_PID=""
+    # ICMP's checksum is always checked; IP's, UDP's and TCP's on request.
+    local options=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
+    local total bad
+    tshark -r "$WORK/capture.pcapng" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
+        { echo "FAIL: tshark could not read the capture"; cat "$WORK/tshark.err"; exit 1; }
+    total=$(wc -l <"$WORK/sent.txt")
+    bad=$(tshark -r "$WORK/capture.pcapng" "${options[@]}" \
+          -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null)
+    if [[ -n "$bad" ]]; then
+        echo "FAIL: tshark finds frames Toro sent malformed or with bad checksums:"
+        echo "$bad" | head -20
+        exit 1
+    fi
+    [[ "$total" -gt 0 ]] || { echo "FAIL: no frame from $mac was captured"; exit 1; }
+    echo "tshark: $total frames from Toro, none malformed, no bad checksum"
+}
