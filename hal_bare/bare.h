@@ -49,7 +49,9 @@ inline void out16_string(std::uint16_t port, const void* buffer, std::size_t cou
 
 // A lock for the HAL's own shared registers (IO-APIC window, an ATA
 // channel). Interrupts are off wherever it is taken (threads, and handlers
-// that run only inside idle), so a holder is never interrupted by a taker.
+// that run only inside idle or a scheduling point's interrupt window, where
+// no holder can be), so a holder is never interrupted by a taker on its
+// own CPU. Never hold one across a scheduling point.
 class SpinLock {
 public:
     void lock() {

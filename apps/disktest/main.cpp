@@ -11,11 +11,15 @@
 //   disktest two                   checksums disks 0 and 1 at once, from two
 //                                  threads (on two CPUs when there are two)
 //
-// `on N` before a command runs it on disk N; commands separated by a lone
-// `;` run in turn; `--timeout-ms MS` first sets every disk's request
-// timeout (tests of a device that never answers).
+// `on N` before a command runs it on disk N; `busy N` before it (after any
+// `on`) keeps N threads that only yield running on this CPU meanwhile, so
+// the CPU never idles while the command waits for its disk; commands
+// separated by a lone `;` run in turn; `--timeout-ms MS` first sets every
+// disk's request timeout (tests of a device that never answers).
 #include <toro/disk.h>
 #include <toro/toro.h>
+
+#include <atomic>
 
 namespace {
 
@@ -216,28 +220,65 @@ int two_disks() {
     return failures == 0 ? 0 : 1;
 }
 
+// `busy N`: threads on this CPU that do nothing but yield until stopped.
+// A thread waiting for its disk then never leaves the CPU idle, so the
+// completion must reach the CPU at a scheduling point (on bare metal, in
+// the interrupt window every scheduling point opens).
+class BusyThreads {
+public:
+    static constexpr std::uint64_t kMax = 16;
+
+    // Starts them and lets each run once before the command begins.
+    bool start(std::uint64_t count) {
+        for (; count_ < count; ++count_) {
+            toro::ThreadOptions options;
+            options.name = "busy";
+            threads_[count_] = toro::spawn(spin, this, options);
+            if (threads_[count_] == nullptr) return false;
+        }
+        toro::yield();
+        return true;
+    }
+
+    // Stops and joins them; prints how often they yielded, which shows the
+    // CPU had them to run.
+    void stop() {
+        stopping_.store(true, std::memory_order_relaxed);
+        for (unsigned i = 0; i < count_; ++i) toro::join(threads_[i]);
+        if (count_ != 0) {
+            toro::print("disktest: %u busy threads yielded %llu times\n", count_,
+                        static_cast<unsigned long long>(yields_.load()));
+        }
+    }
+
+private:
+    static int spin(void* argument) {
+        auto* busy = static_cast<BusyThreads*>(argument);
+        while (!busy->stopping_.load(std::memory_order_relaxed)) {
+            busy->yields_.fetch_add(1, std::memory_order_relaxed);
+            toro::yield();
+        }
+        return 0;
+    }
+
+    toro::Thread* threads_[kMax] = {};
+    unsigned count_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::uint64_t> yields_{0};
+};
+
 int usage() {
     toro::print(
         "usage: disktest [--timeout-ms MS] [COMMAND [; COMMAND]...]\n"
-        "  COMMAND: [on N] read FIRST COUNT | [on N] write FIRST COUNT SEED |\n"
-        "           [on N] bench MB | two\n");
+        "  COMMAND: [on N] [busy N] read FIRST COUNT | [on N] [busy N] write FIRST COUNT SEED |\n"
+        "           [on N] [busy N] bench MB | [busy N] two\n");
     return 2;
 }
 
-// Runs one command, words[0 .. count), on disk 0 or the one `on N` names.
-int run_command(char** words, int count, std::uint8_t* buffer) {
+// Runs `words` [at, count) on `disk`: one command and its numbers.
+int run_on(toro::Disk* disk, char** words, int at, int count, std::uint8_t* buffer) {
     auto word = [&](int i) -> const char* { return i < count ? words[i] : nullptr; };
-    std::uint64_t a, b, c, index = 0;
-    int at = 0;
-    if (word(0) != nullptr && same(word(0), "on")) {
-        if (!parse_number(word(1), &index)) return usage();
-        at = 2;
-    }
-    toro::Disk* disk = index < toro::disk_count() ? toro::disk(index) : nullptr;
-    if (disk == nullptr) {
-        toro::print("disktest: no disk %llu\n", static_cast<unsigned long long>(index));
-        return 1;
-    }
+    std::uint64_t a, b, c;
     const char* command = word(at);
     if (command == nullptr) return info(disk, buffer);
     if (same(command, "read") && parse_number(word(at + 1), &a) && parse_number(word(at + 2), &b)) {
@@ -248,8 +289,36 @@ int run_command(char** words, int count, std::uint8_t* buffer) {
         return write_range(disk, a, b, c, buffer);
     }
     if (same(command, "bench") && parse_number(word(at + 1), &a)) return bench(disk, a, buffer);
-    if (same(command, "two") && at == 0) return two_disks();
+    if (same(command, "two")) return two_disks();
     return usage();
+}
+
+// Runs one command, words[0 .. count), on disk 0 or the one `on N` names,
+// with the busy threads `busy N` asks for.
+int run_command(char** words, int count, std::uint8_t* buffer) {
+    auto word = [&](int i) -> const char* { return i < count ? words[i] : nullptr; };
+    std::uint64_t index = 0, busy_count = 0;
+    int at = 0;
+    bool on_given = word(at) != nullptr && same(word(at), "on");
+    if (on_given) {
+        if (!parse_number(word(at + 1), &index)) return usage();
+        at += 2;
+    }
+    if (word(at) != nullptr && same(word(at), "busy")) {
+        if (!parse_number(word(at + 1), &busy_count) || busy_count > BusyThreads::kMax) return usage();
+        at += 2;
+    }
+    if (on_given && word(at) != nullptr && same(word(at), "two")) return usage();  // both disks
+    toro::Disk* disk = index < toro::disk_count() ? toro::disk(index) : nullptr;
+    if (disk == nullptr) {
+        toro::print("disktest: no disk %llu\n", static_cast<unsigned long long>(index));
+        return 1;
+    }
+    BusyThreads busy;
+    int status = busy.start(busy_count) ? run_on(disk, words, at, count, buffer)
+                                        : fail("spawn", toro::Error::kNoMemory);
+    busy.stop();
+    return status;
 }
 
 }  // namespace

@@ -3,9 +3,11 @@
 // Every CPU of the MADT is started by cpu_start_secondaries (INIT-SIPI-
 // SIPI through the trampoline at 0x8000). Each CPU finds its index through
 // GS, whose base is its own CpuState. Idle halts with interrupts enabled, woken
-// by the local APIC timer at its deadline or by a wake IPI; interrupts are
-// enabled nowhere else, which keeps the events.h contract (handlers run
-// between threads) without interrupt-safe locks in the kernel.
+// by the local APIC timer at its deadline or by a wake IPI. Elsewhere
+// interrupts are enabled only in the window events_dispatch opens at every
+// scheduling point, so a CPU that never idles still takes its device
+// interrupts, and handlers still run only between threads (the events.h
+// contract) without interrupt-safe locks in the kernel.
 #include <atomic>
 #include <cstdint>
 
@@ -165,7 +167,7 @@ unsigned cpu_current() {
 
 // One AP at a time: it reads its stack and index from two globals.
 void cpu_start_secondaries(void (*entry)(unsigned cpu_id)) {
-    bare::mask_legacy_pic();  // before any CPU idles with interrupts on
+    bare::mask_legacy_pic();  // before any CPU first enables interrupts
     secondary_entry = entry;
     auto* trampoline = reinterpret_cast<char*>(kTrampolineBase);
     for (const char* byte = trampoline_start; byte != trampoline_end; ++byte) {
@@ -279,7 +281,15 @@ void event_raise(EventId event) {
     cpu_wake(cpu_id);
 }
 
+// The interrupt window: interrupts pending for this CPU (a disk's or NIC's
+// completion, a wake, a stale timer) are taken between the sti and the cli,
+// and the events their handlers raise are dispatched just below. sti holds
+// interrupts off for one more instruction (SDM vol. 2B, STI), hence the
+// nop. The HAL's handlers take only locks that no code holds across a
+// scheduling point (ioapic's window, an ATA channel's), so none can find
+// its own CPU holding one; the kernel holds no spinlock there either.
 void events_dispatch() {
+    asm volatile("sti; nop; cli" ::: "memory");
     CpuState& cpu = cpu_states[cpu_current()];
     if (cpu.pending_events.load(std::memory_order_relaxed) == 0) return;
     std::uint64_t pending = cpu.pending_events.exchange(0, std::memory_order_acquire);

@@ -1,6 +1,8 @@
 // Interrupt entry points outside the exception range. Interrupts are only
-// enabled inside cpu_idle_until's `sti; hlt`, so these just acknowledge:
-// the wake-up itself is the point, and idle re-checks its state after hlt.
+// enabled inside cpu_idle_until's `sti; hlt` and in the window of
+// events_dispatch at every scheduling point, so these just acknowledge: the
+// wake-up itself is the point, and idle re-checks its state after hlt (a
+// wake taken in a window leaves the CPU's wake flag set for the next idle).
 
     .text
     .globl apic_timer_stub

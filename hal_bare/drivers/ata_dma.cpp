@@ -113,7 +113,9 @@ void dma_abandon(Channel& channel) {
 }  // namespace bare::ata
 
 // The channel's IRQ, on the CPU it was routed to, inside that CPU's idle
-// halt (the only place interrupts are on). SFF-8038i: read the bus
+// halt or the interrupt window of one of its scheduling points (the only
+// places interrupts are on; no code there holds the channel's lock), on
+// the stack of whatever runs there. SFF-8038i: read the bus
 // master status, clear Start, read the drive's status (which deasserts
 // INTRQ), clear the interrupt bit.
 extern "C" void ata_interrupt(unsigned index) {

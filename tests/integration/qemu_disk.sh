@@ -14,6 +14,9 @@
 #   error   QEMU's blkdebug fails reads of sector 100 and writes of sector
 #           3000 with EIO: exactly the requests touching them fail, with
 #           "Input/output error", and the disk goes on serving the rest
+#   busy    a read while two threads that only yield keep the CPU from
+#           ever idling: the DMA completions still arrive (interrupt
+#           windows at scheduling points), well inside a 3 s timeout
 #   timeout QEMU throttles the master to 64 bytes/s: a read gets no answer
 #           within the 2 s request timeout (DMA) or the driver's 5 s command
 #           timeout (PIO) and fails; the channel is reset and the slave on
@@ -114,6 +117,14 @@ error)
     expect "wrote and read back 4000\+20 seed 3"
     [[ $(grep -c "disktest: read: Input/output error" <<<"$output") -eq 1 ]] || fail "the bad read did not fail alone"
     expect "disktest: write: Input/output error"
+    ;;
+busy)
+    python3 "$image_tool" make "$work/disk.raw" 4 19
+    drive "$work/disk.raw" 0
+    boot "--timeout-ms 3000 busy 2 read 0 8192"
+    expect "disktest: checksum 0\+8192 $(python3 "$image_tool" fnv "$work/disk.raw" 0 8192)"
+    expect "disktest: 2 busy threads yielded [1-9][0-9]* times"
+    expect "disktest: ok"
     ;;
 timeout)
     python3 "$image_tool" make "$work/master.raw" 4 17

@@ -6,7 +6,10 @@
 // point: inside cpu_idle_until() or events_dispatch(). So a handler never
 // runs in the middle of a kernel thread, and the kernel needs no
 // interrupt-safe locking. Raises that happen before the handler runs are
-// coalesced into one call.
+// coalesced into one call. On bare metal the device interrupts that raise
+// events are taken at those same points only (idle, and a short window in
+// events_dispatch), so a CPU that always has a thread to run still serves
+// its disk and NIC, as long as its threads reach scheduling points.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +32,11 @@ void event_raise(EventId event);
 
 // Runs the handlers of the events pending on the calling CPU. The scheduler
 // calls it at each scheduling point so a busy CPU still serves events.
-// Costs one atomic load when nothing is pending. Handlers must not block;
+// Bare metal first opens an interrupt window (sti; nop; cli), so the
+// interrupts waiting for this CPU are taken, on the caller's stack, and
+// the events they raise are served in the same call: call it from thread
+// context with no spinlock held. Costs one atomic load (and, bare, the
+// window: a few cycles) when nothing is pending. Handlers must not block;
 // they may wake threads and raise events.
 void events_dispatch();
 
