@@ -22,7 +22,7 @@ usage: ./toro.sh COMMAND [ARGS]
   test                  build and run every test: the default build, then the ASan+UBSan build,
                         then 60 s of each fuzz target
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
-  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2) for
+  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2, net_input) for
                         SECONDS (default 60; 0: until interrupted); see docs/testing.md
   help                  print this
 USAGE
@@ -141,7 +141,7 @@ test_all() {
     for target in "${FUZZ_TARGETS[@]}"; do fuzz_briefly "$target" 60; done
 }
 
-FUZZ_TARGETS=(ext2)
+FUZZ_TARGETS=(ext2 net_input)
 
 # fuzz TARGET [SECONDS]: build the fuzz preset, then run it.
 fuzz() {
@@ -159,17 +159,26 @@ check_fuzz_arguments() {
     [[ "${2:-60}" =~ ^[0-9]+$ ]] || { echo "toro: fuzz: '$2' is not a number of seconds" >&2; exit 2; }
 }
 
+# make_fuzz_seeds TARGET DIR: the target's seed inputs, made afresh.
+make_fuzz_seeds() {
+    case "$1" in
+        ext2) tests/fuzz/make_seeds.sh "$2" "$ROOT/../shared/corpora/e2fsprogs" ;;
+        net_input) python3 tests/fuzz/make_net_seeds.py "$2" ;;
+    esac
+}
+
 # run_fuzzer TARGET [SECONDS]: build-fuzz/tests/fuzz/TARGET_fuzz on seeds
 # made afresh; what it learns stays in build-fuzz/fuzz/TARGET/corpus, and
 # crashing inputs go to build-fuzz/fuzz/TARGET/crashes.
 run_fuzzer() {
     local target="$1" seconds="${2:-60}"
     local work="build-fuzz/fuzz/$target"
-    mkdir -p "$work/corpus" "$work/crashes" &&
-        tests/fuzz/make_seeds.sh "$work/seeds" "$ROOT/../shared/corpora/e2fsprogs" &&
+    local max_len=4194304  # ext2: images of up to 4 MiB
+    [[ "$target" == net_input ]] && max_len=65536
+    mkdir -p "$work/corpus" "$work/crashes" && make_fuzz_seeds "$target" "$work/seeds" &&
         # -close_fd_mask=1: the kernels' console (stdout) stays quiet; reports go to stderr.
         "build-fuzz/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -timeout=10 \
-            -rss_limit_mb=4096 -max_len=4194304 -close_fd_mask=1 -artifact_prefix="$work/crashes/" \
+            -rss_limit_mb=4096 -max_len="$max_len" -close_fd_mask=1 -artifact_prefix="$work/crashes/" \
             "$work/corpus" "$work/seeds"
 }
 

@@ -7,21 +7,20 @@
 namespace toro::net {
 
 void PacketPool::initialize(void* memory, std::size_t bytes) {
-    auto* packets = static_cast<Packet*>(memory);
+    untouched_ = static_cast<Packet*>(memory);
     capacity_ = bytes / kPacketBytes;
     in_use_ = 0;
     free_ = nullptr;
-    for (std::size_t i = capacity_; i-- > 0;) {
-        Packet* packet = new (&packets[i]) Packet;
-        packet->next = free_;
-        free_ = packet;
-    }
 }
 
 Packet* PacketPool::acquire() {
+    if (in_use_ == capacity_) return nullptr;
     Packet* packet = free_;
-    if (packet == nullptr) return nullptr;
-    free_ = packet->next;
+    if (packet != nullptr) {
+        free_ = packet->next;
+    } else {
+        packet = new (untouched_++) Packet;  // every packet before it was handed out once
+    }
     ++in_use_;
     packet->next = packet->next_queued = nullptr;
     packet->length = packet->offset = packet->part_length = packet->fragment_offset = 0;

@@ -36,6 +36,8 @@ class PacketPool {
 public:
     PacketPool() = default;
     // `memory` is 16-byte aligned; floor(bytes / kPacketBytes) packets.
+    // Touches none of it: packets are carved on first use, so a large pool
+    // costs nothing at start and only what traffic needed.
     void initialize(void* memory, std::size_t bytes);
 
     // A cleared packet, or null when the pool is exhausted.
@@ -49,7 +51,8 @@ public:
     std::size_t available() const { return capacity_ - in_use_; }
 
 private:
-    Packet* free_ = nullptr;
+    Packet* free_ = nullptr;     // released packets, reused first
+    Packet* untouched_ = nullptr;  // the region's packets never handed out yet
     std::size_t capacity_ = 0;
     std::size_t in_use_ = 0;
 };
