@@ -25,6 +25,8 @@ int boot(const MachineShape& shape, std::function<int(int, char**)> body) {
     config.command_line = shape.command_line;
     config.disks = shape.disks;
     config.seed = shape.seed;
+    config.nics = shape.nics;
+    config.kernel_options = shape.kernel_options;
     int code = hal_posix::run_machine(config);
     current_body = nullptr;
     return code;

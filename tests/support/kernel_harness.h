@@ -19,6 +19,8 @@ struct MachineShape {
     std::string command_line;
     std::vector<hal_posix::DiskConfig> disks;
     std::optional<std::uint64_t> seed;  // hal::random's sequence (--seed)
+    std::vector<hal_posix::NicConfig> nics;
+    std::string kernel_options;  // "ip=A/P gw=A", as --ip and --gateway make
 };
 
 // Runs `body` as toro_main; returns the machine's exit status (the body's
