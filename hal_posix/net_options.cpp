@@ -4,6 +4,7 @@
 // its boot command line.
 #include <arpa/inet.h>
 
+#include <regex>
 #include <string>
 
 #include "hal_posix/machine.h"
@@ -42,13 +43,41 @@ void add_kernel_option(MachineConfig* config, const std::string& word) {
 
 }  // namespace
 
+// "loss=0.05,dup=0.02,corrupt=0.01,delay=2,jitter=2,reorder=0.05": the
+// kernel's FaultyNic parses it again; this catches a typo at the shell.
+bool valid_faults(const std::string& spec) {
+    static const std::regex setting(
+        "(loss|dup|corrupt|reorder)=(0(\\.[0-9]+)?|1(\\.0*)?|\\.[0-9]+)|(delay|jitter)=[0-9]{1,5}");
+    std::size_t start = 0;
+    while (start <= spec.size()) {
+        std::size_t comma = spec.find(',', start);
+        std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!std::regex_match(item, setting)) return false;
+        if (item.rfind("delay=", 0) == 0 || item.rfind("jitter=", 0) == 0) {
+            if (std::stoi(item.substr(item.find('=') + 1)) > 10000) return false;
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return !spec.empty();
+}
+
 bool is_network_flag(const std::string& flag) {
-    return flag == "--nic" || flag == "--ip" || flag == "--gateway";
+    return flag == "--nic" || flag == "--ip" || flag == "--gateway" || flag == "--net-faults";
 }
 
 bool parse_network_flag(const std::string& flag, const std::string& value, MachineConfig* config,
                         std::string* error) {
     if (flag == "--nic") return parse_nic(value, config, error);
+    if (flag == "--net-faults") {
+        if (!valid_faults(value)) {
+            *error = "--net-faults: '" + value +
+                     "' is not loss=P,dup=P,corrupt=P,reorder=P,delay=MS,jitter=MS (P from 0 to 1, MS up to 10000)";
+            return false;
+        }
+        add_kernel_option(config, "toro.net.faults=" + value);
+        return true;
+    }
     if (flag == "--ip") {
         std::size_t slash = value.find('/');
         std::string address = value.substr(0, slash);

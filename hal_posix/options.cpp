@@ -107,7 +107,8 @@ void append_argument(std::string* line, const std::string& argument) {
 std::string usage(const std::string& program) {
     return "usage: " + program +
            " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N]"
-           " [--nic tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--help] [-- APP_ARGS...]\n"
+           " [--nic tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--net-faults SPEC]"
+           " [--help] [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
            " (default 1)\n"
@@ -119,6 +120,8 @@ std::string usage(const std::string& program) {
            "                 the first NIC carries the default route; repeatable\n"
            "  --ip ADDR/PREFIX  the first NIC's address, e.g. 198.18.0.2/24\n"
            "  --gateway ADDR the default route's next hop\n"
+           "  --net-faults SPEC  faults on the first NIC, both ways, e.g.\n"
+           "                 loss=0.05,dup=0.02,corrupt=0.01,reorder=0.05,delay=2,jitter=2 (ms)\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }

@@ -5,6 +5,8 @@
 // arms a kernel timer for the next deadline.
 #include "net/network_unit.h"
 
+#include "net/faulty_nic.h"
+
 #include "hal/boot.h"
 #include "hal/clock.h"
 #include "hal/cpu.h"
@@ -83,9 +85,37 @@ void NetworkUnit::on_device_event(void* argument) {
     self->rearm(deadline);
 }
 
+// "toro.net.faults=SPEC" among the kernel options puts a FaultyNic in
+// front of the device.
+hal::NetDevice* with_faults(hal::NetDevice* device) {
+    const char* options = kernel_options();
+    constexpr char kKey[] = "toro.net.faults=";
+    for (const char* word = options; *word != '\0';) {
+        while (*word == ' ') ++word;
+        std::size_t length = 0;
+        while (word[length] != '\0' && word[length] != ' ') ++length;
+        bool match = length >= sizeof kKey - 1;
+        for (std::size_t i = 0; match && i < sizeof kKey - 1; ++i) match = word[i] == kKey[i];
+        if (match) {
+            LinkFaults faults;
+            const char* bad = nullptr;
+            const char* spec = word + sizeof kKey - 1;
+            if (!parse_link_faults(spec, length - (sizeof kKey - 1), &faults, &bad)) {
+                print("net: ignoring toro.net.faults: bad setting at '%s'\n", bad);
+                return device;
+            }
+            FaultyNic* faulty = faults.any() ? make<FaultyNic>(*device, faults) : nullptr;
+            return faulty != nullptr ? faulty : device;
+        }
+        word += length;
+    }
+    return device;
+}
+
 Result<NetworkUnit*> start_unit() {
     hal::NetDevice* device = hal::net_device(0);
     if (device == nullptr) return Error::kNoDevice;
+    device = with_faults(device);
     InterfaceConfig config;
     const char* bad_word = nullptr;
     if (!parse_interface_options(kernel_options(), &config, &bad_word)) {
