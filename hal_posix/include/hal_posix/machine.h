@@ -47,6 +47,7 @@ struct MachineConfig {
     // host's getrandom, unpredictable.
     std::optional<std::uint64_t> seed;
     std::vector<NicConfig> nics;     // in order: the kernel's NIC 0 (the default route's), 1, ...
+    std::string capture_path;        // --capture: a pcap file of NIC 0's frames
 };
 
 inline constexpr std::size_t kMinimumMemory = 4u << 20;
