@@ -67,4 +67,10 @@ std::string usage(const std::string& program);
 // 70 if the arena cannot be mapped, 66 if a disk cannot be opened.
 int run_machine(const MachineConfig& config);
 
+// For code that drives kernel objects with no machine running (a fuzz
+// target, a stack test): from now on, hal::random draws made while no
+// machine runs follow `seed`'s sequence from its start, as --seed does for
+// a machine. Call again to restart the sequence.
+void set_unbooted_random_seed(std::uint64_t seed);
+
 }  // namespace hal_posix
