@@ -6,6 +6,7 @@
 
 #include "devices/capture_nic.h"
 #include "devices/io_thread.h"
+#include "devices/slirp_nic.h"
 #include "devices/tap_nic.h"
 #include "hal/devices.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 std::vector<hal::NetDevice*> attached;
 std::vector<std::unique_ptr<TapNic>> opened;
+std::vector<std::unique_ptr<SlirpNic>> user_networks;
 std::unique_ptr<CaptureNic> capture;
 
 }  // namespace
@@ -24,6 +26,16 @@ bool attach_nics(const MachineConfig& config, std::string* error) {
     for (const NicConfig& nic : config.nics) {
         if (nic.device != nullptr) {
             attached.push_back(nic.device);
+            continue;
+        }
+        if (nic.user) {
+            std::unique_ptr<SlirpNic> user = SlirpNic::open(nic.user_config, error);
+            if (user == nullptr) {
+                detach_nics();
+                return false;
+            }
+            attached.push_back(user.get());
+            user_networks.push_back(std::move(user));
             continue;
         }
         std::unique_ptr<TapNic> tap = TapNic::open(nic.tap, error);
@@ -53,6 +65,7 @@ void detach_nics() {
     stop_io_thread();
     attached.clear();
     capture.reset();  // flushes the file
+    user_networks.clear();
     opened.clear();  // each TapNic stops its I/O before it closes
 }
 

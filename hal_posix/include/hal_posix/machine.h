@@ -28,11 +28,27 @@ struct DiskConfig {
     bool read_only = false;
 };
 
-// A NIC of the machine: a TAP device by name (`tap`), or a device of the
-// caller's own (`device`: a MemoryNic, a fault injector), owned by the
-// caller and alive while the machine runs.
+// --nic user's settings: the virtual network and the host forwards.
+struct HostForward {
+    bool udp = false;
+    std::string host_address;  // "" : every host address
+    std::uint16_t host_port = 0;
+    std::string guest_address;  // "" : the first DHCP lease (.15)
+    std::uint16_t guest_port = 0;
+};
+struct UserNetConfig {
+    std::uint32_t network = 0x0A000200;  // 10.0.2.0, host order
+    unsigned prefix_length = 24;
+    std::vector<HostForward> forwards;
+};
+
+// A NIC of the machine: a TAP device by name (`tap`), user-mode networking
+// (`user`), or a device of the caller's own (`device`: a MemoryNic, a fault
+// injector), owned by the caller and alive while the machine runs.
 struct NicConfig {
     std::string tap;
+    bool user = false;
+    UserNetConfig user_config;
     hal::NetDevice* device = nullptr;
 };
 
