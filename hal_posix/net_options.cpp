@@ -82,6 +82,16 @@ bool parse_user_nic(const std::string& value, MachineConfig* config, std::string
 
 bool parse_nic(const std::string& value, MachineConfig* config, std::string* error) {
     if (value == "user" || value.rfind("user,", 0) == 0) return parse_user_nic(value, config, error);
+    if (value.rfind("pcap:", 0) == 0 || value == "pcap") {
+        NicConfig nic;
+        nic.pcap = value.size() > 5 ? value.substr(5) : "";
+        if (nic.pcap.empty()) {
+            *error = "--nic pcap: needs an interface name (pcap:IFACE)";
+            return false;
+        }
+        config->nics.push_back(nic);
+        return true;
+    }
     if (value.rfind("tap:", 0) == 0 || value == "tap") {
         std::string name = value.size() > 4 ? value.substr(4) : "";
         if (name.empty()) {
@@ -94,7 +104,7 @@ bool parse_nic(const std::string& value, MachineConfig* config, std::string* err
         return true;
     }
     std::string kind = value.substr(0, value.find_first_of(":,"));
-    *error = "--nic: unknown kind '" + kind + "' in '" + value + "' (user[,...] or tap:NAME)";
+    *error = "--nic: unknown kind '" + kind + "' in '" + value + "' (user[,...], tap:NAME or pcap:IFACE)";
     return false;
 }
 

@@ -6,6 +6,7 @@
 
 #include "devices/capture_nic.h"
 #include "devices/io_thread.h"
+#include "devices/pcap_nic.h"
 #include "devices/slirp_nic.h"
 #include "devices/tap_nic.h"
 #include "hal/devices.h"
@@ -17,6 +18,7 @@ namespace {
 std::vector<hal::NetDevice*> attached;
 std::vector<std::unique_ptr<TapNic>> opened;
 std::vector<std::unique_ptr<SlirpNic>> user_networks;
+std::vector<std::unique_ptr<PcapNic>> live_interfaces;
 std::unique_ptr<CaptureNic> capture;
 
 }  // namespace
@@ -36,6 +38,16 @@ bool attach_nics(const MachineConfig& config, std::string* error) {
             }
             attached.push_back(user.get());
             user_networks.push_back(std::move(user));
+            continue;
+        }
+        if (!nic.pcap.empty()) {
+            std::unique_ptr<PcapNic> live = PcapNic::open(nic.pcap, error);
+            if (live == nullptr) {
+                detach_nics();
+                return false;
+            }
+            attached.push_back(live.get());
+            live_interfaces.push_back(std::move(live));
             continue;
         }
         std::unique_ptr<TapNic> tap = TapNic::open(nic.tap, error);
@@ -66,6 +78,7 @@ void detach_nics() {
     attached.clear();
     capture.reset();  // flushes the file
     user_networks.clear();
+    live_interfaces.clear();
     opened.clear();  // each TapNic stops its I/O before it closes
 }
 

@@ -42,11 +42,13 @@ struct UserNetConfig {
     std::vector<HostForward> forwards;
 };
 
-// A NIC of the machine: a TAP device by name (`tap`), user-mode networking
+// A NIC of the machine: a TAP device by name (`tap`), a live interface
+// (`pcap`), user-mode networking
 // (`user`), or a device of the caller's own (`device`: a MemoryNic, a fault
 // injector), owned by the caller and alive while the machine runs.
 struct NicConfig {
     std::string tap;
+    std::string pcap;  // a live interface through libpcap
     bool user = false;
     UserNetConfig user_config;
     hal::NetDevice* device = nullptr;
