@@ -92,14 +92,14 @@ void add_ram(std::uint64_t base, std::uint64_t length) {
 
 // Takes `bytes` (page aligned) off the end of the largest region: memory
 // the HAL keeps, which BootInfo no longer offers the kernel.
-char* reserve_ram(std::size_t bytes) {
+char* reserve_ram(std::size_t bytes, const char* what) {
     hal::MemoryRegion* largest = nullptr;
     for (std::size_t i = 0; i < boot_info.memory_region_count; ++i) {
         hal::MemoryRegion& region = boot_info.memory[i];
         if (largest == nullptr || region.length > largest->length) largest = &region;
     }
     if (largest == nullptr || largest->length < bytes + (std::size_t{1} << 20)) {
-        bare::fatal("not enough memory for the CPUs' boot stacks");
+        bare::fatal(what);
     }
     largest->length -= bytes;
     return reinterpret_cast<char*>(largest->base + largest->length);
@@ -158,7 +158,8 @@ bool split_kernel_options() {
         std::size_t length = i;
         while (length > 0 && command_line[length - 1] == ' ') --length;
         if (length >= sizeof kernel_options) {
-            const char warning[] = "toro: the kernel options are longer than 4 KiB; the rest is cut\n";
+            const char warning[] =
+                "toro: the kernel options are longer than 4 KiB; the rest is cut\n";
             hal::console_write(warning, sizeof warning - 1);
             length = sizeof kernel_options - 1;
         }
@@ -173,16 +174,34 @@ bool split_kernel_options() {
     }
 }
 
+// "N" (decimal, up to 9 digits) -> value; false if it is not one.
+bool parse_count(const char* text, std::size_t length, std::uint32_t* value) {
+    if (length == 0 || length > 9) return false;
+    std::uint32_t result = 0;
+    for (std::size_t i = 0; i < length; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        result = result * 10 + static_cast<std::uint32_t>(text[i] - '0');
+    }
+    *value = result;
+    return true;
+}
+
 // One of the bare HAL's own words? Then it is applied (bare::hal_options).
 bool take_hal_option(const char* word, std::size_t length) {
     if (word_is(word, length, "toro.ata=pio")) {
         bare::hal_options.ata_pio = true;
         return true;
     }
+    constexpr char kStall[] = "toro.e1000.stall=";
+    constexpr std::size_t kStallLength = sizeof kStall - 1;
+    if (length > kStallLength && word_is(word, kStallLength, kStall)) {
+        return parse_count(word + kStallLength, length - kStallLength,
+                           &bare::hal_options.e1000_stall_after);
+    }
     return false;
 }
 
-// Takes the bare HAL's own words (toro.ata=pio) out of
+// Takes the bare HAL's own words (toro.ata=pio, toro.e1000.stall=N) out of
 // `text`, so that neither the kernel nor the application sees them. Words
 // in double quotes are never the HAL's.
 void take_hal_options(char* text) {
@@ -234,6 +253,7 @@ void read_pvh(const PvhStartInfo* info) {
 }  // namespace
 
 bare::HalOptions bare::hal_options;
+char* bare::nic_memory = nullptr;
 
 // Called by entry.S in long mode on the boot stack.
 extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t info) {
@@ -259,7 +279,14 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     boot_info.command_line = command_line;
     boot_info.kernel_options = kernel_options;
     bare::pci_enumerate();
-    char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count));
+    if (bare::nic_memory_bytes != nullptr) {  // a NIC driver is linked in
+        std::size_t bytes = (bare::nic_memory_bytes() + hal::kPageSize - 1) & ~(hal::kPageSize - 1);
+        if (bytes != 0) {
+            bare::nic_memory = reserve_ram(bytes, "not enough memory for the NICs' rings");
+        }
+    }
+    char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count),
+                               "not enough memory for the CPUs' boot stacks");
     bare::cpu_initialize(apic_ids, boot_info.cpu_count, stacks);
     kernel_main(boot_info);
 }
