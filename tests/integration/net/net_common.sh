@@ -71,19 +71,22 @@ start_capture() {
 }
 
 # Every frame Toro sent (source MAC $1), dissected with checksum validation
-# on: none may be malformed or carry a bad checksum.
+# on: none may be malformed or carry a bad checksum. The capture is
+# start_capture's (stopped here), or the file $2 (QEMU's filter-dump).
 check_capture() {
-    local mac="$1"
-    sleep 0.5
-    kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
-    CAPTURE_PID=""
+    local mac="$1" capture="${2:-$WORK/capture.pcapng}"
+    if [[ -n "$CAPTURE_PID" ]]; then
+        sleep 0.5
+        kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
+        CAPTURE_PID=""
+    fi
     # ICMP's checksum is always checked; IP's, UDP's and TCP's on request.
     local options=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
     local total bad
-    tshark -r "$WORK/capture.pcapng" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
+    tshark -r "$capture" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
         { echo "FAIL: tshark could not read the capture"; cat "$WORK/tshark.err"; exit 1; }
     total=$(wc -l <"$WORK/sent.txt")
-    bad=$(tshark -r "$WORK/capture.pcapng" "${options[@]}" \
+    bad=$(tshark -r "$capture" "${options[@]}" \
           -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null)
     if [[ -n "$bad" ]]; then
         echo "FAIL: tshark finds frames Toro sent malformed or with bad checksums:"
