@@ -84,8 +84,8 @@ bool start_busy_threads(unsigned count) {
         if (toro::spawn(busy_loop, nullptr, options) == nullptr) return false;
     }
     if (count != 0) {
-        toro::print("echo: %u threads keep cpu %u busy (they only yield)\n", count,
-                    toro::current_cpu());
+        toro::print("echo: %u %s cpu %u busy (they only yield)\n", count,
+                    count == 1 ? "thread keeps" : "threads keep", toro::current_cpu());
     }
     return true;
 }
