@@ -262,6 +262,7 @@ bench() {
     bench/boot/boot_time.sh build-release 20
     bench/fs/read_bench.sh build-release 11
     bench/ata/ata_bench.sh build-release 32 5
+    bench/net/net_bench.sh build-release 5 500 5
 }
 
 command="${1:-help}"
