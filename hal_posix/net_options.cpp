@@ -63,12 +63,21 @@ bool valid_faults(const std::string& spec) {
 }
 
 bool is_network_flag(const std::string& flag) {
-    return flag == "--nic" || flag == "--ip" || flag == "--gateway" || flag == "--net-faults";
+    return flag == "--nic" || flag == "--ip" || flag == "--gateway" || flag == "--net-faults" ||
+           flag == "--capture";
 }
 
 bool parse_network_flag(const std::string& flag, const std::string& value, MachineConfig* config,
                         std::string* error) {
     if (flag == "--nic") return parse_nic(value, config, error);
+    if (flag == "--capture") {
+        if (value.empty()) {
+            *error = "--capture needs a file name";
+            return false;
+        }
+        config->capture_path = value;
+        return true;
+    }
     if (flag == "--net-faults") {
         if (!valid_faults(value)) {
             *error = "--net-faults: '" + value +

@@ -107,7 +107,7 @@ void append_argument(std::string* line, const std::string& argument) {
 std::string usage(const std::string& program) {
     return "usage: " + program +
            " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N]"
-           " [--nic tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--net-faults SPEC]"
+           " [--nic tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--net-faults SPEC] [--capture FILE]"
            " [--help] [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
@@ -122,6 +122,7 @@ std::string usage(const std::string& program) {
            "  --gateway ADDR the default route's next hop\n"
            "  --net-faults SPEC  faults on the first NIC, both ways, e.g.\n"
            "                 loss=0.05,dup=0.02,corrupt=0.01,reorder=0.05,delay=2,jitter=2 (ms)\n"
+           "  --capture FILE every frame of the first NIC, both ways, into a pcap file\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }

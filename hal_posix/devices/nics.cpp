@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "devices/capture_nic.h"
 #include "devices/io_thread.h"
 #include "devices/tap_nic.h"
 #include "hal/devices.h"
@@ -14,6 +15,7 @@ namespace {
 
 std::vector<hal::NetDevice*> attached;
 std::vector<std::unique_ptr<TapNic>> opened;
+std::unique_ptr<CaptureNic> capture;
 
 }  // namespace
 
@@ -32,12 +34,25 @@ bool attach_nics(const MachineConfig& config, std::string* error) {
         attached.push_back(tap.get());
         opened.push_back(std::move(tap));
     }
+    if (!config.capture_path.empty()) {
+        if (attached.empty()) {
+            *error = "--capture needs a NIC (--nic)";
+            return false;
+        }
+        capture = CaptureNic::open(*attached[0], config.capture_path, error);
+        if (capture == nullptr) {
+            detach_nics();
+            return false;
+        }
+        attached[0] = capture.get();
+    }
     return true;
 }
 
 void detach_nics() {
     stop_io_thread();
     attached.clear();
+    capture.reset();  // flushes the file
     opened.clear();  // each TapNic stops its I/O before it closes
 }
 

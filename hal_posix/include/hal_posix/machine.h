@@ -47,6 +47,7 @@ struct MachineConfig {
     // host's getrandom, unpredictable.
     std::optional<std::uint64_t> seed;
     std::vector<NicConfig> nics;     // in order: the kernel's NIC 0 (the default route's), 1, ...
+    std::string capture_path;        // --capture: a pcap file of NIC 0's frames
 };
 
 inline constexpr std::size_t kMinimumMemory = 4u << 20;
@@ -65,5 +66,11 @@ std::string usage(const std::string& program);
 // at a time in a process; the next may start after this returns. Returns
 // 70 if the arena cannot be mapped, 66 if a disk cannot be opened.
 int run_machine(const MachineConfig& config);
+
+// For code that drives kernel objects with no machine running (a fuzz
+// target, a stack test): from now on, hal::random draws made while no
+// machine runs follow `seed`'s sequence from its start, as --seed does for
+// a machine. Call again to restart the sequence.
+void set_unbooted_random_seed(std::uint64_t seed);
 
 }  // namespace hal_posix

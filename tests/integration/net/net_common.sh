@@ -48,7 +48,7 @@ net_setup() {
 in_ns() { ip netns exec "$NS" "$@"; }
 
 start_toro() {
-    in_ns "$@" >"$WORK/toro.log" 2>&1 &
+    ip netns exec "$NS" "$@" >"$WORK/toro.log" 2>&1 &  # $! is the app: ip execs it
     TORO_PID=$!
     for _ in $(seq 100); do
         [[ -s "$WORK/toro.log" ]] && break
@@ -61,7 +61,7 @@ start_toro() {
 
 # Captures everything on toro0 (both directions) into $WORK/capture.pcapng.
 start_capture() {
-    in_ns tshark -q -i toro0 -w "$WORK/capture.pcapng" >/dev/null 2>"$WORK/tshark.log" &
+    ip netns exec "$NS" tshark -q -i toro0 -w "$WORK/capture.pcapng" >/dev/null 2>"$WORK/tshark.log" &
     CAPTURE_PID=$!
     for _ in $(seq 100); do
         grep -q "Capturing on" "$WORK/tshark.log" 2>/dev/null && return
@@ -71,28 +71,44 @@ start_capture() {
 }
 
 # Every frame Toro sent (source MAC $1), dissected with checksum validation
-# on: none may be malformed or carry a bad checksum. The capture is
-# start_capture's (stopped here), or the file $2 (QEMU's filter-dump).
+# on: none may be malformed or carry a bad checksum. With a second argument
+# "per-frame", IP fragments are not reassembled first: on a link that loses
+# fragments (the fault injector), datagrams on the wire are incomplete by
+# design, and tshark's one-pass reassembly then decodes a lone fragment as
+# a whole datagram and reports its checksum as bad. Each frame's own
+# checksums (IP; UDP and ICMP when unfragmented) are still checked.
 check_capture() {
-    local mac="$1" capture="${2:-$WORK/capture.pcapng}"
-    if [[ -n "$CAPTURE_PID" ]]; then
-        sleep 0.5
-        kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
-        CAPTURE_PID=""
-    fi
+    local mac="$1"
+    local defragment=TRUE
+    [[ "${2:-}" == per-frame ]] && defragment=FALSE
+    sleep 0.5
+    kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
+    CAPTURE_PID=""
+    check_pcap "$WORK/capture.pcapng" "$mac" "$defragment"
+}
+
+# check_pcap FILE MAC DEFRAGMENT: the check itself, on any capture file.
+check_pcap() {
+    local file="$1" mac="$2" defragment="$3"
     # ICMP's checksum is always checked; IP's, UDP's and TCP's on request.
-    local options=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
+    local options=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE
+                   -o ip.defragment:$defragment)
     local total bad
-    tshark -r "$capture" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
+    tshark -r "$file" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
         { echo "FAIL: tshark could not read the capture"; cat "$WORK/tshark.err"; exit 1; }
     total=$(wc -l <"$WORK/sent.txt")
-    bad=$(tshark -r "$capture" "${options[@]}" \
+    bad=$(tshark -r "$file" "${options[@]}" \
           -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null)
     if [[ -n "$bad" ]]; then
-        echo "FAIL: tshark finds frames Toro sent malformed or with bad checksums:"
+        cp "$file" "${TMPDIR:-/tmp}/toro-${NS:-$$}.pcapng"
+        echo "FAIL: tshark finds frames Toro sent malformed or with bad checksums" \
+             "(capture kept: ${TMPDIR:-/tmp}/toro-${NS:-$$}.pcapng):"
         echo "$bad" | head -20
+        tshark -r "$file" "${options[@]}" -V \
+            -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null |
+            grep -E "^Frame|Expert Info|Identification|Fragment Offset|Flags: |Reassembled|Frame: [0-9]" | head -60
         exit 1
     fi
     [[ "$total" -gt 0 ]] || { echo "FAIL: no frame from $mac was captured"; exit 1; }
-    echo "tshark: $total frames from Toro, none malformed, no bad checksum"
+    echo "tshark: $(basename "$file"): $total frames from Toro, none malformed, no bad checksum"
 }

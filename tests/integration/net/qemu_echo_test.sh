@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # apps/echo booted in QEMU (TCG) on an e1000 (the bare driver, hal_bare/
 # drivers/e1000.cpp), checked with Linux's own tools, and every frame Toro
-# sent (QEMU's filter-dump of the netdev) valid to tshark with checksums.
+# sent (QEMU's filter-dump of the netdev) valid to tshark with checksums
+# (net_common.sh's check_pcap).
 #   qemu_echo_test.sh ECHO_ELF MACHINE SCENARIO [SMP]
 # MACHINE: pc | q35 (hal_bare/qemu_machine.sh). SCENARIO:
 #   tap    -netdev tap in a namespace, Toro 198.18.0.2/24: ping (100 at
@@ -82,7 +83,7 @@ finish() {
     if grep -aq "toro: fatal" "$WORK/toro.log"; then
         echo "FAIL: the kernel stopped"; tr -d '\r' <"$WORK/toro.log" | tail -20; exit 1
     fi
-    check_capture "$MAC" "$WORK/qemu.pcap"
+    check_pcap "$WORK/qemu.pcap" "$MAC" TRUE
     echo "PASS"
 }
 
