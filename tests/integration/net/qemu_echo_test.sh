@@ -11,6 +11,8 @@
 #   user   -netdev user with hostfwd=udp:127.0.0.1:PORT-:7, Toro at the
 #          static 10.0.2.15/24 gw 10.0.2.2: UDP echo from the host to
 #          127.0.0.1:PORT (no root needed)
+#   dhcp   user, with no ip= option: the address comes from QEMU's DHCP
+#          server (10.0.2.15/24, gateway 10.0.2.2); UDP echo as for user
 #   busy   tap, with echo --busy 2: two threads that only yield keep the
 #          NIC's CPU from ever idling; ping and UDP echo are still answered
 #          promptly (their interrupts are taken at scheduling points)
@@ -97,13 +99,15 @@ tap | busy | stall)
     [[ "$SCENARIO" == stall ]] && options+=" toro.e1000.stall=40"
     boot_echo "tap,id=n0,ifname=toro0,script=no,downscript=no" "$options -- $arguments"
     ;;
-user)
+user | dhcp)
     WORK="$(mktemp -d)"
     trap net_cleanup EXIT
     trap 'exit 130' INT TERM
     # A free port on the host's loopback for QEMU's forward to echo's 7.
     PORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    boot_echo "user,id=n0,hostfwd=udp:127.0.0.1:$PORT-:7" "ip=10.0.2.15/24 gw=10.0.2.2 --"
+    options="ip=10.0.2.15/24 gw=10.0.2.2 --"
+    [[ "$SCENARIO" == dhcp ]] && options=""
+    boot_echo "user,id=n0,hostfwd=udp:127.0.0.1:$PORT-:7" "$options"
     ;;
 *)
     echo "unknown scenario $SCENARIO" >&2
@@ -118,7 +122,10 @@ tap)
     check_ping -c 2 -i 0.5 -s 65507 -q
     in_ns python3 "$HERE/udp_echo_client.py" "$TORO_IP" 7 --sizes "$UDP_SIZES"
     ;;
-user)
+user | dhcp)
+    if [[ "$SCENARIO" == dhcp ]]; then
+        grep -aq "^echo: 10.0.2.15/24 " "$WORK/toro.log" || { echo "FAIL: no DHCP lease"; exit 1; }
+    fi
     python3 "$HERE/udp_echo_client.py" 127.0.0.1 "$PORT" --sizes "$UDP_SIZES"
     ;;
 busy)
