@@ -36,8 +36,9 @@ std::size_t length_of(const char* text) {
 }
 
 int usage() {
-    toro::print("usage: udpblast ADDRESS PORT SECONDS [PAYLOAD]   (PAYLOAD 0 to %u bytes, default 18)\n",
-                static_cast<unsigned>(kLargestPayload));
+    toro::print(
+        "usage: udpblast ADDRESS PORT SECONDS [PAYLOAD]   (PAYLOAD 0 to %u bytes, default 18)\n",
+        static_cast<unsigned>(kLargestPayload));
     return 2;
 }
 
@@ -48,8 +49,9 @@ int toro_main(int argc, char** argv) {
     std::uint64_t port = 0, seconds = 0, payload = 18;
     if (argc < 4 || argc > 5 ||
         !net::parse_address(argv[1], length_of(argv[1]), &destination.address) ||
-        !parse_number(argv[2], 65535, &port) || port == 0 || !parse_number(argv[3], 3600, &seconds) ||
-        seconds == 0 || (argc == 5 && !parse_number(argv[4], kLargestPayload, &payload))) {
+        !parse_number(argv[2], 65535, &port) || port == 0 ||
+        !parse_number(argv[3], 3600, &seconds) || seconds == 0 ||
+        (argc == 5 && !parse_number(argv[4], kLargestPayload, &payload))) {
         return usage();
     }
     destination.port = static_cast<std::uint16_t>(port);
@@ -84,7 +86,8 @@ int toro_main(int argc, char** argv) {
             ++sent;
             continue;
         }
-        if (result.error() != toro::Error::kNoBufferSpace && result.error() != toro::Error::kWouldBlock) {
+        if (result.error() != toro::Error::kNoBufferSpace &&
+            result.error() != toro::Error::kWouldBlock) {
             toro::print("udpblast: send: %s\n", toro::error_message(result.error()));
             return 1;
         }
@@ -94,12 +97,13 @@ int toro_main(int argc, char** argv) {
     toro::sleep_ms(200);  // what is queued goes out
     net::NetStats after = net::net_stats();
     std::uint64_t elapsed_us = (now - start) / 1000;
-    toro::print("udpblast: sent %llu datagrams in %llu us (%llu/s), %llu refused for a full pool; "
-                "frames sent %llu, dropped %llu\n",
-                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(elapsed_us),
-                static_cast<unsigned long long>(sent * 1'000'000 / (elapsed_us != 0 ? elapsed_us : 1)),
-                static_cast<unsigned long long>(refused),
-                static_cast<unsigned long long>(after.frames_sent - before.frames_sent),
-                static_cast<unsigned long long>(after.frames_dropped - before.frames_dropped));
+    toro::print(
+        "udpblast: sent %llu datagrams in %llu us (%llu/s), %llu refused for a full pool; "
+        "frames sent %llu, dropped %llu\n",
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(elapsed_us),
+        static_cast<unsigned long long>(sent * 1'000'000 / (elapsed_us != 0 ? elapsed_us : 1)),
+        static_cast<unsigned long long>(refused),
+        static_cast<unsigned long long>(after.frames_sent - before.frames_sent),
+        static_cast<unsigned long long>(after.frames_dropped - before.frames_dropped));
     return 0;
 }
