@@ -100,9 +100,9 @@ check_pcap() {
     bad=$(tshark -r "$file" "${options[@]}" \
           -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null)
     if [[ -n "$bad" ]]; then
-        cp "$file" "${TMPDIR:-/tmp}/toro-$NS.pcapng"
+        cp "$file" "${TMPDIR:-/tmp}/toro-${NS:-$$}.pcapng"
         echo "FAIL: tshark finds frames Toro sent malformed or with bad checksums" \
-             "(capture kept: ${TMPDIR:-/tmp}/toro-$NS.pcapng):"
+             "(capture kept: ${TMPDIR:-/tmp}/toro-${NS:-$$}.pcapng):"
         echo "$bad" | head -20
         tshark -r "$file" "${options[@]}" -V \
             -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null |
