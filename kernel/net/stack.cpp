@@ -104,11 +104,12 @@ Error Stack::transmit_or_queue(const hal::FramePiece* pieces, std::size_t count)
             return Error::kIo;
         }
     }
-    Packet* packet = pool_.acquire();
+    Packet* packet = transmit_queued_ < kTransmitQueue ? pool_.acquire() : nullptr;
     if (packet == nullptr) {
         ++frames_dropped_;
         return Error::kNoBufferSpace;
     }
+    ++transmit_queued_;
     for (std::size_t i = 0; i < count; ++i) {
         __builtin_memcpy(packet->data + packet->length, pieces[i].bytes, pieces[i].length);
         packet->length = static_cast<std::uint16_t>(packet->length + pieces[i].length);
@@ -126,6 +127,7 @@ void Stack::flush_transmit_queue() {
         hal::DeviceStatus status = device_->transmit(&piece, 1);
         if (status == hal::DeviceStatus::kWouldBlock) return;  // the device raises when room frees
         transmit_queue_ = packet->next_queued;
+        --transmit_queued_;
         if (status == hal::DeviceStatus::kOk) {
             ++frames_sent_;
         } else {

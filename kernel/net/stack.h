@@ -69,6 +69,10 @@ public:
     static constexpr std::size_t kSockets = 64;
     static constexpr std::size_t kWaitersPerSocket = 8;
     static constexpr std::size_t kMaxPieces = 64;
+    // Frames sent off the NIC's CPU, or refused by a full ring, waiting for
+    // the driver: bounded, so a sender faster than the device gets
+    // kNoBufferSpace instead of the whole pool (which receive needs too).
+    static constexpr std::size_t kTransmitQueue = 256;
 
     using WakeDriver = void (*)(void* argument);
 
@@ -96,6 +100,8 @@ public:
     std::uint64_t poll(std::uint64_t now);
 
     PacketPool& pool() { return pool_; }
+    // A frame the driver could not hand in (no packet for it, a device error).
+    void count_drop() { ++frames_dropped_; }
     SpinLock& lock() { return lock_; }
     InterfaceInfo interface_info() const;
     NetStats stats() const;
@@ -243,6 +249,7 @@ private:
     UdpSocket sockets_[kSockets];
     Packet* transmit_queue_ = nullptr;
     Packet* transmit_queue_tail_ = nullptr;
+    std::size_t transmit_queued_ = 0;
 
     std::uint16_t next_identification_ = 0;
     std::uint16_t next_ephemeral_port_ = 0;
