@@ -231,6 +231,11 @@ private:
     void signal_waiters(UdpSocket& socket);
 
     Ipv4Address netmask() const;
+    // A deadline was set: poll() must run by then. Deadlines that move
+    // later leave next_deadline_ early, which costs one needless scan.
+    void note_deadline(std::uint64_t deadline) {
+        if (deadline < next_deadline_) next_deadline_ = deadline;
+    }
     std::uint16_t next_identification() { return next_identification_++; }
 
     SpinLock lock_;
@@ -251,6 +256,7 @@ private:
     Packet* transmit_queue_tail_ = nullptr;
     std::size_t transmit_queued_ = 0;
 
+    std::uint64_t next_deadline_ = 0;  // no table needs poll() before this
     std::uint16_t next_identification_ = 0;
     std::uint16_t next_ephemeral_port_ = 0;
     std::uint64_t icmp_tokens_ = 0;
