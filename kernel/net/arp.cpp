@@ -6,6 +6,11 @@
 // of a request for our own address (RFC 826's "merge" rule); other ARP
 // traffic only refreshes entries we have. So a storm of ARP from thousands
 // of addresses costs at most the table, and evicts the oldest entry.
+//
+// Frames waiting for a resolution are bounded per address and in all
+// (limits_.arp_waiting_packets, a sixteenth of the default pool): echo
+// requests from spoofed on-link addresses, whose replies wait for ever-
+// unanswered requests, must not take the pool that receiving needs.
 #include "net/stack.h"
 
 namespace toro::net {
@@ -21,6 +26,12 @@ Stack::ArpEntry* Stack::arp_find(Ipv4Address address) {
         if (entry.state != ArpEntry::State::kFree && entry.address == address) return &entry;
     }
     return nullptr;
+}
+
+std::size_t Stack::arp_waiting_packets() const {
+    std::size_t packets = 0;
+    for (const ArpEntry& entry : arp_) packets += entry.waiting_count;
+    return packets;
 }
 
 void Stack::arp_free(ArpEntry& entry) {
@@ -128,7 +139,10 @@ Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
         arp_send(kArpRequest, MacAddress{}, next_hop);
         if (wake_driver_ != nullptr) wake_driver_(wake_argument_);  // a new deadline
     }
-    if (entry->waiting_count >= kArpQueuePerEntry) return Error::kNoBufferSpace;
+    if (entry->waiting_count >= kArpQueuePerEntry ||
+        arp_waiting_packets() >= limits_.arp_waiting_packets) {
+        return Error::kNoBufferSpace;
+    }
     Packet* frame = pool_.acquire();
     if (frame == nullptr) return Error::kNoBufferSpace;
     // The whole frame, its destination MAC filled in once resolved.
