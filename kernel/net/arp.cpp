@@ -43,11 +43,19 @@ void Stack::arp_free(ArpEntry& entry) {
     entry = ArpEntry{};
 }
 
-// A free entry, else the resolved one that expires first (an entry being
-// resolved is kept: its frames are waiting).
-Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, std::uint64_t now) {
+// A free entry, else the resolved one that expires first. An entry being
+// resolved is kept for a mere learner (its frames are waiting), but not
+// when we have a frame to send (`for_sending`): then the one that would be
+// given up first goes, with its frames. Otherwise a table full of
+// addresses that never answer (spoofed sources of echo requests) would
+// refuse every new neighbour, a real one too, until they are given up.
+Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, bool for_sending, std::uint64_t now) {
     (void)now;
     ArpEntry* victim = nullptr;
+    ArpEntry* unanswered = nullptr;
+    auto given_up_at = [this](const ArpEntry& entry) {
+        return entry.deadline + (limits_.arp_attempts - entry.requests_sent) * limits_.arp_retry_ns;
+    };
     for (ArpEntry& entry : arp_) {
         if (entry.state == ArpEntry::State::kFree) {
             victim = &entry;
@@ -57,7 +65,12 @@ Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, std::uint64_t now) {
             (victim == nullptr || entry.deadline < victim->deadline)) {
             victim = &entry;
         }
+        if (entry.state == ArpEntry::State::kIncomplete &&
+            (unanswered == nullptr || given_up_at(entry) < given_up_at(*unanswered))) {
+            unanswered = &entry;
+        }
     }
+    if (victim == nullptr && for_sending) victim = unanswered;
     if (victim == nullptr) return nullptr;
     arp_free(*victim);
     victim->address = address;
@@ -66,7 +79,7 @@ Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, std::uint64_t now) {
 
 void Stack::arp_learn(Ipv4Address address, const MacAddress& mac, bool create, std::uint64_t now) {
     ArpEntry* entry = arp_find(address);
-    if (entry == nullptr && create) entry = arp_allocate(address, now);
+    if (entry == nullptr && create) entry = arp_allocate(address, false, now);
     if (entry == nullptr) return;
     entry->mac = mac;
     entry->state = ArpEntry::State::kResolved;
@@ -129,7 +142,7 @@ Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
         return send_frame(entry->mac, kEtherTypeIpv4, pieces, count);
     }
     if (entry == nullptr) {
-        entry = arp_allocate(next_hop, now);
+        entry = arp_allocate(next_hop, true, now);
         if (entry == nullptr) return Error::kNoBufferSpace;
     }
     if (entry->state != ArpEntry::State::kIncomplete) {  // new, or expired: ask again

@@ -165,7 +165,7 @@ private:
     void arp_input(Packet* frame, std::uint64_t now);
     void arp_send(std::uint16_t operation, const MacAddress& target_mac, Ipv4Address target);
     ArpEntry* arp_find(Ipv4Address address);
-    ArpEntry* arp_allocate(Ipv4Address address, std::uint64_t now);
+    ArpEntry* arp_allocate(Ipv4Address address, bool for_sending, std::uint64_t now);
     void arp_learn(Ipv4Address address, const MacAddress& mac, bool create, std::uint64_t now);
     void arp_free(ArpEntry& entry);
     std::size_t arp_waiting_packets() const;
