@@ -8,7 +8,7 @@ cd "$ROOT"
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
           qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev libboost-dev
-          iproute2 iputils-ping tshark)
+          iproute2 iputils-ping tshark python3-scapy)
 
 usage() {
     cat <<'USAGE'
