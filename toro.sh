@@ -8,7 +8,8 @@ cd "$ROOT"
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
           qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev libboost-dev
-          iproute2 iputils-ping tshark python3-scapy)
+          iproute2 iputils-ping tshark libpcap-dev pkg-config libslirp-dev libglib2.0-dev ethtool
+          python3-scapy)
 
 usage() {
     cat <<'USAGE'
@@ -17,8 +18,11 @@ usage: ./toro.sh COMMAND [ARGS]
   build [PRESET]        configure and build (default | debug | release | fuzz)
   run APP [FLAGS] [-- APP_ARGS]
                         build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE)
-  run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--disk IMG[,ro]]... [--gdb] [-- APP_ARGS]
-                        boot build/bare/apps/APP.elf in QEMU; --gdb waits for a debugger
+  run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--disk IMG[,ro]]...
+          [--nic user[,hostfwd=...]|tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--gdb] [-- APP_ARGS]
+                        boot build/bare/apps/APP.elf in QEMU (--nic: an e1000 on QEMU's user-mode
+                        network or on a TAP device; --ip/--gateway: the kernel's static address);
+                        --gdb waits for a debugger
   test                  build and run every test: the default build, then the ASan+UBSan build,
                         then 60 s of each fuzz target
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
@@ -63,6 +67,13 @@ run() {
     [[ $# -ge 1 ]] || { echo "toro: run needs an application name" >&2; usage >&2; exit 2; }
     local app="$1"
     shift
+    local qemu=0
+    for argument in "$@"; do
+        [[ "$argument" == "--" ]] && break
+        [[ "$argument" == "--qemu" ]] && qemu=1
+    done
+    # A bad QEMU flag is refused before anything is built.
+    [[ $qemu -eq 1 ]] && parse_qemu_flags "$@"
     local log
     log="$(mktemp)"
     if ! build default >"$log" 2>&1; then
@@ -71,10 +82,7 @@ run() {
         exit 1
     fi
     rm -f "$log"
-    for argument in "$@"; do
-        [[ "$argument" == "--" ]] && break
-        [[ "$argument" == "--qemu" ]] && { run_qemu "$app" "$@"; return; }
-    done
+    [[ $qemu -eq 1 ]] && { run_qemu "$app"; return; }
     if [[ ! -x "build/apps/$app" ]]; then
         echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
         exit 2
@@ -82,40 +90,91 @@ run() {
     exec "build/apps/$app" "$@"
 }
 
-run_qemu() {
-    local app="$1" machine=pc smp=1 memory=256M gdb=0 append="" disks=() index=0
-    shift
+# An IPv4 address (a.b.c.d, each 0-255)?
+is_ipv4() {
+    local IFS=. parts part
+    [[ "$1" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || return 1
+    read -r -a parts <<<"$1"
+    for part in "${parts[@]}"; do ((10#$part <= 255)) || return 1; done
+}
+
+# parse_qemu_flags FLAGS...: run --qemu's flags into QEMU_* variables; a bad
+# one is a one-line error and exit 2.
+parse_qemu_flags() {
+    QEMU_MACHINE=pc QEMU_SMP=1 QEMU_MEMORY=256M QEMU_GDB=0 QEMU_ARGS="" QEMU_DISKS=() QEMU_NICS=()
+    QEMU_IP="" QEMU_GATEWAY=""
+    local index=0
     while [[ $# -gt 0 ]]; do
         case "$1" in
             --qemu) ;;
-            --machine) machine="$2"; shift ;;
-            --smp) smp="$2"; shift ;;
-            --memory) memory="$2"; shift ;;
-            --gdb) gdb=1 ;;
+            --machine) QEMU_MACHINE="${2:-}"; shift ;;
+            --smp) QEMU_SMP="${2:-}"; shift ;;
+            --memory) QEMU_MEMORY="${2:-}"; shift ;;
+            --gdb) QEMU_GDB=1 ;;
             --disk)  # the next IDE disk: primary master first (ata0.0, ata0.1, ...)
                 [[ -f "${2%,ro}" ]] || { echo "toro: --disk ${2%,ro}: no such file" >&2; exit 2; }
                 # IDE has no read-only drives: ",ro" keeps the image unchanged
                 # by sending writes to a throw-away overlay (snapshot=on).
                 local readonly_flag=""
                 [[ "$2" == *,ro ]] && readonly_flag=",snapshot=on"
-                disks+=(-drive "file=${2%,ro},format=raw,if=ide,index=$index$readonly_flag")
+                QEMU_DISKS+=(-drive "file=${2%,ro},format=raw,if=ide,index=$index$readonly_flag")
                 index=$((index + 1))
                 shift ;;
-            --) shift; append="$*"; break ;;
+            --nic)  # the next e1000: user-mode networking, or a TAP device
+                local nic="${2:-}" id="n${#QEMU_NICS[@]}" netdev
+                case "$nic" in
+                    user) netdev="user,id=$id" ;;
+                    user,*) netdev="user,id=$id,${nic#user,}" ;;
+                    tap:*)
+                        local name="${nic#tap:}"
+                        [[ "$name" =~ ^[A-Za-z0-9_.-]{1,15}$ ]] ||
+                            { echo "toro: --nic $nic: a TAP name is 1 to 15 letters, digits, '_', '.', '-'" >&2; exit 2; }
+                        netdev="tap,id=$id,ifname=$name,script=no,downscript=no" ;;
+                    *) echo "toro: --nic: '$nic' is not user[,hostfwd=...] or tap:NAME" >&2; exit 2 ;;
+                esac
+                # No option ROM: -kernel does not need iPXE, and it costs 50 ms of boot.
+                QEMU_NICS+=(-netdev "$netdev" -device "e1000,netdev=$id,romfile=")
+                shift ;;
+            --ip)
+                local address="${2%/*}" prefix="${2##*/}"
+                if [[ "${2:-}" != */* ]] || ! is_ipv4 "$address" || [[ ! "$prefix" =~ ^[0-9]{1,2}$ ]] ||
+                   ((10#$prefix > 32)); then
+                    echo "toro: --ip: '${2:-}' is not ADDRESS/PREFIX" >&2; exit 2
+                fi
+                QEMU_IP="$2"
+                shift ;;
+            --gateway)
+                is_ipv4 "${2:-}" || { echo "toro: --gateway: '${2:-}' is not an IPv4 address" >&2; exit 2; }
+                QEMU_GATEWAY="$2"
+                shift ;;
+            --) shift; QEMU_ARGS="$*"; break ;;
             *) echo "toro: run --qemu: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
         esac
         shift
     done
-    local elf="build/bare/apps/$app.elf"
-    [[ -f "$elf" ]] || { echo "toro: no bare application '$app'" >&2; exit 2; }
     # shellcheck source=hal_bare/qemu_machine.sh
     source "$ROOT/hal_bare/qemu_machine.sh"
-    local flags machine_flags
-    flags=$(qemu_machine_flags "$machine") ||
+    qemu_machine_flags "$QEMU_MACHINE" >/dev/null ||
         { echo "toro: --machine must be pc, qboot, q35 or microvm" >&2; exit 2; }
-    read -r -a machine_flags <<<"$flags"
+    if [[ ${#QEMU_NICS[@]} -gt 0 && "$QEMU_MACHINE" == microvm ]]; then
+        echo "toro: --nic: microvm has no PCI bus for an e1000" >&2; exit 2
+    fi
+}
+
+# Boots build/bare/apps/APP.elf with the flags parse_qemu_flags read. The
+# kernel options (ip=, gw=) come before a lone "--" on the boot command
+# line, the application's arguments after it (docs/boot.md).
+run_qemu() {
+    local app="$1"
+    local elf="build/bare/apps/$app.elf"
+    [[ -f "$elf" ]] || { echo "toro: no bare application '$app'" >&2; exit 2; }
+    local machine_flags options="" append="$QEMU_ARGS"
+    read -r -a machine_flags <<<"$(qemu_machine_flags "$QEMU_MACHINE")"
+    [[ -n "$QEMU_IP" ]] && options="ip=$QEMU_IP"
+    [[ -n "$QEMU_GATEWAY" ]] && options="${options:+$options }gw=$QEMU_GATEWAY"
+    [[ -n "$options" ]] && append="$options --${QEMU_ARGS:+ $QEMU_ARGS}"
     local debug_flags=()
-    if [[ $gdb -eq 1 ]]; then
+    if [[ $QEMU_GDB -eq 1 ]]; then
         debug_flags=(-s -S)
         echo "toro: QEMU waits for gdb; in another terminal run:"
         echo "  gdb -ex 'target remote localhost:1234' -ex 'hbreak kernel_main' -ex continue $ROOT/$elf"
@@ -123,7 +182,8 @@ run_qemu() {
     local status=0
     qemu-system-x86_64 -nographic -nodefaults -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${machine_flags[@]}" \
-        -smp "$smp" -m "$memory" "${disks[@]}" -kernel "$elf" -append "$append" "${debug_flags[@]}" || status=$?
+        -smp "$QEMU_SMP" -m "$QEMU_MEMORY" "${QEMU_DISKS[@]}" "${QEMU_NICS[@]}" -kernel "$elf" \
+        -append "$append" "${debug_flags[@]}" || status=$?
     # isa-debug-exit makes QEMU's status 2*code+1: give the app's own code.
     if [[ $status -ne 0 && $((status % 2)) -eq 1 ]]; then exit $(((status - 1) / 2)); fi
     exit $status
@@ -203,6 +263,7 @@ bench() {
     bench/boot/boot_time.sh build-release 20
     bench/fs/read_bench.sh build-release 11
     bench/ata/ata_bench.sh build-release 32 5
+    bench/net/net_bench.sh build-release 5 500 5
 }
 
 command="${1:-help}"

@@ -112,8 +112,21 @@ unsigned read_madt(const void* rsdp, std::uint32_t boot_apic_id, std::uint32_t* 
 // bare_start before the kernel sees it.
 struct HalOptions {
     bool ata_pio = false;  // "toro.ata=pio": ATA disks by PIO, no bus-master DMA
+    // "toro.e1000.stall=N", for tests: the first e1000 stops transmitting
+    // (TCTL.EN cleared) after N frames, once, as a transmitter that stops
+    // answering would; the driver must notice and reset it. 0: never.
+    std::uint32_t e1000_stall_after = 0;
 };
 extern HalOptions hal_options;
+
+// DMA memory for the NIC drivers (descriptor rings, frame buffers), cut
+// from the end of RAM by bare_start like the stacks, before kernel_main:
+// a few instructions, nothing touched. A driver linked into the image
+// defines nic_memory_bytes() (how much the machine's NICs need); the
+// reference is weak, so an image without a NIC driver reserves nothing.
+// Page aligned, identity-mapped, below 4 GiB; nullptr when none.
+std::size_t nic_memory_bytes() __attribute__((weak));
+extern char* nic_memory;
 
 // Prints "toro: fatal: MESSAGE" on the serial port and stops the machine
 // with status 1: for the HAL's own failures before the kernel runs.

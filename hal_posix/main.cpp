@@ -4,6 +4,11 @@
 
 #include "hal_posix/machine.h"
 
+// Defined by the Networking unit in applications that name it (see
+// kernel/net/network_unit.cpp); absent, the address of this weak
+// declaration is null.
+extern "C" __attribute__((weak)) const bool toro_network_unit;
+
 int main(int argc, char** argv) {
     hal_posix::MachineConfig config;
     std::string error;
@@ -17,6 +22,13 @@ int main(int argc, char** argv) {
             return 2;
         case hal_posix::ParseOutcome::kRun:
             break;
+    }
+    // An application that uses the network and was given no NIC gets user
+    // networking, which needs no privileges (as QEMU's default does).
+    if (config.nics.empty() && &toro_network_unit != nullptr) {
+        hal_posix::NicConfig user;
+        user.user = true;
+        config.nics.push_back(user);
     }
     return hal_posix::run_machine(config);
 }

@@ -19,7 +19,79 @@ bool valid_address(const std::string& text) {
     return inet_pton(AF_INET, text.c_str(), &address) == 1;
 }
 
+// hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, as QEMU's.
+bool parse_forward(const std::string& text, HostForward* forward) {
+    static const std::regex syntax(
+        "(tcp|udp)?:([0-9.]*):([0-9]{1,5})-([0-9.]*):([0-9]{1,5})");
+    std::smatch parts;
+    if (!std::regex_match(text, parts, syntax)) return false;
+    forward->udp = parts[1] == "udp";
+    forward->host_address = parts[2];
+    forward->guest_address = parts[4];
+    int host_port = std::stoi(parts[3]);
+    int guest_port = std::stoi(parts[5]);
+    if (host_port < 1 || host_port > 65535 || guest_port < 1 || guest_port > 65535) return false;
+    if ((!forward->host_address.empty() && !valid_address(forward->host_address)) ||
+        (!forward->guest_address.empty() && !valid_address(forward->guest_address))) {
+        return false;
+    }
+    forward->host_port = static_cast<std::uint16_t>(host_port);
+    forward->guest_port = static_cast<std::uint16_t>(guest_port);
+    return true;
+}
+
+// user[,net=A/P][,hostfwd=...]...
+bool parse_user_nic(const std::string& value, MachineConfig* config, std::string* error) {
+    NicConfig nic;
+    nic.user = true;
+    std::size_t start = value.find(',');
+    while (start != std::string::npos) {
+        std::size_t end = value.find(',', start + 1);
+        std::string option = value.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+        start = end;
+        if (option.rfind("hostfwd=", 0) == 0) {
+            HostForward forward;
+            if (!parse_forward(option.substr(8), &forward)) {
+                *error = "--nic user: '" + option + "' is not hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT";
+                return false;
+            }
+            nic.user_config.forwards.push_back(forward);
+            continue;
+        }
+        if (option.rfind("net=", 0) == 0) {
+            std::string network = option.substr(4);
+            std::size_t slash = network.find('/');
+            in_addr address{};
+            std::string prefix = slash == std::string::npos ? "24" : network.substr(slash + 1);
+            if (inet_pton(AF_INET, network.substr(0, slash).c_str(), &address) != 1 || prefix.empty() ||
+                prefix.size() > 2 || prefix.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoi(prefix) < 8 || std::stoi(prefix) > 30) {
+                *error = "--nic user: '" + option + "' is not net=ADDRESS/PREFIX (prefix 8 to 30)";
+                return false;
+            }
+            nic.user_config.network = ntohl(address.s_addr);
+            nic.user_config.prefix_length = static_cast<unsigned>(std::stoi(prefix));
+            continue;
+        }
+        *error = "--nic user: unknown option '" + option + "' (net=, hostfwd=)";
+        return false;
+    }
+    config->nics.push_back(nic);
+    return true;
+}
+
 bool parse_nic(const std::string& value, MachineConfig* config, std::string* error) {
+    if (value == "user" || value.rfind("user,", 0) == 0) return parse_user_nic(value, config, error);
+    if (value.rfind("pcap:", 0) == 0 || value == "pcap") {
+        NicConfig nic;
+        nic.pcap = value.size() > 5 ? value.substr(5) : "";
+        if (nic.pcap.empty()) {
+            *error = "--nic pcap: needs an interface name (pcap:IFACE)";
+            return false;
+        }
+        config->nics.push_back(nic);
+        return true;
+    }
     if (value.rfind("tap:", 0) == 0 || value == "tap") {
         std::string name = value.size() > 4 ? value.substr(4) : "";
         if (name.empty()) {
@@ -32,7 +104,7 @@ bool parse_nic(const std::string& value, MachineConfig* config, std::string* err
         return true;
     }
     std::string kind = value.substr(0, value.find_first_of(":,"));
-    *error = "--nic: unknown kind '" + kind + "' in '" + value + "' (tap:NAME)";
+    *error = "--nic: unknown kind '" + kind + "' in '" + value + "' (user[,...], tap:NAME or pcap:IFACE)";
     return false;
 }
 
@@ -63,12 +135,21 @@ bool valid_faults(const std::string& spec) {
 }
 
 bool is_network_flag(const std::string& flag) {
-    return flag == "--nic" || flag == "--ip" || flag == "--gateway" || flag == "--net-faults";
+    return flag == "--nic" || flag == "--ip" || flag == "--gateway" || flag == "--net-faults" ||
+           flag == "--capture";
 }
 
 bool parse_network_flag(const std::string& flag, const std::string& value, MachineConfig* config,
                         std::string* error) {
     if (flag == "--nic") return parse_nic(value, config, error);
+    if (flag == "--capture") {
+        if (value.empty()) {
+            *error = "--capture needs a file name";
+            return false;
+        }
+        config->capture_path = value;
+        return true;
+    }
     if (flag == "--net-faults") {
         if (!valid_faults(value)) {
             *error = "--net-faults: '" + value +

@@ -107,7 +107,7 @@ void append_argument(std::string* line, const std::string& argument) {
 std::string usage(const std::string& program) {
     return "usage: " + program +
            " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N]"
-           " [--nic tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--net-faults SPEC]"
+           " [--nic KIND]... [--ip ADDR/PREFIX] [--gateway ADDR] [--net-faults SPEC] [--capture FILE]"
            " [--help] [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
@@ -116,12 +116,16 @@ std::string usage(const std::string& program) {
            "  --disk PATH[,ro]  attach a file as the next disk (read-only with ,ro); repeatable\n"
            "  --seed N       the machine's random numbers repeat run to run for the same N\n"
            "                 (decimal or 0x hex; default: unpredictable, from the host)\n"
-           "  --nic tap:NAME the next NIC: the TAP device NAME (made if missing and root may);\n"
-           "                 the first NIC carries the default route; repeatable\n"
+           "  --nic KIND     the next NIC (repeatable; the first carries the default route):\n"
+           "                 user[,net=A/P][,hostfwd=[tcp|udp]:[HOST]:PORT-[GUEST]:PORT]... (libslirp,\n"
+           "                 no root; the default of an app that uses the network),\n"
+           "                 tap:NAME (a TAP device, made if missing and root may),\n"
+           "                 pcap:IFACE (a live interface through libpcap)\n"
            "  --ip ADDR/PREFIX  the first NIC's address, e.g. 198.18.0.2/24\n"
            "  --gateway ADDR the default route's next hop\n"
            "  --net-faults SPEC  faults on the first NIC, both ways, e.g.\n"
            "                 loss=0.05,dup=0.02,corrupt=0.01,reorder=0.05,delay=2,jitter=2 (ms)\n"
+           "  --capture FILE every frame of the first NIC, both ways, into a pcap file\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }

@@ -24,10 +24,15 @@ std::uint64_t splitmix64_mix(std::uint64_t z) {
 
 // Draw n (from 1) of the seed's sequence. One atomic add per draw: draws on
 // several CPUs each get their own, so the bytes depend only on the order.
-std::uint64_t next_seeded(hal_posix::Machine& machine) {
-    std::uint64_t n = machine.random_draws.fetch_add(1, std::memory_order_relaxed) + 1;
-    return splitmix64_mix(*machine.config.seed + n * kGoldenGamma);
+std::uint64_t next_seeded(std::uint64_t seed, std::atomic<std::uint64_t>& draws) {
+    std::uint64_t n = draws.fetch_add(1, std::memory_order_relaxed) + 1;
+    return splitmix64_mix(seed + n * kGoldenGamma);
 }
+
+// Draws made while no machine runs (set_unbooted_random_seed).
+std::atomic<bool> unbooted_seeded{false};
+std::uint64_t unbooted_seed = 0;
+std::atomic<std::uint64_t> unbooted_draws{0};
 
 // getrandom(2) with no flags blocks only until the host's pool is first
 // initialised (early in the host's boot) and returns at most 32 MiB per
@@ -46,10 +51,11 @@ void fill_from_host(void* buffer, std::size_t length) {
     }
 }
 
-void fill_seeded(hal_posix::Machine& machine, void* buffer, std::size_t length) {
+void fill_seeded(std::uint64_t seed, std::atomic<std::uint64_t>& draws, void* buffer,
+                 std::size_t length) {
     auto* bytes = static_cast<unsigned char*>(buffer);
     while (length > 0) {
-        std::uint64_t value = next_seeded(machine);
+        std::uint64_t value = next_seeded(seed, draws);
         std::size_t chunk = length < 8 ? length : 8;
         for (std::size_t i = 0; i < chunk; ++i) bytes[i] = static_cast<unsigned char>(value >> (8 * i));
         bytes += chunk;
@@ -59,12 +65,24 @@ void fill_seeded(hal_posix::Machine& machine, void* buffer, std::size_t length) 
 
 }  // namespace
 
+namespace hal_posix {
+
+void set_unbooted_random_seed(std::uint64_t seed) {
+    unbooted_seed = seed;
+    unbooted_draws.store(0);
+    unbooted_seeded.store(true);
+}
+
+}  // namespace hal_posix
+
 namespace hal {
 
 void random_fill(void* buffer, std::size_t length) {
     hal_posix::Machine* machine = hal_posix::machine;  // null: no machine runs
     if (machine != nullptr && machine->config.seed.has_value()) {
-        fill_seeded(*machine, buffer, length);
+        fill_seeded(*machine->config.seed, machine->random_draws, buffer, length);
+    } else if (machine == nullptr && unbooted_seeded.load(std::memory_order_relaxed)) {
+        fill_seeded(unbooted_seed, unbooted_draws, buffer, length);
     } else {
         fill_from_host(buffer, length);
     }

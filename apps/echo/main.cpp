@@ -9,6 +9,11 @@
 //   received=N sent=N dropped=N icmp_rate_limited=N
 // and anything else sent there is discarded (no reply: the port never
 // amplifies what it is sent).
+//
+// `--busy N` (an application argument, after the HAL's flags or the boot
+// line's "--") also keeps N threads that only yield on the NIC's CPU (the
+// one that starts the network), so that CPU never idles: frames must
+// still be answered promptly, their interrupts taken at scheduling points.
 #include <toro/net.h>
 #include <toro/toro.h>
 
@@ -21,6 +26,7 @@ constexpr std::uint16_t kDiscardPort = 9;
 constexpr std::uint16_t kStatsPort = 9998;
 constexpr std::size_t kLargestDatagram = net::kMaxUdpPayload;
 constexpr std::uint64_t kConfigureTimeout = 30'000'000'000;
+constexpr unsigned kMaxBusyThreads = 16;
 
 int fail(const char* what, toro::Error error) {
     toro::print("echo: %s: %s\n", what, toro::error_message(error));
@@ -83,9 +89,54 @@ void serve_stats(int socket, std::uint8_t* buffer) {
     }
 }
 
+bool same(const char* text, const char* expected) {
+    while (*text != '\0' && *text == *expected) ++text, ++expected;
+    return *text == *expected;
+}
+
+int busy_loop(void*) {
+    for (;;) toro::yield();
+}
+
+// "--busy N" -> N (1 to kMaxBusyThreads); no arguments -> 0; else false.
+bool parse_arguments(int argc, char** argv, unsigned* busy) {
+    *busy = 0;
+    if (argc == 1) return true;
+    if (argc != 3 || !same(argv[1], "--busy")) return false;
+    unsigned value = 0;
+    for (const char* digit = argv[2]; *digit != '\0'; ++digit) {
+        if (*digit < '0' || *digit > '9' || value > kMaxBusyThreads) return false;
+        value = value * 10 + static_cast<unsigned>(*digit - '0');
+    }
+    if (value == 0 || value > kMaxBusyThreads) return false;
+    *busy = value;
+    return true;
+}
+
+// On this CPU, which net::start() made the NIC's.
+bool start_busy_threads(unsigned count) {
+    for (unsigned i = 0; i < count; ++i) {
+        toro::ThreadOptions options;
+        options.name = "busy";
+        options.detached = true;
+        if (toro::spawn(busy_loop, nullptr, options) == nullptr) return false;
+    }
+    if (count != 0) {
+        toro::print("echo: %u %s cpu %u busy (they only yield)\n", count,
+                    count == 1 ? "thread keeps" : "threads keep", toro::current_cpu());
+    }
+    return true;
+}
+
 }  // namespace
 
-int toro_main(int, char**) {
+int toro_main(int argc, char** argv) {
+    unsigned busy = 0;
+    if (!parse_arguments(argc, argv, &busy)) {
+        toro::print("usage: echo [--busy N]   (N threads that only yield, 1 to %u)\n",
+                    kMaxBusyThreads);
+        return 2;
+    }
     toro::Error error = net::start();
     if (error != toro::Error::kOk) return fail("no network (hosted: --nic tap:NAME)", error);
     error = net::wait_configured(kConfigureTimeout);
@@ -98,6 +149,7 @@ int toro_main(int, char**) {
     if (!stats.ok()) return fail("port 9998", stats.error());
     auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kLargestDatagram));
     if (buffer == nullptr) return fail("buffer", toro::Error::kNoMemory);
+    if (!start_busy_threads(busy)) return fail("busy threads", toro::Error::kNoMemory);
     print_address();
     for (;;) {
         net::WaitEntry entries[3] = {

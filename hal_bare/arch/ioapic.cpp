@@ -27,8 +27,9 @@ constexpr std::uint32_t kVersion = 0x01, kRedirectionTable = 0x10;
 // Redirection entry, low dword (82093AA §3.2.4).
 constexpr std::uint32_t kActiveLow = 1u << 13, kLevelTriggered = 1u << 15;
 // MPS INTI flags (ACPI 6.4 §5.2.12.5): polarity bits 1:0, trigger 3:2.
-constexpr std::uint16_t kPolarityMask = 3, kPolarityActiveLow = 3;
-constexpr std::uint16_t kTriggerMask = 3 << 2, kTriggerLevel = 3 << 2;
+// 00 is "conforms to the bus": ISA's edge, active high; PCI's level, active low.
+constexpr std::uint16_t kPolarityMask = 3, kPolarityActiveHigh = 1, kPolarityActiveLow = 3;
+constexpr std::uint16_t kTriggerMask = 3 << 2, kTriggerEdge = 1 << 2, kTriggerLevel = 3 << 2;
 
 IoApic io_apics[kMaxIoApics];
 unsigned io_apic_count = 0;
@@ -58,15 +59,23 @@ void ioapic_add_override(std::uint8_t isa_irq, std::uint32_t gsi, std::uint16_t 
     if (override_count < kMaxOverrides) overrides[override_count++] = {isa_irq, gsi, flags};
 }
 
-bool ioapic_route_isa(std::uint8_t isa_irq, std::uint8_t vector, std::uint32_t apic_id) {
-    std::uint32_t gsi = isa_irq;
-    std::uint32_t low = vector;  // fixed delivery, physical destination, unmasked
+namespace {
+
+// The GSI an ISA IRQ is wired to and its override's MPS INTI flags (0:
+// "conforms to the bus", no override).
+std::uint32_t gsi_of(std::uint8_t isa_irq, std::uint16_t* flags) {
+    *flags = 0;
     for (unsigned i = 0; i < override_count; ++i) {
         if (overrides[i].isa_irq != isa_irq) continue;
-        gsi = overrides[i].gsi;
-        if ((overrides[i].flags & kPolarityMask) == kPolarityActiveLow) low |= kActiveLow;
-        if ((overrides[i].flags & kTriggerMask) == kTriggerLevel) low |= kLevelTriggered;
+        *flags = overrides[i].flags;
+        return overrides[i].gsi;
     }
+    return isa_irq;
+}
+
+// Writes the redirection entry of `gsi`: `low` (vector, polarity, trigger;
+// fixed delivery, physical destination, unmasked) to the local APIC `apic_id`.
+bool write_entry(std::uint32_t gsi, std::uint32_t low, std::uint32_t apic_id) {
     SpinLockGuard guard(window_lock);
     for (unsigned i = 0; i < io_apic_count; ++i) {
         IoApic& apic = io_apics[i];
@@ -78,6 +87,28 @@ bool ioapic_route_isa(std::uint8_t isa_irq, std::uint8_t vector, std::uint32_t a
         return true;
     }
     return false;
+}
+
+}  // namespace
+
+// ISA: edge-triggered, active high, unless the override says otherwise.
+bool ioapic_route_isa(std::uint8_t isa_irq, std::uint8_t vector, std::uint32_t apic_id) {
+    std::uint16_t flags;
+    std::uint32_t gsi = gsi_of(isa_irq, &flags);
+    std::uint32_t low = vector;
+    if ((flags & kPolarityMask) == kPolarityActiveLow) low |= kActiveLow;
+    if ((flags & kTriggerMask) == kTriggerLevel) low |= kLevelTriggered;
+    return write_entry(gsi, low, apic_id);
+}
+
+// PCI: level-triggered, active low, unless the override says otherwise.
+bool ioapic_route_pci(std::uint8_t line, std::uint8_t vector, std::uint32_t apic_id) {
+    std::uint16_t flags;
+    std::uint32_t gsi = gsi_of(line, &flags);
+    std::uint32_t low = vector;
+    if ((flags & kPolarityMask) != kPolarityActiveHigh) low |= kActiveLow;
+    if ((flags & kTriggerMask) != kTriggerEdge) low |= kLevelTriggered;
+    return write_entry(gsi, low, apic_id);
 }
 
 }  // namespace bare

@@ -19,4 +19,13 @@ void ioapic_add_override(std::uint8_t isa_irq, std::uint32_t gsi, std::uint16_t 
 // IO-APIC serves it. Threads or interrupt handlers (it takes a spinlock).
 bool ioapic_route_isa(std::uint8_t isa_irq, std::uint8_t vector, std::uint32_t apic_id);
 
+// Routes a PCI function's INTx, wired by the firmware to ISA IRQ `line`
+// (its Interrupt Line register, PCI 3.0 §6.2.4), the same way, but as a
+// PCI interrupt: level-triggered and active low (PCI 3.0 §2.2.6) unless
+// the MADT's override for that IRQ says otherwise (QEMU's says level,
+// active high, and its IO-APIC ignores the polarity). Level-triggered: the
+// handler must quiet the device before its EOI, or the IO-APIC sends the
+// interrupt again at once. False when no IO-APIC serves it.
+bool ioapic_route_pci(std::uint8_t line, std::uint8_t vector, std::uint32_t apic_id);
+
 }  // namespace bare

@@ -69,6 +69,7 @@ constexpr std::uint64_t kMappedEnd = std::uint64_t{4} << 30;  // entry.S maps 4 
 hal::BootInfo boot_info;
 // Room for long application arguments (fstool's commands, paths of 4 KiB).
 char command_line[16384];
+char kernel_options[4096];
 const void* rsdp = nullptr;
 std::uint32_t apic_ids[hal::kMaxCpus];
 
@@ -91,14 +92,14 @@ void add_ram(std::uint64_t base, std::uint64_t length) {
 
 // Takes `bytes` (page aligned) off the end of the largest region: memory
 // the HAL keeps, which BootInfo no longer offers the kernel.
-char* reserve_ram(std::size_t bytes) {
+char* reserve_ram(std::size_t bytes, const char* what) {
     hal::MemoryRegion* largest = nullptr;
     for (std::size_t i = 0; i < boot_info.memory_region_count; ++i) {
         hal::MemoryRegion& region = boot_info.memory[i];
         if (largest == nullptr || region.length > largest->length) largest = &region;
     }
     if (largest == nullptr || largest->length < bytes + (std::size_t{1} << 20)) {
-        bare::fatal("not enough memory for the CPUs' boot stacks");
+        bare::fatal(what);
     }
     largest->length -= bytes;
     return reinterpret_cast<char*>(largest->base + largest->length);
@@ -119,33 +120,104 @@ void copy_command_line(const char* source, bool skip_first_word) {
     }
 }
 
-// Takes the bare HAL's own words ("toro.ata=pio") out of the command line,
-// so the application sees only its arguments. Words in double quotes are
-// the application's, whatever they say.
-void take_hal_options() {
-    constexpr char kAtaPio[] = "toro.ata=pio";
-    std::size_t read = 0, write = 0;
-    while (command_line[read] != '\0') {
-        std::size_t length = 0;
-        while (command_line[read + length] != '\0' && command_line[read + length] != ' ') ++length;
-        bool match = length == sizeof kAtaPio - 1;
-        for (std::size_t i = 0; match && i < length; ++i) match = command_line[read + i] == kAtaPio[i];
-        if (match) {
-            bare::hal_options.ata_pio = true;
-            read += length;
-            while (command_line[read] == ' ') ++read;  // and the blank after it
+// Where a word starting at `i` ends: words are split on blanks, and a
+// double-quoted run may hold blanks.
+std::size_t word_end(const char* text, std::size_t i) {
+    bool quoted = false;
+    while (text[i] != '\0' && (quoted || text[i] != ' ')) {
+        if (text[i] == '"') quoted = !quoted;
+        ++i;
+    }
+    return i;
+}
+
+bool word_is(const char* word, std::size_t length, const char* expected) {
+    std::size_t i = 0;
+    for (; i < length && expected[i] != '\0'; ++i) {
+        if (word[i] != expected[i]) return false;
+    }
+    return i == length && expected[i] == '\0';
+}
+
+// Splits the command line at its first lone "--" (not inside quotes): the
+// words before it become the kernel's options (hal::BootInfo's
+// kernel_options: "ip=10.0.2.15/24 gw=10.0.2.2 toro.net.faults=..."), the
+// words after it stay the application's arguments. A command line without
+// one is all the application's, and there are no kernel options. Returns
+// whether it found one.
+bool split_kernel_options() {
+    kernel_options[0] = '\0';
+    for (std::size_t i = 0;;) {
+        while (command_line[i] == ' ') ++i;
+        if (command_line[i] == '\0') return false;
+        std::size_t end = word_end(command_line, i);
+        if (!word_is(command_line + i, end - i, "--")) {
+            i = end;
             continue;
         }
-        // Copy one word (a quoted run may hold blanks) and the blanks after it.
-        bool quoted = false;
-        while (command_line[read] != '\0' && (quoted || command_line[read] != ' ')) {
-            if (command_line[read] == '"') quoted = !quoted;
-            command_line[write++] = command_line[read++];
+        std::size_t length = i;
+        while (length > 0 && command_line[length - 1] == ' ') --length;
+        if (length >= sizeof kernel_options) {
+            const char warning[] =
+                "toro: the kernel options are longer than 4 KiB; the rest is cut\n";
+            hal::console_write(warning, sizeof warning - 1);
+            length = sizeof kernel_options - 1;
         }
-        while (command_line[read] == ' ') command_line[write++] = command_line[read++];
+        for (std::size_t k = 0; k < length; ++k) kernel_options[k] = command_line[k];
+        kernel_options[length] = '\0';
+        std::size_t from = end;
+        while (command_line[from] == ' ') ++from;
+        std::size_t to = 0;
+        while ((command_line[to++] = command_line[from++]) != '\0') {
+        }
+        return true;
     }
-    while (write > 0 && command_line[write - 1] == ' ') --write;
-    command_line[write] = '\0';
+}
+
+// "N" (decimal, up to 9 digits) -> value; false if it is not one.
+bool parse_count(const char* text, std::size_t length, std::uint32_t* value) {
+    if (length == 0 || length > 9) return false;
+    std::uint32_t result = 0;
+    for (std::size_t i = 0; i < length; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        result = result * 10 + static_cast<std::uint32_t>(text[i] - '0');
+    }
+    *value = result;
+    return true;
+}
+
+// One of the bare HAL's own words? Then it is applied (bare::hal_options).
+bool take_hal_option(const char* word, std::size_t length) {
+    if (word_is(word, length, "toro.ata=pio")) {
+        bare::hal_options.ata_pio = true;
+        return true;
+    }
+    constexpr char kStall[] = "toro.e1000.stall=";
+    constexpr std::size_t kStallLength = sizeof kStall - 1;
+    if (length > kStallLength && word_is(word, kStallLength, kStall)) {
+        return parse_count(word + kStallLength, length - kStallLength,
+                           &bare::hal_options.e1000_stall_after);
+    }
+    return false;
+}
+
+// Takes the bare HAL's own words (toro.ata=pio, toro.e1000.stall=N) out of
+// `text`, so that neither the kernel nor the application sees them. Words
+// in double quotes are never the HAL's.
+void take_hal_options(char* text) {
+    std::size_t read = 0, write = 0;
+    while (text[read] != '\0') {
+        std::size_t end = word_end(text, read);
+        if (take_hal_option(text + read, end - read)) {
+            read = end;
+            while (text[read] == ' ') ++read;  // and the blanks after it
+            continue;
+        }
+        while (read < end) text[write++] = text[read++];  // the word, then its blanks
+        while (text[read] == ' ') text[write++] = text[read++];
+    }
+    while (write > 0 && text[write - 1] == ' ') --write;
+    text[write] = '\0';
 }
 
 void read_multiboot(const MultibootInfo* info) {
@@ -181,6 +253,7 @@ void read_pvh(const PvhStartInfo* info) {
 }  // namespace
 
 bare::HalOptions bare::hal_options;
+char* bare::nic_memory = nullptr;
 
 // Called by entry.S in long mode on the boot stack.
 extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t info) {
@@ -195,16 +268,25 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     } else {
         read_multiboot(reinterpret_cast<const MultibootInfo*>(std::uintptr_t{info}));
     }
-    take_hal_options();
+    // The HAL's words are among the kernel options; a command line without
+    // "--" is searched whole, as before there were kernel options.
+    take_hal_options(split_kernel_options() ? kernel_options : command_line);
     if (rsdp == nullptr) rsdp = bare::find_rsdp_in_bios_areas();  // reads page 0's EBDA pointer
     boot_info.cpu_count = bare::read_madt(rsdp, bare::apic_id(), apic_ids, hal::kMaxCpus);
     // The loader's records are copied: page 0 goes, so null faults.
     boot_low_page_table[0] = 0;
     asm volatile("invlpg (%0)" : : "r"(std::uintptr_t{0}) : "memory");
     boot_info.command_line = command_line;
-    boot_info.kernel_options = "";
+    boot_info.kernel_options = kernel_options;
     bare::pci_enumerate();
-    char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count));
+    if (bare::nic_memory_bytes != nullptr) {  // a NIC driver is linked in
+        std::size_t bytes = (bare::nic_memory_bytes() + hal::kPageSize - 1) & ~(hal::kPageSize - 1);
+        if (bytes != 0) {
+            bare::nic_memory = reserve_ram(bytes, "not enough memory for the NICs' rings");
+        }
+    }
+    char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count),
+                               "not enough memory for the CPUs' boot stacks");
     bare::cpu_initialize(apic_ids, boot_info.cpu_count, stacks);
     kernel_main(boot_info);
 }

@@ -4,7 +4,10 @@
 #include <memory>
 #include <vector>
 
+#include "devices/capture_nic.h"
 #include "devices/io_thread.h"
+#include "devices/pcap_nic.h"
+#include "devices/slirp_nic.h"
 #include "devices/tap_nic.h"
 #include "hal/devices.h"
 
@@ -14,6 +17,9 @@ namespace {
 
 std::vector<hal::NetDevice*> attached;
 std::vector<std::unique_ptr<TapNic>> opened;
+std::vector<std::unique_ptr<SlirpNic>> user_networks;
+std::vector<std::unique_ptr<PcapNic>> live_interfaces;
+std::unique_ptr<CaptureNic> capture;
 
 }  // namespace
 
@@ -24,6 +30,26 @@ bool attach_nics(const MachineConfig& config, std::string* error) {
             attached.push_back(nic.device);
             continue;
         }
+        if (nic.user) {
+            std::unique_ptr<SlirpNic> user = SlirpNic::open(nic.user_config, error);
+            if (user == nullptr) {
+                detach_nics();
+                return false;
+            }
+            attached.push_back(user.get());
+            user_networks.push_back(std::move(user));
+            continue;
+        }
+        if (!nic.pcap.empty()) {
+            std::unique_ptr<PcapNic> live = PcapNic::open(nic.pcap, error);
+            if (live == nullptr) {
+                detach_nics();
+                return false;
+            }
+            attached.push_back(live.get());
+            live_interfaces.push_back(std::move(live));
+            continue;
+        }
         std::unique_ptr<TapNic> tap = TapNic::open(nic.tap, error);
         if (tap == nullptr) {
             detach_nics();
@@ -32,12 +58,27 @@ bool attach_nics(const MachineConfig& config, std::string* error) {
         attached.push_back(tap.get());
         opened.push_back(std::move(tap));
     }
+    if (!config.capture_path.empty()) {
+        if (attached.empty()) {
+            *error = "--capture needs a NIC (--nic)";
+            return false;
+        }
+        capture = CaptureNic::open(*attached[0], config.capture_path, error);
+        if (capture == nullptr) {
+            detach_nics();
+            return false;
+        }
+        attached[0] = capture.get();
+    }
     return true;
 }
 
 void detach_nics() {
     stop_io_thread();
     attached.clear();
+    capture.reset();  // flushes the file
+    user_networks.clear();
+    live_interfaces.clear();
     opened.clear();  // each TapNic stops its I/O before it closes
 }
 

@@ -13,7 +13,8 @@ bool Stack::is_local_destination(Ipv4Address address, bool* broadcast) const {
         *broadcast = true;
         return true;
     }
-    if (config_.address.is_any()) return false;
+    // Without an address, DHCP's replies may be unicast to the one offered.
+    if (config_.address.is_any()) return dhcp_.state != DhcpState::kOff;
     if (address == config_.address) return true;
     Ipv4Address mask = netmask();
     // The directed broadcast of our subnet (RFC 1122 §3.2.1.3 (d)).

@@ -17,6 +17,11 @@
 #include "toro/print.h"
 #include "toro/spinlock.h"
 
+// Tells the hosted HAL's process entry that this application uses the
+// network (so it gets --nic user when given no NIC); see hal_posix/main.cpp.
+extern "C" const bool toro_network_unit;
+extern "C" const bool toro_network_unit = true;
+
 namespace toro::net {
 
 namespace {

@@ -25,7 +25,12 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
 }
 
 void Stack::configure(const InterfaceConfig& config, std::uint64_t now) {
-    (void)now;
+    dhcp_ = DhcpClient{};
+    set_address(config);
+    if (config_.address.is_any()) dhcp_start(now);
+}
+
+void Stack::set_address(const InterfaceConfig& config) {
     config_ = config;
     if (config_.prefix_length > 32) config_.prefix_length = 32;
     // RFC 5227 §3: announce the address, so neighbours drop stale mappings.
@@ -53,9 +58,11 @@ void Stack::input(Packet* frame, std::uint64_t now) {
 
 std::uint64_t Stack::poll(std::uint64_t now) {
     flush_transmit_queue();
-    std::uint64_t arp_deadline = arp_poll(now);
+    std::uint64_t next = arp_poll(now);
     std::uint64_t reassembly_deadline = reassembly_poll(now);
-    return arp_deadline < reassembly_deadline ? arp_deadline : reassembly_deadline;
+    if (reassembly_deadline < next) next = reassembly_deadline;
+    std::uint64_t dhcp_deadline = dhcp_poll(now);
+    return dhcp_deadline < next ? dhcp_deadline : next;
 }
 
 Error Stack::send_frame(const MacAddress& destination, std::uint16_t ether_type,
@@ -134,6 +141,7 @@ InterfaceInfo Stack::interface_info() const {
     info.address = config_.address;
     info.prefix_length = config_.prefix_length;
     info.gateway = config_.gateway;
+    info.dns = dhcp_.dns;
     __builtin_memcpy(info.mac, mac_.bytes, 6);
     return info;
 }

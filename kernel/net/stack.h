@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "hal/devices.h"
+#include "net/dhcp.h"
 #include "net/packet.h"
 #include "net/wire.h"
 #include "toro/error.h"
@@ -84,8 +85,10 @@ public:
         wake_driver_ = wake;
         wake_argument_ = argument;
     }
-    // Sets (or replaces) the interface's address; DHCP and tests use it.
+    // Sets (or replaces) the interface's address. An address of 0.0.0.0
+    // starts the DHCP client instead (dhcp.cpp).
     void configure(const InterfaceConfig& config, std::uint64_t now);
+    const DhcpClient& dhcp() const { return dhcp_; }
 
     // A frame the device received; the stack owns `frame` from here on.
     void input(Packet* frame, std::uint64_t now);
@@ -202,8 +205,20 @@ private:
     void icmp_send_unreachable(const Datagram& datagram, std::uint8_t code, std::uint64_t now);
     bool icmp_error_allowed(std::uint64_t now);
 
+    // dhcp.cpp
+    void set_address(const InterfaceConfig& config);
+    void dhcp_start(std::uint64_t now);
+    void dhcp_send(std::uint8_t type, std::uint64_t now);
+    void dhcp_input(const Packet* first, std::size_t length, std::uint64_t now);
+    void dhcp_bind(const DhcpMessage& reply, const std::uint8_t* options, std::size_t length,
+                   std::uint64_t now);
+    std::uint64_t dhcp_poll(std::uint64_t now);
+    std::uint64_t dhcp_backoff(std::uint64_t now);
+
     // udp.cpp
     void udp_input(const Datagram& datagram, std::uint64_t now);
+    Error udp_output(std::uint16_t local_port, Endpoint peer, const std::uint8_t* bytes,
+                     std::size_t length, std::uint64_t now);
     UdpSocket* udp_socket(int socket);
     const UdpSocket* udp_socket(int socket) const;
     UdpSocket* udp_find_receiver(const Datagram& datagram, std::uint16_t port);
@@ -224,6 +239,7 @@ private:
     WakeDriver wake_driver_ = nullptr;
     void* wake_argument_ = nullptr;
 
+    DhcpClient dhcp_;
     ArpEntry arp_[kArpEntries];
     Reassembly reassembly_[kReassemblies];
     UdpSocket sockets_[kSockets];

@@ -129,9 +129,15 @@ Result<std::size_t> Stack::udp_send(int descriptor, const std::uint8_t* bytes, s
     if (peer.port == 0 || peer.address.is_any()) return Error::kInvalid;
     if (config_.address.is_any() && !peer.address.is_broadcast()) return Error::kNetworkDown;
     if (!socket->bound) TORO_TRY(udp_bind_ephemeral(*socket));
+    TORO_TRY(udp_output(socket->local.port, peer, bytes, length, now));
+    return length;
+}
+
+Error Stack::udp_output(std::uint16_t local_port, Endpoint peer, const std::uint8_t* bytes,
+                        std::size_t length, std::uint64_t now) {
     std::size_t udp_length = sizeof(UdpHeader) + length;
     UdpHeader header;
-    store16(header.source_port, socket->local.port);
+    store16(header.source_port, local_port);
     store16(header.destination_port, peer.port);
     store16(header.length, static_cast<std::uint16_t>(udp_length));
     store16(header.checksum, 0);
@@ -143,8 +149,7 @@ Result<std::size_t> Stack::udp_send(int descriptor, const std::uint8_t* bytes, s
     store16(header.checksum, sum == 0 ? 0xFFFF : sum);  // 0 would mean "none" (RFC 768)
     hal::FramePiece pieces[2] = {{reinterpret_cast<const std::uint8_t*>(&header), sizeof header},
                                  {bytes, length}};
-    TORO_TRY(ipv4_send(peer.address, kProtocolUdp, pieces, length > 0 ? 2 : 1, udp_length, now));
-    return length;
+    return ipv4_send(peer.address, kProtocolUdp, pieces, length > 0 ? 2 : 1, udp_length, now);
 }
 
 Result<std::size_t> Stack::udp_receive(int descriptor, std::uint8_t* buffer, std::size_t capacity,
@@ -233,6 +238,13 @@ void Stack::udp_input(const Datagram& datagram, std::uint64_t now) {
         if (checksum.finish() != 0) return drop(first);
     }
     std::uint16_t source_port = load16(header.source_port);
+    if (load16(header.destination_port) == kDhcpClientPort && dhcp_.state != DhcpState::kOff) {
+        first->offset = static_cast<std::uint16_t>(first->offset + sizeof header);
+        first->part_length = static_cast<std::uint16_t>(first->part_length - sizeof header);
+        dhcp_input(first, udp_length - sizeof header, now);
+        pool_.release_chain(first);
+        return;
+    }
     UdpSocket* socket = udp_find_receiver(datagram, load16(header.destination_port));
     if (socket == nullptr || (socket->connected && socket->remote.port != source_port)) {
         icmp_send_unreachable(datagram, kIcmpPortUnreachable, now);

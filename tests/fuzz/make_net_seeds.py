@@ -96,12 +96,32 @@ def seeds():
     yield "fragment_expires", fragments(17, udp(7, bytes(2000)), 1024)[:1100] + advance(31000)
 
 
+def dhcp_reply(kind, xid=0):
+    body = struct.pack("!BBBBI", 2, 1, 6, 0, xid) + bytes(8) + TORO + bytes(8) + TORO_MAC + bytes(10)
+    body += bytes(192) + bytes([99, 130, 83, 99])
+    body += bytes([53, 1, kind, 54, 4]) + PEER + bytes([1, 4, 255, 255, 255, 0, 3, 4]) + PEER
+    body += bytes([51, 4, 0, 0, 14, 16, 255])
+    header = struct.pack("!HHHH", 67, 68, 8 + len(body), 0)
+    packet = ipv4(17, header + body)
+    return frame_record(ethernet(packet, 0x0800, b"\xff" * 6))
+
+
+def dhcp_seeds():
+    # The transaction id is random, so replies match only if the fuzzer
+    # learns it: these seeds exercise parsing and the retransmission timers.
+    yield "dhcp_offer", dhcp_reply(2) + advance(5000) + dhcp_reply(5)
+    yield "dhcp_nak", dhcp_reply(6) + advance(60000) + advance(60000)
+
+
 def main():
     directory = sys.argv[1]
     os.makedirs(directory, exist_ok=True)
     for name, data in seeds():
         with open(os.path.join(directory, name), "wb") as out:
-            out.write(data)
+            out.write(b"\0" + data)  # flags: a static address
+    for name, data in dhcp_seeds():
+        with open(os.path.join(directory, name), "wb") as out:
+            out.write(b"\x80" + data)  # flags: no address, DHCP
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 # checks what it reports against the host's view of the same image files
 # (tests/integration/disk_image.py).
 #   qemu_disk.sh DISKTEST_ELF MODE SMP SCENARIO [HOSTED_DISKTEST]
-# MODE: dma | pio (toro.ata=pio). SCENARIO:
+# MODE: dma | pio (toro.ata=pio) | pio-options (toro.ata=pio as a kernel
+# option, before a lone "--": the commands after it). SCENARIO:
 #   read    a 4 MiB disk: disktest's checksum of it equals the host's; and
 #           the hosted disktest's (when given) on the same file
 #   write   pattern written to 1000+3000, read back; the host finds the
@@ -30,6 +31,8 @@ trap 'rm -rf "$work"' EXIT
 
 append=""
 [[ "$mode" == "pio" ]] && append="toro.ata=pio"
+[[ "$mode" == "pio-options" ]] && append="toro.ata=pio --"
+mode="${mode%-options}"  # what the disk line says
 drives=()
 expected_status=1  # isa-debug-exit: (disktest's status << 1) | 1
 # drive FILE UNIT: a raw disk on the primary channel (unit 0 master, 1 slave).

@@ -59,7 +59,9 @@ private:
 MachineShape shape_with(hal_posix::MemoryNic& nic, unsigned cpus) {
     MachineShape shape;
     shape.cpus = cpus;
-    shape.nics.push_back({"", &nic});
+    hal_posix::NicConfig config;
+    config.device = &nic;
+    shape.nics.push_back(config);
     shape.kernel_options = "ip=198.18.0.2/24 gw=198.18.0.254";
     return shape;
 }

@@ -28,11 +28,29 @@ struct DiskConfig {
     bool read_only = false;
 };
 
-// A NIC of the machine: a TAP device by name (`tap`), or a device of the
-// caller's own (`device`: a MemoryNic, a fault injector), owned by the
-// caller and alive while the machine runs.
+// --nic user's settings: the virtual network and the host forwards.
+struct HostForward {
+    bool udp = false;
+    std::string host_address;  // "" : every host address
+    std::uint16_t host_port = 0;
+    std::string guest_address;  // "" : the first DHCP lease (.15)
+    std::uint16_t guest_port = 0;
+};
+struct UserNetConfig {
+    std::uint32_t network = 0x0A000200;  // 10.0.2.0, host order
+    unsigned prefix_length = 24;
+    std::vector<HostForward> forwards;
+};
+
+// A NIC of the machine: a TAP device by name (`tap`), a live interface
+// (`pcap`), user-mode networking
+// (`user`), or a device of the caller's own (`device`: a MemoryNic, a fault
+// injector), owned by the caller and alive while the machine runs.
 struct NicConfig {
     std::string tap;
+    std::string pcap;  // a live interface through libpcap
+    bool user = false;
+    UserNetConfig user_config;
     hal::NetDevice* device = nullptr;
 };
 
@@ -47,6 +65,7 @@ struct MachineConfig {
     // host's getrandom, unpredictable.
     std::optional<std::uint64_t> seed;
     std::vector<NicConfig> nics;     // in order: the kernel's NIC 0 (the default route's), 1, ...
+    std::string capture_path;        // --capture: a pcap file of NIC 0's frames
 };
 
 inline constexpr std::size_t kMinimumMemory = 4u << 20;
@@ -65,5 +84,11 @@ std::string usage(const std::string& program);
 // at a time in a process; the next may start after this returns. Returns
 // 70 if the arena cannot be mapped, 66 if a disk cannot be opened.
 int run_machine(const MachineConfig& config);
+
+// For code that drives kernel objects with no machine running (a fuzz
+// target, a stack test): from now on, hal::random draws made while no
+// machine runs follow `seed`'s sequence from its start, as --seed does for
+// a machine. Call again to restart the sequence.
+void set_unbooted_random_seed(std::uint64_t seed);
 
 }  // namespace hal_posix

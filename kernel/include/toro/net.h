@@ -46,6 +46,7 @@ struct InterfaceInfo {
     Ipv4Address address;
     unsigned prefix_length = 0;
     Ipv4Address gateway;
+    Ipv4Address dns;  // the DHCP server's first name server, or 0.0.0.0
     std::uint8_t mac[6] = {};
 };
 

@@ -2,7 +2,8 @@
 # apps/echo hosted on a TAP inside a namespace, against Linux's own tools:
 # ping (200 at 10 ms; 8,000 and 65,507 bytes, fragmented both ways), UDP
 # echo of 1 to 65,507 bytes byte-exact, a closed port answered with ICMP,
-# and every frame Toro sent valid to tshark.
+# and every frame Toro sent valid to tshark, in tshark's own capture on the
+# TAP and in Toro's --capture file.
 set -euo pipefail
 APPS="$1"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,7 +12,7 @@ source "$HERE/net_common.sh"
 require_root_and_tun
 net_setup echo
 start_capture
-start_toro "$APPS/echo" --cpus 2 --nic tap:toro0 --ip "$TORO_IP/24"
+start_toro "$APPS/echo" --cpus 2 --nic tap:toro0 --ip "$TORO_IP/24" --capture "$WORK/toro.pcap"
 MAC=$(grep -o 'mac [0-9a-f:]*' "$WORK/toro.log" | cut -d' ' -f2)
 
 check_ping -c 200 -i 0.01 -q
@@ -45,4 +46,9 @@ except ConnectionRefusedError:
 PY
 check_capture "$MAC"
 kill -0 "$TORO_PID" || { echo "FAIL: echo died"; cat "$WORK/toro.log"; exit 1; }
+# Toro's own --capture (written when it stops) holds both directions.
+kill "$TORO_PID"; wait "$TORO_PID" 2>/dev/null || true; TORO_PID=""
+check_pcap "$WORK/toro.pcap" "$MAC" TRUE
+received=$(tshark -r "$WORK/toro.pcap" -Y "eth.dst == $MAC && icmp.type == 8" 2>/dev/null | wc -l)
+[[ "$received" -ge 223 ]] || { echo "FAIL: --capture holds $received echo requests, not 223"; exit 1; }
 echo "PASS"

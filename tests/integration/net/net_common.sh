@@ -97,25 +97,31 @@ check_capture() {
     sleep 0.5
     kill "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
     CAPTURE_PID=""
+    check_pcap "$WORK/capture.pcapng" "$mac" "$defragment"
+}
+
+# check_pcap FILE MAC DEFRAGMENT: the check itself, on any capture file.
+check_pcap() {
+    local file="$1" mac="$2" defragment="$3"
     # ICMP's checksum is always checked; IP's, UDP's and TCP's on request.
     local options=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE
                    -o ip.defragment:$defragment)
     local total bad
-    tshark -r "$WORK/capture.pcapng" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
+    tshark -r "$file" "${options[@]}" -Y "eth.src == $mac" >"$WORK/sent.txt" 2>"$WORK/tshark.err" ||
         { echo "FAIL: tshark could not read the capture"; cat "$WORK/tshark.err"; exit 1; }
     total=$(wc -l <"$WORK/sent.txt")
-    bad=$(tshark -r "$WORK/capture.pcapng" "${options[@]}" \
+    bad=$(tshark -r "$file" "${options[@]}" \
           -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null)
     if [[ -n "$bad" ]]; then
-        cp "$WORK/capture.pcapng" "${TMPDIR:-/tmp}/toro-$NS.pcapng"
+        cp "$file" "${TMPDIR:-/tmp}/toro-${NS:-$$}.pcapng"
         echo "FAIL: tshark finds frames Toro sent malformed or with bad checksums" \
-             "(capture kept: ${TMPDIR:-/tmp}/toro-$NS.pcapng):"
+             "(capture kept: ${TMPDIR:-/tmp}/toro-${NS:-$$}.pcapng):"
         echo "$bad" | head -20
-        tshark -r "$WORK/capture.pcapng" "${options[@]}" -V \
+        tshark -r "$file" "${options[@]}" -V \
             -Y "eth.src == $mac && (_ws.malformed || _ws.expert.severity >= warning)" 2>/dev/null |
             grep -E "^Frame|Expert Info|Identification|Fragment Offset|Flags: |Reassembled|Frame: [0-9]" | head -60
         exit 1
     fi
     [[ "$total" -gt 0 ]] || { echo "FAIL: no frame from $mac was captured"; exit 1; }
-    echo "tshark: $total frames from Toro, none malformed, no bad checksum"
+    echo "tshark: $(basename "$file"): $total frames from Toro, none malformed, no bad checksum"
 }
