@@ -8,7 +8,8 @@ cd "$ROOT"
 # Debian packages the build, the tests and the benchmarks need.
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
           qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev libboost-dev
-          iproute2 iputils-ping tshark libpcap-dev pkg-config libslirp-dev libglib2.0-dev ethtool)
+          iproute2 iputils-ping tshark libpcap-dev pkg-config libslirp-dev libglib2.0-dev ethtool
+          python3-scapy)
 
 usage() {
     cat <<'USAGE'

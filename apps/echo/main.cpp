@@ -1,6 +1,14 @@
 // echo: the RFC 862 echo service and the RFC 863 discard service over UDP,
 // on ports 7 and 9. Prints the machine's address once the network is up,
-// then serves for ever; one thread waits on both sockets at once.
+// then serves for ever; one thread waits on all its sockets at once.
+//
+// Port 9998 shows the stack's memory from outside (tests compare it before
+// and after an attack): a datagram "stats" there is answered with one line
+// of toro::net::net_stats(),
+//   pool_in_use=BYTES pool=BYTES sockets=N queued=BYTES reassembly=N arp=N
+//   received=N sent=N dropped=N icmp_rate_limited=N
+// and anything else sent there is discarded (no reply: the port never
+// amplifies what it is sent).
 //
 // `--busy N` (an application argument, after the HAL's flags or the boot
 // line's "--") also keeps N threads that only yield on the NIC's CPU (the
@@ -15,6 +23,7 @@ namespace net = toro::net;
 
 constexpr std::uint16_t kEchoPort = 7;
 constexpr std::uint16_t kDiscardPort = 9;
+constexpr std::uint16_t kStatsPort = 9998;
 constexpr std::size_t kLargestDatagram = net::kMaxUdpPayload;
 constexpr std::uint64_t kConfigureTimeout = 30'000'000'000;
 constexpr unsigned kMaxBusyThreads = 16;
@@ -36,18 +45,47 @@ void print_address() {
     net::InterfaceInfo info = net::interface_info();
     char address[16];
     net::format_address(info.address, address);
-    toro::print("echo: %s/%u (mac %02x:%02x:%02x:%02x:%02x:%02x), UDP echo on %u, discard on %u\n",
-                address, info.prefix_length, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
-                info.mac[4], info.mac[5], kEchoPort, kDiscardPort);
+    toro::print(
+        "echo: %s/%u (mac %02x:%02x:%02x:%02x:%02x:%02x), UDP echo on %u, discard on %u,"
+        " stats on %u\n",
+        address, info.prefix_length, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
+        info.mac[4], info.mac[5], kEchoPort, kDiscardPort, kStatsPort);
 }
 
 // Takes every datagram waiting on `socket`; echoes them back if `echo`.
 void serve(int socket, bool echo, std::uint8_t* buffer) {
     for (;;) {
         net::Endpoint from;
-        toro::Result<std::size_t> length = net::receive_from(socket, buffer, kLargestDatagram, &from);
+        toro::Result<std::size_t> length =
+            net::receive_from(socket, buffer, kLargestDatagram, &from);
         if (!length.ok()) return;  // kWouldBlock: drained
         if (echo) (void)net::send_to(socket, buffer, *length, &from);
+    }
+}
+
+// Answers each "stats" datagram waiting on `socket` with the stack's figures.
+void serve_stats(int socket, std::uint8_t* buffer) {
+    static constexpr char kRequest[] = "stats";
+    for (;;) {
+        net::Endpoint from;
+        toro::Result<std::size_t> length =
+            net::receive_from(socket, buffer, kLargestDatagram, &from);
+        if (!length.ok()) return;
+        bool asked = *length == sizeof kRequest - 1 && __builtin_memcmp(buffer, kRequest, 5) == 0;
+        if (!asked) continue;
+        net::NetStats stats = net::net_stats();
+        char line[256];
+        std::size_t written = toro::format(
+            line, sizeof line,
+            "pool_in_use=%zu pool=%zu sockets=%zu queued=%zu reassembly=%zu arp=%zu received=%llu"
+            " sent=%llu dropped=%llu icmp_rate_limited=%llu\n",
+            stats.pool_bytes_in_use, stats.pool_bytes, stats.sockets_open,
+            stats.socket_queued_bytes, stats.reassembly_in_progress, stats.arp_entries,
+            static_cast<unsigned long long>(stats.frames_received),
+            static_cast<unsigned long long>(stats.frames_sent),
+            static_cast<unsigned long long>(stats.frames_dropped),
+            static_cast<unsigned long long>(stats.icmp_rate_limited));
+        (void)net::send_to(socket, line, written < sizeof line ? written : sizeof line - 1, &from);
     }
 }
 
@@ -107,15 +145,19 @@ int toro_main(int argc, char** argv) {
     if (!echo.ok()) return fail("port 7", echo.error());
     toro::Result<int> discard = open_bound(kDiscardPort);
     if (!discard.ok()) return fail("port 9", discard.error());
+    toro::Result<int> stats = open_bound(kStatsPort);
+    if (!stats.ok()) return fail("port 9998", stats.error());
     auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kLargestDatagram));
     if (buffer == nullptr) return fail("buffer", toro::Error::kNoMemory);
     if (!start_busy_threads(busy)) return fail("busy threads", toro::Error::kNoMemory);
     print_address();
     for (;;) {
-        net::WaitEntry entries[2] = {{*echo, net::kReadable, 0}, {*discard, net::kReadable, 0}};
-        toro::Result<std::size_t> ready = net::wait(entries, 2, ~std::uint64_t{0});
+        net::WaitEntry entries[3] = {
+            {*echo, net::kReadable, 0}, {*discard, net::kReadable, 0}, {*stats, net::kReadable, 0}};
+        toro::Result<std::size_t> ready = net::wait(entries, 3, ~std::uint64_t{0});
         if (!ready.ok()) return fail("wait", ready.error());
         if (entries[0].ready != 0) serve(*echo, true, buffer);
         if (entries[1].ready != 0) serve(*discard, false, buffer);
+        if (entries[2].ready != 0) serve_stats(*stats, buffer);
     }
 }

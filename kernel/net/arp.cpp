@@ -6,6 +6,11 @@
 // of a request for our own address (RFC 826's "merge" rule); other ARP
 // traffic only refreshes entries we have. So a storm of ARP from thousands
 // of addresses costs at most the table, and evicts the oldest entry.
+//
+// Frames waiting for a resolution are bounded per address and in all
+// (limits_.arp_waiting_packets, a sixteenth of the default pool): echo
+// requests from spoofed on-link addresses, whose replies wait for ever-
+// unanswered requests, must not take the pool that receiving needs.
 #include "net/stack.h"
 
 namespace toro::net {
@@ -23,6 +28,12 @@ Stack::ArpEntry* Stack::arp_find(Ipv4Address address) {
     return nullptr;
 }
 
+std::size_t Stack::arp_waiting_packets() const {
+    std::size_t packets = 0;
+    for (const ArpEntry& entry : arp_) packets += entry.waiting_count;
+    return packets;
+}
+
 void Stack::arp_free(ArpEntry& entry) {
     for (Packet* frame = entry.waiting; frame != nullptr;) {
         Packet* next = frame->next_queued;
@@ -32,11 +43,19 @@ void Stack::arp_free(ArpEntry& entry) {
     entry = ArpEntry{};
 }
 
-// A free entry, else the resolved one that expires first (an entry being
-// resolved is kept: its frames are waiting).
-Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, std::uint64_t now) {
+// A free entry, else the resolved one that expires first. An entry being
+// resolved is kept for a mere learner (its frames are waiting), but not
+// when we have a frame to send (`for_sending`): then the one that would be
+// given up first goes, with its frames. Otherwise a table full of
+// addresses that never answer (spoofed sources of echo requests) would
+// refuse every new neighbour, a real one too, until they are given up.
+Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, bool for_sending, std::uint64_t now) {
     (void)now;
     ArpEntry* victim = nullptr;
+    ArpEntry* unanswered = nullptr;
+    auto given_up_at = [this](const ArpEntry& entry) {
+        return entry.deadline + (limits_.arp_attempts - entry.requests_sent) * limits_.arp_retry_ns;
+    };
     for (ArpEntry& entry : arp_) {
         if (entry.state == ArpEntry::State::kFree) {
             victim = &entry;
@@ -46,7 +65,12 @@ Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, std::uint64_t now) {
             (victim == nullptr || entry.deadline < victim->deadline)) {
             victim = &entry;
         }
+        if (entry.state == ArpEntry::State::kIncomplete &&
+            (unanswered == nullptr || given_up_at(entry) < given_up_at(*unanswered))) {
+            unanswered = &entry;
+        }
     }
+    if (victim == nullptr && for_sending) victim = unanswered;
     if (victim == nullptr) return nullptr;
     arp_free(*victim);
     victim->address = address;
@@ -55,7 +79,7 @@ Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, std::uint64_t now) {
 
 void Stack::arp_learn(Ipv4Address address, const MacAddress& mac, bool create, std::uint64_t now) {
     ArpEntry* entry = arp_find(address);
-    if (entry == nullptr && create) entry = arp_allocate(address, now);
+    if (entry == nullptr && create) entry = arp_allocate(address, false, now);
     if (entry == nullptr) return;
     entry->mac = mac;
     entry->state = ArpEntry::State::kResolved;
@@ -119,7 +143,7 @@ Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
         return send_frame(entry->mac, kEtherTypeIpv4, pieces, count);
     }
     if (entry == nullptr) {
-        entry = arp_allocate(next_hop, now);
+        entry = arp_allocate(next_hop, true, now);
         if (entry == nullptr) return Error::kNoBufferSpace;
     }
     if (entry->state != ArpEntry::State::kIncomplete) {  // new, or expired: ask again
@@ -130,7 +154,10 @@ Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
         arp_send(kArpRequest, MacAddress{}, next_hop);
         if (wake_driver_ != nullptr) wake_driver_(wake_argument_);  // a new deadline
     }
-    if (entry->waiting_count >= kArpQueuePerEntry) return Error::kNoBufferSpace;
+    if (entry->waiting_count >= kArpQueuePerEntry ||
+        arp_waiting_packets() >= limits_.arp_waiting_packets) {
+        return Error::kNoBufferSpace;
+    }
     Packet* frame = pool_.acquire();
     if (frame == nullptr) return Error::kNoBufferSpace;
     // The whole frame, its destination MAC filled in once resolved.

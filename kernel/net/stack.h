@@ -43,6 +43,7 @@ struct InterfaceConfig {
 struct StackLimits {
     std::size_t socket_receive_bytes = 256 * 1024;  // packet bytes one socket may queue
     std::size_t reassembly_packets = 256;           // packets all reassembly may hold
+    std::size_t arp_waiting_packets = 256;          // frames all addresses being resolved may hold
     std::uint64_t reassembly_timeout_ns = 30 * kSecond;  // Linux's ipfrag_time
     std::uint64_t arp_lifetime_ns = 60 * kSecond;
     std::uint64_t arp_retry_ns = 1 * kSecond;
@@ -173,9 +174,10 @@ private:
     void arp_input(Packet* frame, std::uint64_t now);
     void arp_send(std::uint16_t operation, const MacAddress& target_mac, Ipv4Address target);
     ArpEntry* arp_find(Ipv4Address address);
-    ArpEntry* arp_allocate(Ipv4Address address, std::uint64_t now);
+    ArpEntry* arp_allocate(Ipv4Address address, bool for_sending, std::uint64_t now);
     void arp_learn(Ipv4Address address, const MacAddress& mac, bool create, std::uint64_t now);
     void arp_free(ArpEntry& entry);
+    std::size_t arp_waiting_packets() const;
     std::uint64_t arp_poll(std::uint64_t now);
     // Sends an IPv4 frame to `next_hop`, resolving it first if need be.
     Error arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces, std::size_t count,

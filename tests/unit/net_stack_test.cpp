@@ -204,6 +204,57 @@ TEST_F(NetStack, AnArpStormFromThousandsOfAddressesStaysWithinTheTable) {
     EXPECT_EQ(in_use(), 0u);
 }
 
+// Echo requests from on-link addresses that never answer ARP (spoofed):
+// each reply waits for a resolution that never comes.
+TEST_F(NetStack, FramesWaitingForArpStayWithinTheirBoundAndLeaveThePoolToReceive) {
+    start();
+    peer_resolves_us();
+    for (std::uint32_t round = 0; round < 64; ++round) {
+        for (std::uint32_t station = 0; station < Stack::kArpEntries; ++station) {
+            Mac mac{0x02, 2, 0, 0, 0, static_cast<std::uint8_t>(station)};
+            IpFields fields = from_peer(1);
+            fields.source = ip("198.18.0.100") + station;
+            inject(ethernet(
+                kToroMac, mac, 0x0800,
+                ipv4(fields, icmp_echo(8, 1, static_cast<std::uint16_t>(round), Bytes(64)))));
+        }
+    }
+    sent();
+    EXPECT_LE(in_use(), StackLimits{}.arp_waiting_packets);
+    int socket = bound_socket(7);
+    inject_ip(from_peer(17), udp(kPeer, kToro, 5000, 7, Bytes(10, 1)));
+    std::uint8_t buffer[16];
+    EXPECT_TRUE(stack_->udp_receive(socket, buffer, sizeof buffer, nullptr).ok());
+    for (int attempt = 0; attempt < 3; ++attempt) advance(kSecond);  // no answers: given up
+    EXPECT_EQ(in_use(), 0u);
+}
+
+TEST_F(NetStack, ANeighbourIsResolvedWhileTheTableIsFullOfUnansweredOnes) {
+    start();
+    sent();
+    for (std::uint32_t station = 0; station < Stack::kArpEntries; ++station) {
+        Mac mac{0x02, 2, 0, 0, 0, static_cast<std::uint8_t>(station)};
+        IpFields fields = from_peer(1);
+        fields.source = ip("198.18.0.100") + station;
+        inject(ethernet(kToroMac, mac, 0x0800, ipv4(fields, icmp_echo(8, 1, 1, Bytes(8)))));
+    }
+    EXPECT_EQ(sent().size(), Stack::kArpEntries);  // one request each, no answer
+    int socket = bound_socket(4000);
+    Endpoint peer{{kPeer}, 5000};
+    Bytes payload{42};
+    ASSERT_TRUE(stack_->udp_send(socket, payload.data(), 1, &peer, now_).ok());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].arp_operation, 1);
+    EXPECT_EQ(frames[0].arp_target_ip, kPeer);
+    inject(ethernet(kToroMac, kPeerMac, 0x0806, arp(2, kPeerMac, kPeer, kToroMac, kToro)));
+    frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].destination, kPeerMac);
+    EXPECT_EQ(frames[0].payload, payload);
+    EXPECT_LE(stack_->stats().arp_entries, Stack::kArpEntries);
+}
+
 TEST_F(NetStack, RepliesToAnEchoRequestWithTheSamePayload) {
     start();
     peer_resolves_us();

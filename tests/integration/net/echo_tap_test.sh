@@ -15,14 +15,6 @@ start_capture
 start_toro "$APPS/echo" --cpus 2 --nic tap:toro0 --ip "$TORO_IP/24" --capture "$WORK/toro.pcap"
 MAC=$(grep -o 'mac [0-9a-f:]*' "$WORK/toro.log" | cut -d' ' -f2)
 
-check_ping() {
-    local output
-    output=$(in_ns ping "$@" "$TORO_IP" 2>&1) || { echo "FAIL: ping $*"; echo "$output"; exit 1; }
-    if ! grep -q " 0% packet loss" <<<"$output" || grep -q "wrong data" <<<"$output"; then
-        echo "FAIL: ping $*"; echo "$output"; exit 1
-    fi
-    echo "ping $*: $(grep -o '[0-9]* received, 0% packet loss' <<<"$output")"
-}
 check_ping -c 200 -i 0.01 -q
 check_ping -c 20 -i 0.05 -s 8000 -q
 check_ping -c 3 -i 0.2 -s 65507 -q

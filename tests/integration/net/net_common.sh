@@ -59,15 +59,28 @@ start_toro() {
     kill -0 "$TORO_PID" 2>/dev/null || { echo "FAIL: the app exited"; exit 1; }
 }
 
-# Captures everything on toro0 (both directions) into $WORK/capture.pcapng.
+# Captures everything on toro0 (both directions) into $WORK/capture.pcapng;
+# with an argument, only the frames that capture filter (pcap-filter(7)) takes.
 start_capture() {
-    ip netns exec "$NS" tshark -q -i toro0 -w "$WORK/capture.pcapng" >/dev/null 2>"$WORK/tshark.log" &
+    local filter=()
+    [[ $# -gt 0 ]] && filter=(-f "$1")
+    ip netns exec "$NS" tshark -q -i toro0 "${filter[@]}" -w "$WORK/capture.pcapng" >/dev/null 2>"$WORK/tshark.log" &
     CAPTURE_PID=$!
     for _ in $(seq 100); do
         grep -q "Capturing on" "$WORK/tshark.log" 2>/dev/null && return
         sleep 0.1
     done
     echo "FAIL: tshark did not start"; cat "$WORK/tshark.log"; exit 1
+}
+
+# ping ARGS... to Toro: every reply must come, with its own data.
+check_ping() {
+    local output
+    output=$(in_ns ping "$@" "$TORO_IP" 2>&1) || { echo "FAIL: ping $*"; echo "$output"; exit 1; }
+    if ! grep -q " 0% packet loss" <<<"$output" || grep -q "wrong data" <<<"$output"; then
+        echo "FAIL: ping $*"; echo "$output"; exit 1
+    fi
+    echo "ping $*: $(grep -o '[0-9]* received, 0% packet loss' <<<"$output")"
 }
 
 # Every frame Toro sent (source MAC $1), dissected with checksum validation
