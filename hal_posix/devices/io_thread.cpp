@@ -25,11 +25,12 @@ boost::asio::io_context& io_context() {
 }
 
 void stop_io_thread() {
-    if (running == nullptr) return;
+    if (running == nullptr || !running->thread.joinable()) return;
     running->work.reset();
     running->context.stop();
     running->thread.join();
-    running.reset();
 }
+
+void release_io_context() { running.reset(); }
 
 }  // namespace hal_posix

@@ -79,7 +79,8 @@ void detach_nics() {
     capture.reset();  // flushes the file
     user_networks.clear();
     live_interfaces.clear();
-    opened.clear();  // each TapNic stops its I/O before it closes
+    opened.clear();
+    release_io_context();  // after every Asio object of the NICs is gone
 }
 
 }  // namespace hal_posix
