@@ -107,6 +107,24 @@ if [[ "$mode" == syscalls ]]; then
         awk -F, '/syscalls:sys_enter_/ {sub("syscalls:sys_enter_", "", $3); print $1, $3}' "$WORK/perf.txt" |
             per_frame $((received1 - received0)) $((sent1 - sent0))
     fi
+    # The baseline's: the Linux server's calls per datagram (veth1's rx_packets).
+    if command -v perf >/dev/null && perf stat -e syscalls:sys_enter_read true >/dev/null 2>&1; then
+        ip netns exec "$SERVER_NS" "$load" server 7 &
+        server_pid=$!
+        PIDS+=("$server_pid")
+        in_ns ping -c 1 -W 2 -q "$LINUX_SERVER_IP" >/dev/null
+        packets() { ip netns exec "$SERVER_NS" cat /sys/class/net/veth1/statistics/rx_packets; }
+        before=$(packets)
+        perf stat -x, -e syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendmmsg -p "$server_pid" \
+            -o "$WORK/perf-linux.txt" -- sleep "$(awk -v s="$seconds" 'BEGIN {print s + 0.5}')" &
+        perf_pid=$!
+        in_ns "$load" client "$LINUX_SERVER_IP" 7 "$seconds"
+        wait "$perf_pid"
+        datagrams=$(($(packets) - before))
+        echo "perf stat of udp_echo_load server: $datagrams datagrams received (veth1's rx_packets), as many sent"
+        awk -F, '/syscalls:sys_enter_/ {sub("syscalls:sys_enter_", "", $3); print $1, $3}' "$WORK/perf-linux.txt" |
+            per_frame "$datagrams" "$datagrams"
+    fi
     # strace -c -f: slows echo (every call stops it), so wakeups batch more.
     kill "$TORO_PID"; wait "$TORO_PID" 2>/dev/null || true
     ip netns exec "$NS" strace -c -f -o "$WORK/strace.txt" "$echo_app" --cpus "$toro_cpus" --nic tap:toro0 \
