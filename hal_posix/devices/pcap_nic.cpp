@@ -44,7 +44,7 @@ std::unique_ptr<PcapNic> PcapNic::open(const std::string& interface, std::string
 }
 
 PcapNic::PcapNic(pcap_t* handle, std::string interface)
-    : handle_(handle), name_(std::move(interface)), ring_(new Slot[kSlots]), descriptor_(io_context()) {
+    : handle_(handle), name_(std::move(interface)), descriptor_(io_context()) {
     hal::random_fill(mac_, sizeof mac_);  // Toro's own station, beside the interface's
     mac_[0] = static_cast<std::uint8_t>((mac_[0] & 0xFC) | 0x02);
     descriptor_.assign(dup(pcap_get_selectable_fd(handle_)));
@@ -58,8 +58,7 @@ PcapNic::~PcapNic() {
 void PcapNic::mac_address(std::uint8_t out[6]) const { std::memcpy(out, mac_, 6); }
 
 void PcapNic::attach(hal::EventId event) {
-    event_.store(event);
-    armed_.store(true);
+    ring_.attach(event);
     boost::asio::post(descriptor_.get_executor(), [this] { wait_readable(); });
 }
 
@@ -69,48 +68,16 @@ void PcapNic::wait_readable() {
                                if (error) return;
                                pcap_dispatch(handle_, -1, [](u_char* user, const pcap_pkthdr* header,
                                                              const u_char* bytes) {
-                                   reinterpret_cast<PcapNic*>(user)->take(bytes, header->caplen);
-                               }, reinterpret_cast<u_char*>(this));
-                               if (produced_.load() != consumed_.load() && armed_.exchange(false)) {
-                                   hal::event_raise(event_.load());
-                               }
+                                   reinterpret_cast<FrameRing*>(user)->push(bytes, header->caplen);
+                               }, reinterpret_cast<u_char*>(&ring_));
+                               ring_.raise_if_asked();
                                wait_readable();
                            });
 }
 
-// On the I/O thread: one captured frame into the ring (dropped when full).
-void PcapNic::take(const std::uint8_t* bytes, std::size_t length) {
-    std::size_t produced = produced_.load(std::memory_order_relaxed);
-    if (length > 1514 || produced - consumed_.load(std::memory_order_acquire) >= kSlots) {
-        received_dropped_.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
-    Slot& slot = ring_[produced % kSlots];
-    std::memcpy(slot.bytes, bytes, length);
-    slot.length = static_cast<std::uint16_t>(length);
-    received_frames_.fetch_add(1, std::memory_order_relaxed);
-    received_bytes_.fetch_add(length, std::memory_order_relaxed);
-    produced_.store(produced + 1, std::memory_order_seq_cst);
-}
-
 hal::DeviceStatus PcapNic::receive(std::uint8_t* buffer, std::size_t capacity,
                                    std::size_t* length) {
-    std::size_t consumed = consumed_.load(std::memory_order_relaxed);
-    if (produced_.load(std::memory_order_acquire) == consumed) {
-        armed_.store(true, std::memory_order_seq_cst);  // then look again (see TapNic)
-        if (produced_.load(std::memory_order_seq_cst) == consumed) return hal::DeviceStatus::kWouldBlock;
-        armed_.store(false);
-    }
-    const Slot& slot = ring_[consumed % kSlots];
-    hal::DeviceStatus status = hal::DeviceStatus::kOk;
-    if (slot.length > capacity) {
-        status = hal::DeviceStatus::kInvalid;
-    } else {
-        std::memcpy(buffer, slot.bytes, slot.length);
-        *length = slot.length;
-    }
-    consumed_.store(consumed + 1, std::memory_order_release);
-    return status;
+    return ring_.pop(buffer, capacity, length);
 }
 
 hal::DeviceStatus PcapNic::transmit(const hal::FramePiece* pieces, std::size_t count) {
@@ -133,9 +100,7 @@ hal::DeviceStatus PcapNic::transmit(const hal::FramePiece* pieces, std::size_t c
 
 hal::NetCounters PcapNic::counters() const {
     hal::NetCounters counters;
-    counters.received_frames = received_frames_.load();
-    counters.received_bytes = received_bytes_.load();
-    counters.received_dropped = received_dropped_.load();
+    ring_.add_counters(&counters);
     counters.sent_frames = sent_frames_.load();
     counters.sent_bytes = sent_bytes_.load();
     counters.send_dropped = send_dropped_.load();

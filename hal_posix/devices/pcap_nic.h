@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "devices/frame_ring.h"
 #include "hal/devices.h"
 
 namespace hal_posix {
@@ -38,25 +39,13 @@ public:
     hal::NetCounters counters() const override;
 
 private:
-    static constexpr std::size_t kSlots = 1024;
-    struct Slot {
-        std::uint16_t length;
-        std::uint8_t bytes[2048];
-    };
-
     void wait_readable();
-    void take(const std::uint8_t* bytes, std::size_t length);
 
     pcap_t* handle_;
     std::string name_;
     std::uint8_t mac_[6];
-    std::unique_ptr<Slot[]> ring_;
-    alignas(64) std::atomic<std::size_t> produced_{0};
-    alignas(64) std::atomic<std::size_t> consumed_{0};
-    std::atomic<hal::EventId> event_{hal::kNoEvent};
-    std::atomic<bool> armed_{false};
+    FrameRing ring_;
     boost::asio::posix::stream_descriptor descriptor_;
-    std::atomic<std::uint64_t> received_frames_{0}, received_bytes_{0}, received_dropped_{0};
     std::atomic<std::uint64_t> sent_frames_{0}, sent_bytes_{0}, send_dropped_{0};
 };
 

@@ -64,7 +64,7 @@ in_addr host_order(std::uint32_t value) {
 }  // namespace
 
 SlirpNic::SlirpNic(const UserNetConfig& config)
-    : config_(config), ring_(new Slot[kSlots]), epoll_(io_context()), wakeup_(io_context()) {
+    : config_(config), epoll_(io_context()), wakeup_(io_context()) {
     hal::random_fill(mac_, sizeof mac_);
     mac_[0] = static_cast<std::uint8_t>((mac_[0] & 0xFC) | 0x02);
 }
@@ -122,8 +122,7 @@ bool SlirpNic::start(std::string* error) {
 void SlirpNic::mac_address(std::uint8_t out[6]) const { std::memcpy(out, mac_, 6); }
 
 void SlirpNic::attach(hal::EventId event) {
-    event_.store(event);
-    armed_.store(true);
+    ring_.attach(event);
     boost::asio::post(io_context(), [this] { cycle(); });
 }
 
@@ -220,38 +219,13 @@ void SlirpNic::modify_timer(void* opaque, std::int64_t expire_ms) {
 // On the I/O thread (slirp's send_packet). A full ring drops the frame, as
 // a NIC does; slirp's TCP retransmits.
 void SlirpNic::deliver_to_guest(const void* bytes, std::size_t length) {
-    std::size_t produced = produced_.load(std::memory_order_relaxed);
-    if (length > 1514 || produced - consumed_.load(std::memory_order_acquire) >= kSlots) {
-        received_dropped_.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
-    Slot& slot = ring_[produced % kSlots];
-    std::memcpy(slot.bytes, bytes, length);
-    slot.length = static_cast<std::uint16_t>(length);
-    received_frames_.fetch_add(1, std::memory_order_relaxed);
-    received_bytes_.fetch_add(length, std::memory_order_relaxed);
-    produced_.store(produced + 1, std::memory_order_seq_cst);
-    if (armed_.exchange(false)) hal::event_raise(event_.load());
+    ring_.push(static_cast<const std::uint8_t*>(bytes), length);
+    ring_.raise_if_asked();
 }
 
 hal::DeviceStatus SlirpNic::receive(std::uint8_t* buffer, std::size_t capacity,
                                     std::size_t* length) {
-    std::size_t consumed = consumed_.load(std::memory_order_relaxed);
-    if (produced_.load(std::memory_order_acquire) == consumed) {
-        armed_.store(true, std::memory_order_seq_cst);  // then look again (see TapNic)
-        if (produced_.load(std::memory_order_seq_cst) == consumed) return hal::DeviceStatus::kWouldBlock;
-        armed_.store(false);
-    }
-    const Slot& slot = ring_[consumed % kSlots];
-    hal::DeviceStatus status = hal::DeviceStatus::kOk;
-    if (slot.length > capacity) {
-        status = hal::DeviceStatus::kInvalid;
-    } else {
-        std::memcpy(buffer, slot.bytes, slot.length);
-        *length = slot.length;
-    }
-    consumed_.store(consumed + 1, std::memory_order_release);
-    return status;
+    return ring_.pop(buffer, capacity, length);
 }
 
 // Copies the frame and hands it to slirp on the I/O thread: one copy and
@@ -276,9 +250,7 @@ hal::DeviceStatus SlirpNic::transmit(const hal::FramePiece* pieces, std::size_t 
 
 hal::NetCounters SlirpNic::counters() const {
     hal::NetCounters counters;
-    counters.received_frames = received_frames_.load();
-    counters.received_bytes = received_bytes_.load();
-    counters.received_dropped = received_dropped_.load();
+    ring_.add_counters(&counters);
     counters.sent_frames = sent_frames_.load();
     counters.sent_bytes = sent_bytes_.load();
     return counters;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "devices/frame_ring.h"
 #include "hal/devices.h"
 #include "hal_posix/machine.h"
 
@@ -53,11 +54,6 @@ public:
 
 private:
     struct Timer;
-    static constexpr std::size_t kSlots = 1024;
-    struct Slot {
-        std::uint16_t length;
-        std::uint8_t bytes[2048];
-    };
 
     bool start(std::string* error);
     void cycle();  // on the I/O thread: poll slirp's descriptors, then wait again
@@ -65,11 +61,7 @@ private:
     UserNetConfig config_;
     Slirp* slirp_ = nullptr;
     std::uint8_t mac_[6];
-    std::unique_ptr<Slot[]> ring_;
-    alignas(64) std::atomic<std::size_t> produced_{0};
-    alignas(64) std::atomic<std::size_t> consumed_{0};
-    std::atomic<hal::EventId> event_{hal::kNoEvent};
-    std::atomic<bool> armed_{false};
+    FrameRing ring_;
     int epoll_fd_ = -1;
     boost::asio::posix::stream_descriptor epoll_;
     boost::asio::steady_timer wakeup_;
@@ -77,7 +69,6 @@ private:
     std::vector<struct pollfd>* polled_ = nullptr;  // this cycle's, for revents()
     std::vector<std::unique_ptr<Timer>> timers_;
     bool waiting_ = false;
-    std::atomic<std::uint64_t> received_frames_{0}, received_bytes_{0}, received_dropped_{0};
     std::atomic<std::uint64_t> sent_frames_{0}, sent_bytes_{0};
 };
 

@@ -53,7 +53,7 @@ std::unique_ptr<TapNic> TapNic::open(const std::string& name, std::string* error
 // byte set, bit 0 clear), random so that several machines may share a
 // link, and reproducible with --seed.
 TapNic::TapNic(int fd, std::string name)
-    : fd_(fd), name_(std::move(name)), ring_(new Slot[kSlots]), descriptor_(io_context()) {
+    : fd_(fd), name_(std::move(name)), descriptor_(io_context()) {
     hal::random_fill(mac_, sizeof mac_);
     mac_[0] = static_cast<std::uint8_t>((mac_[0] & 0xFC) | 0x02);
     descriptor_.assign(fd_);
@@ -65,7 +65,7 @@ void TapNic::mac_address(std::uint8_t out[6]) const { std::memcpy(out, mac_, 6);
 
 void TapNic::attach(hal::EventId event) {
     event_.store(event);
-    armed_.store(true);
+    ring_.attach(event);
     boost::asio::post(descriptor_.get_executor(), [this] { wait_readable(); });
 }
 
@@ -82,50 +82,23 @@ void TapNic::wait_readable() {
 // behind, and a NIC's ring drops when it is full.
 void TapNic::read_waiting_frames() {
     for (;;) {
-        std::size_t produced = produced_.load(std::memory_order_relaxed);
-        bool full = produced - consumed_.load(std::memory_order_acquire) >= kSlots;
-        Slot scratch;
-        Slot& slot = full ? scratch : ring_[produced % kSlots];
-        ssize_t length = ::read(fd_, slot.bytes, kSlotBytes);
+        std::uint8_t scratch[FrameRing::kSlotBytes];
+        std::uint8_t* slot = ring_.next_slot();
+        ssize_t length = ::read(fd_, slot != nullptr ? slot : scratch, FrameRing::kSlotBytes);
         if (length < 0 && errno == EINTR) continue;
         if (length <= 0) break;  // EAGAIN: drained
-        if (full || length > 1514) {
-            received_dropped_.fetch_add(1, std::memory_order_relaxed);
+        if (slot == nullptr) {
+            ring_.count_drop();
             continue;
         }
-        slot.length = static_cast<std::uint16_t>(length);
-        received_frames_.fetch_add(1, std::memory_order_relaxed);
-        received_bytes_.fetch_add(static_cast<std::uint64_t>(length), std::memory_order_relaxed);
-        produced_.store(produced + 1, std::memory_order_release);
+        ring_.commit(static_cast<std::size_t>(length));
     }
-    raise_if_armed();
-}
-
-void TapNic::raise_if_armed() {
-    if (produced_.load(std::memory_order_seq_cst) == consumed_.load(std::memory_order_seq_cst)) return;
-    if (armed_.exchange(false)) hal::event_raise(event_.load());
+    ring_.raise_if_asked();
 }
 
 hal::DeviceStatus TapNic::receive(std::uint8_t* buffer, std::size_t capacity,
                                   std::size_t* length) {
-    std::size_t consumed = consumed_.load(std::memory_order_relaxed);
-    if (produced_.load(std::memory_order_acquire) == consumed) {
-        // Ask to be told, then look once more: a frame that came between
-        // the look and the ask would otherwise wait for the next one.
-        armed_.store(true, std::memory_order_seq_cst);
-        if (produced_.load(std::memory_order_seq_cst) == consumed) return hal::DeviceStatus::kWouldBlock;
-        armed_.store(false);
-    }
-    const Slot& slot = ring_[consumed % kSlots];
-    hal::DeviceStatus status = hal::DeviceStatus::kOk;
-    if (slot.length > capacity) {
-        status = hal::DeviceStatus::kInvalid;
-    } else {
-        std::memcpy(buffer, slot.bytes, slot.length);
-        *length = slot.length;
-    }
-    consumed_.store(consumed + 1, std::memory_order_release);
-    return status;
+    return ring_.pop(buffer, capacity, length);
 }
 
 hal::DeviceStatus TapNic::transmit(const hal::FramePiece* pieces, std::size_t count) {
@@ -169,9 +142,7 @@ void TapNic::wait_writable() {
 
 hal::NetCounters TapNic::counters() const {
     hal::NetCounters counters;
-    counters.received_frames = received_frames_.load();
-    counters.received_bytes = received_bytes_.load();
-    counters.received_dropped = received_dropped_.load();
+    ring_.add_counters(&counters);
     counters.sent_frames = sent_frames_.load();
     counters.sent_bytes = sent_bytes_.load();
     counters.send_dropped = send_dropped_.load();

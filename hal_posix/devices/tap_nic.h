@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "devices/frame_ring.h"
 #include "hal/devices.h"
 
 namespace hal_posix {
@@ -38,30 +39,17 @@ public:
     hal::NetCounters counters() const override;
 
 private:
-    static constexpr std::size_t kSlots = 1024;
-    static constexpr std::size_t kSlotBytes = 2048;
-    struct Slot {
-        std::uint16_t length;
-        std::uint8_t bytes[kSlotBytes];
-    };
-
     void wait_readable();
     void read_waiting_frames();
     void wait_writable();
-    void raise_if_armed();
 
     int fd_;
     std::string name_;
     std::uint8_t mac_[6];
-    std::unique_ptr<Slot[]> ring_;
-    alignas(64) std::atomic<std::size_t> produced_{0};  // written by the I/O thread
-    alignas(64) std::atomic<std::size_t> consumed_{0};  // written by the NIC's CPU
+    FrameRing ring_;
     std::atomic<hal::EventId> event_{hal::kNoEvent};
-    std::atomic<bool> armed_{false};
     std::atomic<bool> waiting_writable_{false};
     boost::asio::posix::stream_descriptor descriptor_;
-    // Counters: the I/O thread's and the CPU's, each written by one side.
-    std::atomic<std::uint64_t> received_frames_{0}, received_bytes_{0}, received_dropped_{0};
     std::atomic<std::uint64_t> sent_frames_{0}, sent_bytes_{0}, send_dropped_{0};
 };
 

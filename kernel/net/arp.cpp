@@ -84,6 +84,7 @@ void Stack::arp_learn(Ipv4Address address, const MacAddress& mac, bool create, s
     entry->mac = mac;
     entry->state = ArpEntry::State::kResolved;
     entry->deadline = now + limits_.arp_lifetime_ns;
+    note_deadline(entry->deadline);
     entry->requests_sent = 0;
     while (Packet* frame = entry->waiting) {  // the frames waiting for it go now
         entry->waiting = frame->next_queued;
@@ -149,6 +150,7 @@ Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
         entry->state = ArpEntry::State::kIncomplete;
         entry->requests_sent = 1;
         entry->deadline = now + limits_.arp_retry_ns;
+        note_deadline(entry->deadline);
         arp_send(kArpRequest, MacAddress{}, next_hop);
         if (wake_driver_ != nullptr) wake_driver_(wake_argument_);  // a new deadline
     }

@@ -83,6 +83,7 @@ void Stack::dhcp_start(std::uint64_t now) {
     dhcp_.backoff_ns = 0;
     dhcp_send(kDiscover, now);
     dhcp_.deadline = dhcp_backoff(now);
+    note_deadline(dhcp_.deadline);
 }
 
 // RFC 2131 §4.1: 4 s, doubling to 64 s, each randomised by +-1 s.
@@ -153,6 +154,7 @@ void Stack::dhcp_input(const Packet* first, std::size_t length, std::uint64_t no
         dhcp_.backoff_ns = 0;
         dhcp_send(kRequest, now);
         dhcp_.deadline = dhcp_backoff(now);
+        note_deadline(dhcp_.deadline);
         return;
     }
     bool waiting = dhcp_.state == DhcpState::kRequesting || dhcp_.state == DhcpState::kRenewing ||
@@ -202,6 +204,7 @@ void Stack::dhcp_bind(const DhcpMessage& reply, const std::uint8_t* options, std
     dhcp_.rebind_at = now + rebind;
     dhcp_.expire_at = now + lease;
     dhcp_.deadline = dhcp_.renew_at;
+    note_deadline(dhcp_.deadline);
 }
 
 // RFC 2131 §4.4.5: in RENEWING and REBINDING, retransmit at half the time

@@ -81,8 +81,13 @@ void NetworkUnit::on_device_event(void* argument) {
                 self->stack.input(packet, now);
                 continue;
             }
-            drained = status == hal::DeviceStatus::kWouldBlock;
             self->stack.pool().release(packet);
+            // A frame with no packet to hold it, too long, or lost by the
+            // device is a drop. A failing device ends the turn without a
+            // raise of our own: it raises when it works again (after its
+            // reset), and looping on its errors would spin this CPU.
+            if (status != hal::DeviceStatus::kWouldBlock) self->stack.count_drop();
+            drained = status == hal::DeviceStatus::kWouldBlock || status == hal::DeviceStatus::kIoError;
         }
         deadline = self->stack.poll(now);
     }
@@ -139,14 +144,17 @@ Result<NetworkUnit*> start_unit() {
         free_pages(pool, kPoolOrder);
         return Error::kNoMemory;
     }
+    // The NIC contract: attach before the first transmit (initialize sends
+    // a gratuitous ARP). The event's handler runs only at a scheduling
+    // point of this CPU, after the stack below is ready.
+    device->attach(created->event);
     {
         SpinLockGuard guard(created->stack.lock());
         created->stack.initialize(device, pool, hal::kPageSize << kPoolOrder, config, StackLimits{},
                                   hal::clock_now_ns());
         created->stack.set_wake_driver(NetworkUnit::wake, created);
     }
-    device->attach(created->event);
-    hal::event_raise(created->event);  // frames that came before attach, and the first timer
+    hal::event_raise(created->event);  // frames that came before, and the first timer
     return created;
 }
 

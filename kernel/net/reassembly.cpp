@@ -58,6 +58,7 @@ Stack::Reassembly* Stack::reassembly_for(const Ipv4Header& header, std::uint64_t
     entry->protocol = header.protocol;
     entry->started = now;
     entry->deadline = now + limits_.reassembly_timeout_ns;
+    note_deadline(entry->deadline);
     return entry;
 }
 

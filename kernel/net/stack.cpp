@@ -28,6 +28,7 @@ void Stack::configure(const InterfaceConfig& config, std::uint64_t now) {
     dhcp_ = DhcpClient{};
     set_address(config);
     if (config_.address.is_any()) dhcp_start(now);
+    next_deadline_ = 0;  // the next poll looks at everything
 }
 
 void Stack::set_address(const InterfaceConfig& config) {
@@ -56,13 +57,18 @@ void Stack::input(Packet* frame, std::uint64_t now) {
     }
 }
 
+// The tables are scanned only when something in them is due: poll() runs
+// at every turn of the driver, deadlines change far less often.
 std::uint64_t Stack::poll(std::uint64_t now) {
     flush_transmit_queue();
+    if (now < next_deadline_) return next_deadline_;
     std::uint64_t next = arp_poll(now);
     std::uint64_t reassembly_deadline = reassembly_poll(now);
     if (reassembly_deadline < next) next = reassembly_deadline;
     std::uint64_t dhcp_deadline = dhcp_poll(now);
-    return dhcp_deadline < next ? dhcp_deadline : next;
+    if (dhcp_deadline < next) next = dhcp_deadline;
+    next_deadline_ = next;
+    return next;
 }
 
 Error Stack::send_frame(const MacAddress& destination, std::uint16_t ether_type,
@@ -104,11 +110,12 @@ Error Stack::transmit_or_queue(const hal::FramePiece* pieces, std::size_t count)
             return Error::kIo;
         }
     }
-    Packet* packet = pool_.acquire();
+    Packet* packet = transmit_queued_ < kTransmitQueue ? pool_.acquire() : nullptr;
     if (packet == nullptr) {
         ++frames_dropped_;
         return Error::kNoBufferSpace;
     }
+    ++transmit_queued_;
     for (std::size_t i = 0; i < count; ++i) {
         __builtin_memcpy(packet->data + packet->length, pieces[i].bytes, pieces[i].length);
         packet->length = static_cast<std::uint16_t>(packet->length + pieces[i].length);
@@ -126,6 +133,7 @@ void Stack::flush_transmit_queue() {
         hal::DeviceStatus status = device_->transmit(&piece, 1);
         if (status == hal::DeviceStatus::kWouldBlock) return;  // the device raises when room frees
         transmit_queue_ = packet->next_queued;
+        --transmit_queued_;
         if (status == hal::DeviceStatus::kOk) {
             ++frames_sent_;
         } else {

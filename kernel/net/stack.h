@@ -70,6 +70,10 @@ public:
     static constexpr std::size_t kSockets = 64;
     static constexpr std::size_t kWaitersPerSocket = 8;
     static constexpr std::size_t kMaxPieces = 64;
+    // Frames sent off the NIC's CPU, or refused by a full ring, waiting for
+    // the driver: bounded, so a sender faster than the device gets
+    // kNoBufferSpace instead of the whole pool (which receive needs too).
+    static constexpr std::size_t kTransmitQueue = 256;
 
     using WakeDriver = void (*)(void* argument);
 
@@ -97,6 +101,8 @@ public:
     std::uint64_t poll(std::uint64_t now);
 
     PacketPool& pool() { return pool_; }
+    // A frame the driver could not hand in (no packet for it, a device error).
+    void count_drop() { ++frames_dropped_; }
     SpinLock& lock() { return lock_; }
     InterfaceInfo interface_info() const;
     NetStats stats() const;
@@ -227,6 +233,11 @@ private:
     void signal_waiters(UdpSocket& socket);
 
     Ipv4Address netmask() const;
+    // A deadline was set: poll() must run by then. Deadlines that move
+    // later leave next_deadline_ early, which costs one needless scan.
+    void note_deadline(std::uint64_t deadline) {
+        if (deadline < next_deadline_) next_deadline_ = deadline;
+    }
     std::uint16_t next_identification() { return next_identification_++; }
 
     SpinLock lock_;
@@ -245,7 +256,9 @@ private:
     UdpSocket sockets_[kSockets];
     Packet* transmit_queue_ = nullptr;
     Packet* transmit_queue_tail_ = nullptr;
+    std::size_t transmit_queued_ = 0;
 
+    std::uint64_t next_deadline_ = 0;  // no table needs poll() before this
     std::uint16_t next_identification_ = 0;
     std::uint16_t next_ephemeral_port_ = 0;
     std::uint64_t icmp_tokens_ = 0;

@@ -555,6 +555,24 @@ TEST_F(NetStack, BoundsWhatOneSocketQueues) {
     EXPECT_EQ(in_use(), 0u);
 }
 
+TEST_F(NetStack, BoundsTheFramesWaitingForAFullDevice) {
+    start();
+    peer_resolves_us();
+    nic_.set_transmit_capacity(0);  // the ring is full: every transmit is kWouldBlock
+    int socket = bound_socket(4000);
+    Endpoint peer{{kPeer}, 5000};
+    const std::uint8_t byte = 1;
+    std::size_t accepted = 0;
+    for (int i = 0; i < 300; ++i) accepted += stack_->udp_send(socket, &byte, 1, &peer, now_).ok();
+    EXPECT_EQ(accepted, Stack::kTransmitQueue);
+    EXPECT_EQ(in_use(), Stack::kTransmitQueue);
+    EXPECT_EQ(stack_->udp_send(socket, &byte, 1, &peer, now_).error(), toro::Error::kNoBufferSpace);
+    nic_.set_transmit_capacity(~std::size_t{0});  // room again: the driver polls
+    stack_->poll(now_);
+    EXPECT_EQ(sent().size(), Stack::kTransmitQueue);
+    EXPECT_EQ(in_use(), 0u);
+}
+
 TEST_F(NetStack, BindsPortsOnceAndPicksEphemeralOnes) {
     start();
     int first = bound_socket(7);
