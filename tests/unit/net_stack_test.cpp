@@ -45,7 +45,8 @@ protected:
         Packet* packet = stack_->pool().acquire();
         ASSERT_NE(packet, nullptr);
         ASSERT_LE(frame.size(), toro::net::kPacketCapacity);
-        std::memcpy(packet->data, frame.data(), frame.size());
+        if (!frame.empty())
+            std::memcpy(packet->data, frame.data(), frame.size());  // data() may be null
         packet->length = static_cast<std::uint16_t>(frame.size());
         stack_->input(packet, now_);
     }
