@@ -264,6 +264,7 @@ bench() {
     bench/fs/read_bench.sh build-release 11
     bench/ata/ata_bench.sh build-release 32 5
     bench/net/net_bench.sh build-release 5 500 5
+    bench/net/udp_echo_bench.sh build-release 3 5
 }
 
 command="${1:-help}"
