@@ -22,7 +22,7 @@ Ipv4Address address_at(const std::uint8_t* bytes) { return {load32(bytes)}; }
 }  // namespace
 
 Stack::ArpEntry* Stack::arp_find(Ipv4Address address) {
-    for (ArpEntry& entry : arp_) {
+    for (ArpEntry& entry : arp_entries()) {
         if (entry.state != ArpEntry::State::kFree && entry.address == address) return &entry;
     }
     return nullptr;
@@ -30,7 +30,7 @@ Stack::ArpEntry* Stack::arp_find(Ipv4Address address) {
 
 std::size_t Stack::arp_waiting_packets() const {
     std::size_t packets = 0;
-    for (const ArpEntry& entry : arp_) packets += entry.waiting_count;
+    for (const ArpEntry& entry : arp_entries()) packets += entry.waiting_count;
     return packets;
 }
 
@@ -41,6 +41,7 @@ void Stack::arp_free(ArpEntry& entry) {
         frame = next;
     }
     entry = ArpEntry{};
+    while (arp_slots_ > 0 && arp_[arp_slots_ - 1].state == ArpEntry::State::kFree) --arp_slots_;
 }
 
 // A free entry, else the resolved one that expires first. An entry being
@@ -56,7 +57,7 @@ Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, bool for_sending, std:
     auto given_up_at = [this](const ArpEntry& entry) {
         return entry.deadline + (limits_.arp_attempts - entry.requests_sent) * limits_.arp_retry_ns;
     };
-    for (ArpEntry& entry : arp_) {
+    for (ArpEntry& entry : arp_entries()) {
         if (entry.state == ArpEntry::State::kFree) {
             victim = &entry;
             break;
@@ -70,9 +71,17 @@ Stack::ArpEntry* Stack::arp_allocate(Ipv4Address address, bool for_sending, std:
             unanswered = &entry;
         }
     }
-    if (victim == nullptr && for_sending) victim = unanswered;
+    bool found_free = victim != nullptr && victim->state == ArpEntry::State::kFree;
+    if (!found_free && arp_slots_ < kArpEntries) {
+        victim = &arp_[arp_slots_];  // a slot never used, or freed at the top
+    } else if (victim == nullptr && for_sending) {
+        victim = unanswered;
+    }
     if (victim == nullptr) return nullptr;
     arp_free(*victim);
+    // The caller makes it incomplete or resolved, so it is a slot in use.
+    std::size_t slot = static_cast<std::size_t>(victim - arp_);
+    if (slot >= arp_slots_) arp_slots_ = slot + 1;
     victim->address = address;
     return victim;
 }
@@ -182,7 +191,7 @@ Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
 
 std::uint64_t Stack::arp_poll(std::uint64_t now) {
     std::uint64_t next = kNoDeadline;
-    for (ArpEntry& entry : arp_) {
+    for (ArpEntry& entry : arp_entries()) {
         if (entry.state == ArpEntry::State::kFree) continue;
         if (entry.deadline <= now) {
             if (entry.state == ArpEntry::State::kResolved ||

@@ -158,14 +158,14 @@ NetStats Stack::stats() const {
     NetStats stats{};
     stats.pool_bytes = pool_.capacity() * kPacketBytes;
     stats.pool_bytes_in_use = pool_.in_use() * kPacketBytes;
-    for (const UdpSocket& socket : sockets_) {
+    for (const UdpSocket& socket : socket_slots()) {
         if (!socket.open) continue;
         ++stats.sockets_open;
         stats.socket_queued_bytes += socket.queued_bytes;
     }
     stats.socket_receive_limit = limits_.socket_receive_bytes;
     for (const Reassembly& entry : reassembly_) stats.reassembly_in_progress += entry.used;
-    for (const ArpEntry& entry : arp_) stats.arp_entries += entry.state != ArpEntry::State::kFree;
+    for (const ArpEntry& entry : arp_entries()) stats.arp_entries += entry.state != ArpEntry::State::kFree;
     stats.frames_received = frames_received_;
     stats.frames_sent = frames_sent_;
     stats.frames_dropped = frames_dropped_;

@@ -225,6 +225,18 @@ private:
     void udp_input(const Datagram& datagram, std::uint64_t now);
     Error udp_output(std::uint16_t local_port, Endpoint peer, const std::uint8_t* bytes,
                      std::size_t length, std::uint64_t now);
+    // The slots of a table that scans look at (see arp_slots_).
+    template <typename Entry>
+    struct Slots {
+        Entry* first;
+        Entry* last;
+        Entry* begin() const { return first; }
+        Entry* end() const { return last; }
+    };
+    Slots<UdpSocket> socket_slots() { return {sockets_, sockets_ + socket_slots_}; }
+    Slots<const UdpSocket> socket_slots() const { return {sockets_, sockets_ + socket_slots_}; }
+    Slots<ArpEntry> arp_entries() { return {arp_, arp_ + arp_slots_}; }
+    Slots<const ArpEntry> arp_entries() const { return {arp_, arp_ + arp_slots_}; }
     UdpSocket* udp_socket(int socket);
     const UdpSocket* udp_socket(int socket) const;
     UdpSocket* udp_find_receiver(const Datagram& datagram, std::uint16_t port);
@@ -251,9 +263,14 @@ private:
     void* wake_argument_ = nullptr;
 
     DhcpClient dhcp_;
+    // Every entry from arp_slots_ on is free, and every socket from
+    // socket_slots_ on is closed: scans stop there, so a machine with two
+    // sockets and one neighbour does not look at 64 slots per datagram.
     ArpEntry arp_[kArpEntries];
+    std::size_t arp_slots_ = 0;
     Reassembly reassembly_[kReassemblies];
     UdpSocket sockets_[kSockets];
+    std::size_t socket_slots_ = 0;
     Packet* transmit_queue_ = nullptr;
     Packet* transmit_queue_tail_ = nullptr;
     std::size_t transmit_queued_ = 0;

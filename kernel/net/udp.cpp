@@ -36,13 +36,14 @@ Result<int> Stack::udp_open() {
         if (sockets_[i].open) continue;
         sockets_[i] = UdpSocket{};
         sockets_[i].open = true;
+        if (i >= socket_slots_) socket_slots_ = i + 1;
         return static_cast<int>(i);
     }
     return Error::kTooManyOpen;
 }
 
 bool Stack::udp_port_in_use(std::uint16_t port, Ipv4Address address) const {
-    for (const UdpSocket& socket : sockets_) {
+    for (const UdpSocket& socket : socket_slots()) {
         if (!socket.open || !socket.bound || socket.local.port != port) continue;
         if (socket.local.address.is_any() || address.is_any() || socket.local.address == address) {
             return true;
@@ -98,6 +99,7 @@ Error Stack::udp_close(int descriptor) {
     }
     signal_waiters(*socket);  // a thread waiting on it sees kBadDescriptor
     *socket = UdpSocket{};
+    while (socket_slots_ > 0 && !sockets_[socket_slots_ - 1].open) --socket_slots_;
     return Error::kOk;
 }
 
@@ -206,7 +208,7 @@ void Stack::signal_waiters(UdpSocket& socket) {
 }
 
 Stack::UdpSocket* Stack::udp_find_receiver(const Datagram& datagram, std::uint16_t port) {
-    for (UdpSocket& socket : sockets_) {
+    for (UdpSocket& socket : socket_slots()) {
         if (!socket.open || !socket.bound || socket.local.port != port) continue;
         if (!socket.local.address.is_any() && !(socket.local.address == datagram.destination)) {
             continue;

@@ -15,8 +15,8 @@
 //                                   every socket
 // Sockets are bound on UDP ports 7 and 9 before the first record. After the
 // input, the sockets are closed and the clock runs from deadline to deadline
-// until nothing is due: the pool must then be back to empty (no packet
-// leaked, no timer that never ends), or the target aborts.
+// until the pool is empty, for at most an hour: if a packet is still held
+// then (leaked, or behind a timer that never ends), the target aborts.
 // Every frame the stack sent must fit an Ethernet frame. ASan and UBSan
 // catch reads and writes out of bounds.
 //
@@ -133,7 +133,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The same input draws the same ports, IP ids and DHCP transaction:
     // reproducible, and a comparison the fuzzer can learn.
     hal_posix::set_unbooted_random_seed(1);
-    Stack* stack = new (stack_memory) Stack();
+    // Default-initialized: value-initialization (`Stack()`) would first zero
+    // all of it, then run the members' initializers anyway.
+    Stack* stack = new (stack_memory) Stack;
     std::uint64_t now = 1000 * toro::net::kSecond;
     toro::net::InterfaceConfig config{toro::net::Ipv4Address::from(198, 18, 0, 2), 24,
                                       toro::net::Ipv4Address::from(198, 18, 0, 254)};
@@ -167,9 +169,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     for (int socket : sockets) FUZZ_CHECK(stack->udp_close(socket) == toro::Error::kOk);
     // Run the clock forward deadline by deadline, as the driver's timer
-    // does, until nothing is due (at most an hour of virtual time).
+    // does, until every packet is back (at most an hour of virtual time):
+    // frames waiting for ARP and fragments waiting for the rest must be
+    // dropped by their timers. The clock stops as soon as the pool is
+    // empty; running on would only repeat DHCP's retries.
     std::uint64_t end = now + kHour;
-    for (std::uint64_t next = stack->poll(now); next != toro::net::kNoDeadline && next <= end;) {
+    for (std::uint64_t next = stack->poll(now);
+         stack->pool().in_use() != 0 && next != toro::net::kNoDeadline && next <= end;) {
         next = stack->poll(next);
     }
     if (stack->pool().in_use() != 0) {

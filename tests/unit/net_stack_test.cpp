@@ -190,6 +190,43 @@ TEST_F(NetStack, AnEntryExpiresAndIsAskedForAgain) {
     EXPECT_EQ(frames[0].arp_operation, 1);
 }
 
+// Scans of the ARP table stop after the last entry in use: entries that
+// expire below or at the top of it must leave the others found.
+TEST_F(NetStack, NeighboursStayResolvedWhileEntriesAroundThemExpire) {
+    start();
+    int socket = bound_socket(4000);
+    auto learn = [&](std::uint8_t host) {
+        Mac mac{0x02, 0, 0, 0, 1, host};
+        inject(ethernet(kBroadcast, mac, 0x0806,
+                        arp(1, mac, ip("198.18.0.0") + host, Mac{}, kToro)));
+    };
+    // Sends one datagram to the host: true if it went out at once.
+    auto resolved = [&](std::uint8_t host) {
+        sent();
+        Endpoint peer{{ip("198.18.0.0") + host}, 5000};
+        Bytes payload{host};
+        EXPECT_TRUE(stack_->udp_send(socket, payload.data(), 1, &peer, now_).ok());
+        auto frames = sent();
+        return frames.size() == 1 && frames[0].protocol == 17;
+    };
+    learn(10);
+    advance(20 * kSecond);
+    learn(11);
+    advance(20 * kSecond);
+    learn(12);
+    advance(21 * kSecond);  // 10 expired (the first slot)
+    EXPECT_TRUE(resolved(11));
+    EXPECT_TRUE(resolved(12));
+    learn(13);  // takes the freed first slot
+    advance(20 * kSecond);  // 11 expired (the middle)
+    EXPECT_TRUE(resolved(12));
+    EXPECT_TRUE(resolved(13));
+    advance(20 * kSecond);  // 12 expired (the top)
+    EXPECT_TRUE(resolved(13));
+    EXPECT_FALSE(resolved(12));  // asked for again
+    EXPECT_EQ(stack_->stats().arp_entries, 2u);  // 13, and 12 being asked for
+}
+
 TEST_F(NetStack, AnArpStormFromThousandsOfAddressesStaysWithinTheTable) {
     start();
     for (std::uint32_t i = 0; i < 5000; ++i) {
@@ -603,6 +640,34 @@ TEST_F(NetStack, AConnectedSocketTakesOnlyItsPeersDatagrams) {
     ASSERT_TRUE(length.ok());
     EXPECT_EQ(received[0], 2);
     EXPECT_FALSE(stack_->udp_receive(*socket, received.data(), received.size(), nullptr).ok());
+}
+
+// Scans of the socket table stop after the last open slot: closing the
+// sockets below one, or the last one, must not hide the others.
+TEST_F(NetStack, DeliversToEverySocketWhateverSlotsCloseAroundIt) {
+    start();
+    peer_resolves_us();
+    int low = bound_socket(5);
+    int middle = bound_socket(6);
+    int high = bound_socket(7);
+    ASSERT_EQ(stack_->udp_close(low), toro::Error::kOk);
+    ASSERT_EQ(stack_->udp_close(middle), toro::Error::kOk);
+    Bytes received(4);
+    inject_ip(from_peer(17), udp(kPeer, kToro, 5000, 7, Bytes{7}));
+    ASSERT_TRUE(stack_->udp_receive(high, received.data(), received.size(), nullptr).ok());
+    EXPECT_EQ(received[0], 7);
+    int reopened = bound_socket(5);  // the lowest free slot again
+    EXPECT_EQ(reopened, low);
+    ASSERT_EQ(stack_->udp_close(high), toro::Error::kOk);
+    inject_ip(from_peer(17), udp(kPeer, kToro, 5000, 5, Bytes{5}));
+    ASSERT_TRUE(stack_->udp_receive(reopened, received.data(), received.size(), nullptr).ok());
+    EXPECT_EQ(received[0], 5);
+    inject_ip(from_peer(17), udp(kPeer, kToro, 5000, 7, Bytes{7}));  // closed: port unreachable
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].icmp_type, 3);
+    EXPECT_EQ(stack_->stats().sockets_open, 1u);
+    EXPECT_EQ(stack_->udp_bind(*stack_->udp_open(), {{0}, 7}), toro::Error::kOk);  // 7 is free
 }
 
 }  // namespace
