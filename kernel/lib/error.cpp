@@ -23,6 +23,7 @@ const char* error_message(Error error) {
         case Error::kNoSpace: return "No space left on device";
         case Error::kReadOnly: return "Read-only file system";
         case Error::kTooManyLinks: return "Too many links";
+        case Error::kBrokenPipe: return "Broken pipe";
         case Error::kRange: return "Numerical result out of range";
         case Error::kNameTooLong: return "File name too long";
         case Error::kNotEmpty: return "Directory not empty";
@@ -35,11 +36,15 @@ const char* error_message(Error error) {
         case Error::kAddressNotAvailable: return "Cannot assign requested address";
         case Error::kNetworkDown: return "Network is down";
         case Error::kNetworkUnreachable: return "Network is unreachable";
+        case Error::kConnectionAborted: return "Software caused connection abort";
+        case Error::kConnectionReset: return "Connection reset by peer";
         case Error::kNoBufferSpace: return "No buffer space available";
+        case Error::kIsConnected: return "Transport endpoint is already connected";
         case Error::kNotConnected: return "Transport endpoint is not connected";
         case Error::kTimedOut: return "Connection timed out";
         case Error::kConnectionRefused: return "Connection refused";
         case Error::kHostUnreachable: return "No route to host";
+        case Error::kAlready: return "Operation already in progress";
         case Error::kCorrupt: return "Structure needs cleaning";
     }
     return "Unknown error";

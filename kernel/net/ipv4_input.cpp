@@ -67,6 +67,7 @@ void Stack::ipv4_deliver(const Datagram& datagram, std::uint64_t now) {
     switch (datagram.protocol) {
         case kProtocolIcmp: return icmp_input(datagram, now);
         case kProtocolUdp: return udp_input(datagram, now);
+        case kProtocolTcp: return tcp_input(datagram, now);
         default:
             if (!datagram.to_broadcast) {
                 icmp_send_unreachable(datagram, kIcmpProtocolUnreachable, now);

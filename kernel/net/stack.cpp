@@ -19,6 +19,8 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
     // keeps a restarted machine from reusing its last run's ports.
     next_ephemeral_port_ = static_cast<std::uint16_t>(49152 + hal::random_u64() % 16384);
     next_identification_ = static_cast<std::uint16_t>(hal::random_u64());
+    isn_key_[0] = hal::random_u64();
+    isn_key_[1] = hal::random_u64();
     icmp_tokens_ = limits_.icmp_errors_per_second;
     icmp_refilled_at_ = now;
     configure(config, now);
@@ -67,6 +69,8 @@ std::uint64_t Stack::poll(std::uint64_t now) {
     if (reassembly_deadline < next) next = reassembly_deadline;
     std::uint64_t dhcp_deadline = dhcp_poll(now);
     if (dhcp_deadline < next) next = dhcp_deadline;
+    std::uint64_t tcp_deadline = tcp_poll(now);
+    if (tcp_deadline < next) next = tcp_deadline;
     next_deadline_ = next;
     return next;
 }
@@ -170,6 +174,19 @@ NetStats Stack::stats() const {
     stats.frames_sent = frames_sent_;
     stats.frames_dropped = frames_dropped_;
     stats.icmp_rate_limited = icmp_rate_limited_;
+    for (const TcpSocket& socket : tcp_sockets()) {
+        if (socket.kind == TcpSocket::Kind::kFree) continue;
+        ++stats.tcp_sockets;
+        if (socket.kind != TcpSocket::Kind::kConnection) continue;
+        tcp::State state = socket.connection.state();
+        stats.tcp_connections += state != tcp::State::kClosed;
+        stats.tcp_time_wait += state == tcp::State::kTimeWait;
+    }
+    stats.tcp_buffer_bytes = tcp_memory_in_use_;
+    stats.tcp_buffer_limit = limits_.tcp_memory_bytes;
+    stats.tcp_segments_received = tcp_segments_received_;
+    stats.tcp_segments_sent = tcp_segments_sent_;
+    stats.tcp_resets_sent = tcp_resets_sent_;
     return stats;
 }
 

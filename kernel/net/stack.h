@@ -18,10 +18,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 #include "hal/devices.h"
 #include "net/dhcp.h"
 #include "net/packet.h"
+#include "net/tcp/connection.h"
 #include "net/wire.h"
 #include "toro/error.h"
 #include "toro/event.h"
@@ -49,7 +51,26 @@ struct StackLimits {
     std::uint64_t arp_retry_ns = 1 * kSecond;
     unsigned arp_attempts = 3;
     unsigned icmp_errors_per_second = 100;  // RFC 1812 §4.3.2.8: rate limit errors
+    // TCP: each connection's buffers, and all of them together.
+    std::size_t tcp_send_buffer_bytes = 64 * 1024;
+    std::size_t tcp_receive_buffer_bytes = 64 * 1024;
+    std::size_t tcp_memory_bytes = 16 * 1024 * 1024;
+    unsigned tcp_default_backlog = 128;  // connections a listener holds before accept
 };
+
+// Where TCP's buffers come from: the kernel's allocator on a machine,
+// malloc in tests. The stack counts and bounds what it takes.
+class BufferAllocator {
+public:
+    virtual void* allocate(std::size_t bytes) = 0;
+    virtual void release(void* memory, std::size_t bytes) = 0;
+
+protected:
+    ~BufferAllocator() = default;
+};
+
+// TCP descriptors are numbered from here; UDP's are below.
+inline constexpr int kTcpDescriptorBase = 1024;
 
 // A received IPv4 datagram, whole (reassembled if it came in fragments):
 // its payload is the chain of parts starting at `first`.
@@ -62,7 +83,7 @@ struct Datagram {
     bool to_broadcast;
 };
 
-class Stack {
+class Stack final : private tcp::ConnectionOwner {
 public:
     static constexpr std::size_t kArpEntries = 64;
     static constexpr std::size_t kArpQueuePerEntry = 64;  // a 64 KiB datagram's fragments
@@ -74,6 +95,7 @@ public:
     // the driver: bounded, so a sender faster than the device gets
     // kNoBufferSpace instead of the whole pool (which receive needs too).
     static constexpr std::size_t kTransmitQueue = 256;
+    static constexpr std::size_t kTcpSockets = 512;
 
     using WakeDriver = void (*)(void* argument);
 
@@ -125,8 +147,50 @@ public:
     // Waiters are signalled whenever the socket may have become ready.
     Error add_waiter(int socket, Event* waiter);
     void remove_waiter(int socket, Event* waiter);
+    static bool is_tcp(int socket) { return socket >= kTcpDescriptorBase; }
+
+    // TCP sockets (tcp/stream_sockets.cpp). Buffers come from `allocator`;
+    // without one, connections fail with kNoBufferSpace.
+    void set_buffer_allocator(BufferAllocator* allocator) { allocator_ = allocator; }
+    Result<int> tcp_open();
+    Error tcp_bind(int socket, Endpoint local);
+    Error tcp_listen(int socket, unsigned backlog);
+    // A connection that completed its handshake, or kWouldBlock.
+    Result<int> tcp_accept(int socket, Endpoint* peer, std::uint64_t now);
+    // Starts the handshake; tcp_connect_status then says how it went.
+    Error tcp_connect(int socket, Endpoint remote, std::uint64_t now);
+    // kOk once established, kWouldBlock while the handshake runs, else why it failed.
+    Error tcp_connect_status(int socket) const;
+    Result<std::size_t> tcp_send(int socket, const std::uint8_t* bytes, std::size_t length,
+                                 std::uint64_t now);
+    Result<std::size_t> tcp_receive(int socket, std::uint8_t* buffer, std::size_t capacity,
+                                    std::uint64_t now);
+    Error tcp_shutdown(int socket, std::uint64_t now);
+    // The descriptor is gone; the connection still sends what it holds and
+    // closes (or is reset, with `linger_abort`, as SO_LINGER 0 does).
+    Error tcp_close(int socket, bool linger_abort, std::uint64_t now);
+    Error tcp_set_nonblocking(int socket, bool nonblocking);
+    bool tcp_nonblocking(int socket) const;
+    Error tcp_set_no_delay(int socket, bool no_delay);
+    Error tcp_set_buffer_sizes(int socket, std::size_t send_bytes, std::size_t receive_bytes);
+    Error tcp_set_reuse_address(int socket, bool reuse);
+    Result<Endpoint> tcp_local(int socket) const;
+    Result<Endpoint> tcp_peer(int socket) const;
+    Result<unsigned> tcp_ready(int socket) const;
+    // For tests and reports: the state of a TCP socket's connection.
+    Result<tcp::State> tcp_state(int socket) const;
+    const tcp::TcpSettings& tcp_settings() const { return tcp_settings_; }
+    void set_tcp_settings(const tcp::TcpSettings& settings) { tcp_settings_ = settings; }
 
 private:
+    // The slots of a table that scans look at (see arp_slots_).
+    template <typename Entry>
+    struct Slots {
+        Entry* first;
+        Entry* last;
+        Entry* begin() const { return first; }
+        Entry* end() const { return last; }
+    };
     struct ArpEntry {
         enum class State : std::uint8_t { kFree, kIncomplete, kResolved };
         State state = State::kFree;
@@ -148,6 +212,26 @@ private:
         Packet* parts = nullptr;     // sorted by fragment_offset
         std::size_t packets = 0;
         std::size_t total_length = 0;  // of the payload; 0 until the last fragment came
+    };
+    struct TcpSocket {
+        enum class Kind : std::uint8_t { kFree, kOpen, kListener, kConnection };
+        Kind kind = Kind::kFree;
+        bool user_holds = false;  // a descriptor names it (not yet accepted, or closed)
+        bool bound = false;
+        bool nonblocking = false;
+        bool no_delay = false;
+        bool reuse_address = false;
+        Endpoint local;
+        // Listener: how many may wait; a child: its listener's slot.
+        unsigned backlog = 0;
+        int listener = -1;
+        bool accepted = false;
+        std::uint64_t ready_order = 0;  // when it became acceptable: accept is FIFO
+        std::uint64_t half_open_order = 0;  // when its SYN came: the oldest is given up first
+        std::size_t send_bytes = 0, receive_bytes = 0;
+        std::uint8_t* buffers = nullptr;  // send_bytes + receive_bytes, from the allocator
+        tcp::Connection connection;
+        Event* waiters[kWaitersPerSocket] = {};
     };
     struct UdpSocket {
         bool open = false;
@@ -221,18 +305,40 @@ private:
     std::uint64_t dhcp_poll(std::uint64_t now);
     std::uint64_t dhcp_backoff(std::uint64_t now);
 
+    // tcp/demux.cpp: segments in, to a connection, a listener, or a RST.
+    void tcp_input(const Datagram& datagram, std::uint64_t now);
+    TcpSocket* tcp_find_connection(Endpoint local, Endpoint remote);
+    TcpSocket* tcp_find_listener(Endpoint local);
+    void tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
+                          const tcp::InSegment& syn, std::uint64_t now);
+    void tcp_send_reset(Endpoint local, Endpoint remote, const tcp::InSegment& cause);
+    // tcp/segment_out.cpp
+    void send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) override;
+    void connection_changed(tcp::Connection& connection) override;
+    void tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment);
+    void tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
+                      std::uint32_t acknowledgment, std::uint8_t flags);
+    std::uint32_t tcp_initial_sequence(Endpoint local, Endpoint remote, std::uint64_t now) const;
+    // tcp/stream_sockets.cpp
+    TcpSocket* tcp_socket(int socket);
+    const TcpSocket* tcp_socket(int socket) const;
+    TcpSocket* tcp_allocate_slot();
+    bool tcp_give_buffers(TcpSocket& socket);
+    void tcp_free(TcpSocket& socket);
+    // After any call into a connection: frees what closed and nobody
+    // holds, and notes the connection's next deadline.
+    void tcp_settle(TcpSocket& socket, std::uint64_t now);
+    bool tcp_port_in_use(Endpoint local, bool reuse) const;
+    std::uint64_t tcp_poll(std::uint64_t now);
+    int tcp_index(const TcpSocket& socket) const { return static_cast<int>(&socket - tcp_slot(0)); }
+    Slots<TcpSocket> tcp_sockets() { return {tcp_slot(0), tcp_slot(0) + tcp_slots_}; }
+    Slots<const TcpSocket> tcp_sockets() const { return {tcp_slot(0), tcp_slot(0) + tcp_slots_}; }
+    void signal_tcp_waiters(TcpSocket& socket);
+
     // udp.cpp
     void udp_input(const Datagram& datagram, std::uint64_t now);
     Error udp_output(std::uint16_t local_port, Endpoint peer, const std::uint8_t* bytes,
                      std::size_t length, std::uint64_t now);
-    // The slots of a table that scans look at (see arp_slots_).
-    template <typename Entry>
-    struct Slots {
-        Entry* first;
-        Entry* last;
-        Entry* begin() const { return first; }
-        Entry* end() const { return last; }
-    };
     Slots<UdpSocket> socket_slots() { return {sockets_, sockets_ + socket_slots_}; }
     Slots<const UdpSocket> socket_slots() const { return {sockets_, sockets_ + socket_slots_}; }
     Slots<ArpEntry> arp_entries() { return {arp_, arp_ + arp_slots_}; }
@@ -271,6 +377,27 @@ private:
     Reassembly reassembly_[kReassemblies];
     UdpSocket sockets_[kSockets];
     std::size_t socket_slots_ = 0;
+    // TCP slots are constructed on first use, as packets are: a stack
+    // that never speaks TCP (a fuzz input, a UDP test) pays nothing for
+    // the table. Slots from tcp_slots_ on are free or never built.
+    alignas(TcpSocket) std::uint8_t tcp_storage_[kTcpSockets * sizeof(TcpSocket)];
+    std::size_t tcp_constructed_ = 0;
+    std::size_t tcp_slots_ = 0;
+    TcpSocket* tcp_slot(std::size_t index) {
+        return std::launder(reinterpret_cast<TcpSocket*>(tcp_storage_)) + index;
+    }
+    const TcpSocket* tcp_slot(std::size_t index) const {
+        return std::launder(reinterpret_cast<const TcpSocket*>(tcp_storage_)) + index;
+    }
+    tcp::TcpSettings tcp_settings_;
+    BufferAllocator* allocator_ = nullptr;
+    std::size_t tcp_memory_in_use_ = 0;
+    std::uint64_t tcp_ready_counter_ = 0;
+    std::uint64_t isn_key_[2] = {};  // RFC 6528's secret, drawn at initialize
+    std::uint64_t tcp_resets_sent_ = 0;
+    std::uint64_t tcp_segments_sent_ = 0;
+    std::uint64_t tcp_segments_received_ = 0;
+    std::uint64_t tcp_now_ = 0;  // the time of the call in progress, for what connections send
     Packet* transmit_queue_ = nullptr;
     Packet* transmit_queue_tail_ = nullptr;
     std::size_t transmit_queued_ = 0;

@@ -182,6 +182,17 @@ Result<unsigned> Stack::udp_ready(int descriptor) const {
 }
 
 Error Stack::add_waiter(int descriptor, Event* waiter) {
+    if (is_tcp(descriptor)) {
+        TcpSocket* stream = tcp_socket(descriptor);
+        if (stream == nullptr) return Error::kBadDescriptor;
+        for (Event*& slot : stream->waiters) {
+            if (slot == nullptr) {
+                slot = waiter;
+                return Error::kOk;
+            }
+        }
+        return Error::kBusy;
+    }
     UdpSocket* socket = udp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
     for (Event*& slot : socket->waiters) {
@@ -194,6 +205,14 @@ Error Stack::add_waiter(int descriptor, Event* waiter) {
 }
 
 void Stack::remove_waiter(int descriptor, Event* waiter) {
+    if (is_tcp(descriptor)) {
+        TcpSocket* stream = tcp_socket(descriptor);
+        if (stream == nullptr) return;
+        for (Event*& slot : stream->waiters) {
+            if (slot == waiter) slot = nullptr;
+        }
+        return;
+    }
     UdpSocket* socket = udp_socket(descriptor);
     if (socket == nullptr) return;
     for (Event*& slot : socket->waiters) {

@@ -49,6 +49,20 @@ bool parse_transport(Parsed& parsed, const Bytes& payload, std::string* why) {
         parsed.source_port = get16(payload, 0);
         parsed.destination_port = get16(payload, 2);
         parsed.payload.assign(payload.begin() + 8, payload.end());
+    } else if (parsed.protocol == 6) {
+        if (payload.size() < 20) return *why = "TCP shorter than 20", false;
+        std::size_t header = std::size_t{payload[12] >> 4} * 4;
+        if (header < 20 || header > payload.size()) return *why = "TCP data offset out of range", false;
+        std::uint32_t pseudo = pseudo_sum(parsed.ip_source, parsed.ip_destination, 6, payload.size());
+        if (checksum(payload.data(), payload.size(), pseudo) != 0) return *why = "bad TCP checksum", false;
+        parsed.source_port = get16(payload, 0);
+        parsed.destination_port = get16(payload, 2);
+        parsed.sequence = get32(payload, 4);
+        parsed.acknowledgment = get32(payload, 8);
+        parsed.tcp_flags = payload[13];
+        parsed.window = get16(payload, 14);
+        parsed.tcp_options.assign(payload.begin() + 20, payload.begin() + static_cast<long>(header));
+        parsed.payload.assign(payload.begin() + static_cast<long>(header), payload.end());
     }
     return true;
 }
@@ -129,6 +143,27 @@ Bytes udp(std::uint32_t source_ip, std::uint32_t destination_ip, std::uint16_t s
         set16(datagram, 6, sum == 0 ? 0xFFFF : sum);
     }
     return datagram;
+}
+
+Bytes tcp(std::uint32_t source_ip, std::uint32_t destination_ip, const TcpFields& fields,
+          const Bytes& payload) {
+    Bytes options = fields.options;
+    while (options.size() % 4 != 0) options.push_back(0);
+    Bytes segment;
+    put16(segment, fields.source_port);
+    put16(segment, fields.destination_port);
+    put32(segment, fields.sequence);
+    put32(segment, fields.acknowledgment);
+    segment.push_back(static_cast<std::uint8_t>((20 + options.size()) / 4 << 4));
+    segment.push_back(fields.flags);
+    put16(segment, fields.window);
+    put16(segment, 0);  // checksum
+    put16(segment, 0);  // urgent pointer
+    segment.insert(segment.end(), options.begin(), options.end());
+    segment.insert(segment.end(), payload.begin(), payload.end());
+    std::uint32_t pseudo = pseudo_sum(source_ip, destination_ip, 6, segment.size());
+    set16(segment, 16, checksum(segment.data(), segment.size(), pseudo));
+    return segment;
 }
 
 Bytes icmp_echo(std::uint8_t type, std::uint16_t identifier, std::uint16_t sequence,

@@ -37,6 +37,17 @@ struct IpFields {
 Bytes ipv4(const IpFields& fields, const Bytes& payload);
 Bytes udp(std::uint32_t source_ip, std::uint32_t destination_ip, std::uint16_t source_port,
           std::uint16_t destination_port, const Bytes& payload, bool with_checksum = true);
+// A TCP segment (RFC 9293 §3.1) with its checksum; `options` are padded
+// to a multiple of 4 bytes with zeros (end of option list).
+struct TcpFields {
+    std::uint16_t source_port = 0, destination_port = 0;
+    std::uint32_t sequence = 0, acknowledgment = 0;
+    std::uint8_t flags = 0;  // FIN 1, SYN 2, RST 4, PSH 8, ACK 16
+    std::uint16_t window = 65535;
+    Bytes options;
+};
+Bytes tcp(std::uint32_t source_ip, std::uint32_t destination_ip, const TcpFields& fields,
+          const Bytes& payload);
 Bytes icmp_echo(std::uint8_t type, std::uint16_t identifier, std::uint16_t sequence,
                 const Bytes& payload);
 // An IP datagram's payload cut into fragments of at most `size` bytes
@@ -62,7 +73,12 @@ struct Parsed {
     // whole-datagram fields (valid when not a fragment)
     std::uint8_t icmp_type = 0, icmp_code = 0;
     std::uint16_t source_port = 0, destination_port = 0;
-    Bytes payload;  // ICMP after its 8-byte header, UDP after its header
+    // TCP
+    std::uint32_t sequence = 0, acknowledgment = 0;
+    std::uint8_t tcp_flags = 0;
+    std::uint16_t window = 0;
+    Bytes tcp_options;
+    Bytes payload;  // ICMP after its 8-byte header, UDP and TCP after theirs
 };
 // nullopt, with `why` set, if the frame is malformed or a checksum is wrong.
 std::optional<Parsed> parse(const Bytes& frame, std::string* why);

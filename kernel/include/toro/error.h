@@ -27,6 +27,7 @@ enum class Error : int {
     kNoSpace = 28,           // ENOSPC
     kReadOnly = 30,          // EROFS
     kTooManyLinks = 31,      // EMLINK
+    kBrokenPipe = 32,        // EPIPE: the stream was shut down for writing
     kRange = 34,             // ERANGE
     kNameTooLong = 36,       // ENAMETOOLONG
     kNotEmpty = 39,          // ENOTEMPTY
@@ -39,11 +40,15 @@ enum class Error : int {
     kAddressNotAvailable = 99,  // EADDRNOTAVAIL
     kNetworkDown = 100,      // ENETDOWN
     kNetworkUnreachable = 101,  // ENETUNREACH
+    kConnectionAborted = 103,  // ECONNABORTED
+    kConnectionReset = 104,  // ECONNRESET
     kNoBufferSpace = 105,    // ENOBUFS
+    kIsConnected = 106,      // EISCONN
     kNotConnected = 107,     // ENOTCONN
     kTimedOut = 110,         // ETIMEDOUT
     kConnectionRefused = 111,  // ECONNREFUSED
     kHostUnreachable = 113,  // EHOSTUNREACH
+    kAlready = 114,          // EALREADY: a connect is in progress
     kCorrupt = 117,          // EUCLEAN: the structure on disk is damaged
 };
 

@@ -57,7 +57,7 @@ InterfaceInfo interface_info();
 // Waits until the first interface has an address, at most `timeout_ns`.
 Error wait_configured(std::uint64_t timeout_ns);
 
-enum class SocketType { kDatagram };  // kStream joins with TCP
+enum class SocketType { kDatagram, kStream };
 
 // The largest UDP payload: an IPv4 datagram of 65535 bytes less its
 // 20-byte header and UDP's 8.
@@ -117,6 +117,14 @@ struct NetStats {
     std::uint64_t frames_received, frames_sent;
     std::uint64_t frames_dropped;    // malformed, not for us, or no memory
     std::uint64_t icmp_rate_limited;
+    // TCP
+    std::size_t tcp_sockets;             // listeners, connections (TIME-WAIT too)
+    std::size_t tcp_connections;         // connections not closed
+    std::size_t tcp_time_wait;
+    std::size_t tcp_buffer_bytes;        // send and receive buffers held
+    std::size_t tcp_buffer_limit;        // what all of them may hold
+    std::uint64_t tcp_segments_received, tcp_segments_sent;
+    std::uint64_t tcp_resets_sent;       // to segments for no connection
 };
 NetStats net_stats();
 

@@ -1,0 +1,264 @@
+// One TCP connection (RFC 9293): a state machine that is handed each
+// segment and the time, and hands back the segments to send and its next
+// deadline. It never reads a clock, never allocates (its buffers are
+// given to it), and never touches a device: the stack around it finds the
+// connection a segment belongs to, and puts IP and TCP headers around what
+// it sends. So a test drives it on a virtual clock, and a fuzz input runs
+// in microseconds.
+//
+// Where each part lives: input.cpp is RFC 9293 §3.10.7 "SEGMENT ARRIVES",
+// step by step; output.cpp decides what to send (data, FIN, ACK, window
+// updates, probes); timers.cpp the retransmission timer (RFC 6298), the
+// delayed ACK, the persist timer and TIME-WAIT; congestion.cpp NewReno
+// (RFC 5681, RFC 6582); connection.cpp opening, the user's calls and
+// closing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hal/clock.h"
+#include "hal/devices.h"
+#include "net/tcp/byte_ring.h"
+#include "net/tcp/tcp_wire.h"
+#include "toro/error.h"
+#include "toro/net.h"
+
+namespace toro::net {
+struct Packet;
+}
+
+namespace toro::net::tcp {
+
+enum class State : std::uint8_t {
+    kClosed,
+    kSynSent,
+    kSynReceived,
+    kEstablished,
+    kFinWait1,
+    kFinWait2,
+    kCloseWait,
+    kClosing,
+    kLastAck,
+    kTimeWait,
+};
+const char* state_name(State state);
+
+// A received segment, its header read and its checksum checked. The
+// payload stays in the packets it came in.
+struct InSegment {
+    std::uint32_t sequence = 0;
+    std::uint32_t acknowledgment = 0;
+    std::uint8_t flags = 0;
+    std::uint16_t window = 0;  // as on the wire, unscaled
+    TcpOptions options;
+    const Packet* payload = nullptr;  // the datagram's chain
+    std::size_t payload_skip = 0;     // bytes of the chain before the payload
+    std::size_t payload_length = 0;
+};
+
+// A segment to send: the stack adds the headers and the checksum.
+struct OutSegment {
+    std::uint32_t sequence = 0;
+    std::uint32_t acknowledgment = 0;
+    std::uint8_t flags = 0;
+    std::uint16_t window = 0;  // as on the wire, scaled
+    std::uint8_t options[kMaxOptions];
+    std::size_t options_length = 0;
+    hal::FramePiece payload[2];  // bytes of the send buffer
+    std::size_t payload_count = 0;
+    std::size_t payload_length = 0;
+};
+
+class Connection;
+
+// A timer's deadline: `now` plus `ns`, saturated; 0 means "not armed",
+// and no deadline computed here is 0.
+inline std::uint64_t hal_deadline(std::uint64_t now, std::uint64_t ns) {
+    std::uint64_t deadline = hal::saturating_deadline(now, ns);
+    return deadline == 0 ? 1 : deadline;
+}
+
+// The stack a connection lives in.
+class ConnectionOwner {
+public:
+    virtual void send_segment(Connection& connection, const OutSegment& segment) = 0;
+    // Something a waiting thread may care about changed: data or space
+    // arrived, the state moved, an error was set.
+    virtual void connection_changed(Connection& connection) = 0;
+
+protected:
+    ~ConnectionOwner() = default;
+};
+
+// Timing and sizes, fixed per stack (StackLimits holds the settable ones).
+struct TcpSettings {
+    std::uint64_t initial_rto_ns = 1'000'000'000;     // RFC 6298 §2.1
+    std::uint64_t min_rto_ns = 200'000'000;           // Linux's; RFC 6298 says 1 s (§2.4)
+    std::uint64_t max_rto_ns = 60'000'000'000;        // RFC 6298 §2.5 allows a ceiling of 60 s or more
+    std::uint64_t delayed_ack_ns = 40'000'000;        // RFC 5681 §4.2: under 500 ms
+    std::uint64_t time_wait_ns = 60'000'000'000;      // 2 MSL with MSL 30 s
+    std::uint64_t fin_wait2_ns = 60'000'000'000;      // an orphaned FIN-WAIT-2 is given up after this
+    unsigned syn_retries = 6;                         // then kTimedOut (about 127 s at 1 s doubling)
+    unsigned data_retries = 12;
+    std::uint16_t mss = 1460;                         // what we announce: the route's MTU less 40
+};
+
+class Connection {
+public:
+    Connection() = default;
+
+    // Prepares a connection between the endpoints, buffers and all; it
+    // stays closed until connect() or accept_syn().
+    void initialize(ConnectionOwner* owner, const TcpSettings* settings, Endpoint local,
+                    Endpoint remote, std::uint32_t initial_sequence);
+    void attach_buffers(std::uint8_t* send, std::size_t send_bytes, std::uint8_t* receive,
+                        std::size_t receive_bytes);
+
+    // Active open: sends a SYN (SYN-SENT).
+    void connect(std::uint64_t now);
+    // Passive open: a listener got `syn`; answers with a SYN-ACK (SYN-RECEIVED).
+    void accept_syn(const InSegment& syn, std::uint64_t now);
+
+    // A segment for this connection (after the stack checked its checksum).
+    void input(const InSegment& segment, std::uint64_t now);
+    // Runs what is due; returns the next deadline (kNoDeadline if none).
+    std::uint64_t poll(std::uint64_t now);
+    std::uint64_t next_deadline() const;
+
+    // The user's calls. send copies what fits into the send buffer and
+    // returns how much (kWouldBlock when none fits, kBrokenPipe after
+    // shutdown or a FIN sent, the connection's error once it has one).
+    Result<std::size_t> send(const std::uint8_t* bytes, std::size_t length, std::uint64_t now);
+    // 0 at the end of the stream; kWouldBlock when nothing is there yet.
+    Result<std::size_t> receive(std::uint8_t* out, std::size_t capacity, std::uint64_t now);
+    // No more sends: a FIN follows the data (shutdown(SHUT_WR), close()).
+    void shutdown_send(std::uint64_t now);
+    // Sends a RST (if synchronized) and closes at once.
+    void abort();
+    // The user closed the socket: nobody reads, so a FIN-WAIT-2 that
+    // hears no FIN is given up after settings' fin_wait2_ns.
+    void orphan(std::uint64_t now);
+    bool orphaned() const { return orphaned_; }
+    void set_no_delay(bool no_delay) { no_delay_ = no_delay; }
+
+    State state() const { return state_; }
+    Endpoint local() const { return local_; }
+    Endpoint remote() const { return remote_; }
+    Error error() const { return error_; }
+    bool passive() const { return passive_; }
+    // kReadable: data, the end of stream or an error; kWritable: space
+    // (once established), or an error.
+    unsigned readiness() const;
+    std::size_t buffered_bytes() const { return send_.length() + receive_.length(); }
+    std::size_t unread_bytes() const { return receive_.length(); }
+    std::uint8_t* send_memory() const { return send_.memory(); }
+    std::uint8_t* receive_memory() const { return receive_.memory(); }
+    // For tests and reports.
+    std::uint32_t congestion_window() const { return cwnd_; }
+    std::uint64_t rto_ns() const { return rto_ns_; }
+    std::uint32_t send_window() const { return snd_wnd_; }
+    std::uint32_t receive_next() const { return rcv_nxt_; }
+    unsigned duplicate_acks() const { return duplicate_acks_; }
+
+private:
+    // connection.cpp
+    void enter(State state);
+    void close_with(Error error);  // to CLOSED, remembering why
+    void take_syn_options(const TcpOptions& options);
+
+    // input.cpp
+    void input_syn_sent(const InSegment& segment, std::uint64_t now);
+    bool acceptable(const InSegment& segment) const;
+    bool input_rst(const InSegment& segment);
+    bool input_ack(const InSegment& segment, std::uint64_t now);
+    void input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
+                    std::size_t length, std::uint64_t now);
+    void input_fin(std::uint64_t now);
+    void update_window(const InSegment& segment);
+    void acknowledge(std::uint32_t ack, std::uint64_t now);
+
+    // output.cpp
+    void output(std::uint64_t now);
+    bool send_data_segment(std::uint64_t now);
+    void send_control(std::uint8_t flags, std::uint32_t sequence);
+    void send_ack() { send_control(kAck, snd_nxt_); }
+    void send_syn();
+    void retransmit_first(std::uint64_t now);
+    std::uint16_t window_to_advertise();
+    std::size_t unsent_bytes() const;
+    std::uint32_t flight_size() const { return snd_nxt_ - snd_una_; }
+
+    // timers.cpp
+    void rtt_sample(std::uint64_t rtt_ns);
+    void arm_retransmit(std::uint64_t now);
+    void on_retransmit_timeout(std::uint64_t now);
+    void on_persist_timeout(std::uint64_t now);
+    void schedule_ack(std::uint64_t now, bool full_segment);
+
+    // congestion.cpp
+    void congestion_on_ack(std::uint32_t acked, std::uint64_t now);
+    void congestion_on_duplicate_ack(std::uint64_t now);
+    void congestion_on_timeout();
+
+    ConnectionOwner* owner_ = nullptr;
+    const TcpSettings* settings_ = nullptr;
+    Endpoint local_, remote_;
+    State state_ = State::kClosed;
+    Error error_ = Error::kOk;
+    bool passive_ = false;
+    bool orphaned_ = false;
+    bool no_delay_ = false;       // TCP_NODELAY: no Nagle
+    bool window_scaling_ = false; // both SYNs carried the option
+
+    // Send sequence space (RFC 9293 §3.3.1). The send buffer holds the
+    // bytes from snd_una on; a FIN, once sent, is the sequence number
+    // after them.
+    std::uint32_t iss_ = 0;
+    std::uint32_t snd_una_ = 0;
+    std::uint32_t snd_nxt_ = 0;
+    std::uint32_t snd_max_ = 0;  // the highest sequence number sent so far, plus one
+    std::uint32_t snd_wnd_ = 0;  // scaled
+    std::uint32_t max_snd_wnd_ = 0;
+    std::uint32_t snd_wl1_ = 0, snd_wl2_ = 0;
+    std::uint8_t snd_scale_ = 0;  // the peer's window scale
+    std::uint16_t send_mss_ = kDefaultMss;
+    bool fin_queued_ = false;     // the user will send no more
+    bool fin_sent_ = false;
+    ByteRing send_;
+
+    // Receive sequence space.
+    std::uint32_t irs_ = 0;
+    std::uint32_t rcv_nxt_ = 0;
+    std::uint32_t rcv_adv_ = 0;   // the right edge last advertised
+    std::uint8_t rcv_scale_ = 0;  // ours, when the peer agreed to scaling
+    std::uint8_t offered_scale_ = 0;
+    bool fin_received_ = false;
+    ByteRing receive_;
+
+    // Retransmission (RFC 6298), in nanoseconds.
+    std::uint64_t srtt_ns_ = 0, rttvar_ns_ = 0;
+    std::uint64_t rto_ns_ = 0;
+    bool rtt_timing_ = false;     // Karn: one segment timed at a time, never a retransmitted one
+    std::uint32_t rtt_sequence_ = 0;
+    std::uint64_t rtt_started_ = 0;
+    unsigned retries_ = 0;        // timeouts in a row
+    std::uint64_t retransmit_at_ = 0;  // 0: not armed
+    bool persisting_ = false;     // the timer probes a zero window instead
+
+    // Acknowledgments.
+    std::uint64_t delayed_ack_at_ = 0;
+    unsigned unacked_segments_ = 0;
+    bool ack_now_ = false;
+
+    // TIME-WAIT, and an orphaned FIN-WAIT-2.
+    std::uint64_t state_deadline_ = 0;
+
+    // NewReno.
+    std::uint32_t cwnd_ = 0, ssthresh_ = 0;
+    unsigned duplicate_acks_ = 0;
+    bool in_recovery_ = false;
+    std::uint32_t recover_ = 0;
+};
+
+}  // namespace toro::net::tcp

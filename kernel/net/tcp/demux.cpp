@@ -1,0 +1,165 @@
+// Segments in: checked (lengths, checksum), then handed to their
+// connection, to a listener (RFC 9293 §3.10.7.2, LISTEN), or answered with
+// a RST when nothing listens (§3.10.7.1, CLOSED).
+#include "net/checksum.h"
+#include "net/stack.h"
+#include "net/tcp/sequence.h"
+
+namespace toro::net {
+
+namespace {
+
+using tcp::InSegment;
+
+bool checksum_valid(const Datagram& datagram) {
+    Checksum checksum;
+    checksum.add32(datagram.source.value);
+    checksum.add32(datagram.destination.value);
+    checksum.add16(kProtocolTcp);
+    checksum.add16(static_cast<std::uint16_t>(datagram.payload_length));
+    std::size_t remaining = datagram.payload_length;
+    for (const Packet* part = datagram.first; part != nullptr && remaining > 0; part = part->next) {
+        std::size_t take = part->part_length < remaining ? part->part_length : remaining;
+        checksum.add(part->data + part->offset, take);
+        remaining -= take;
+    }
+    return remaining == 0 && checksum.finish() == 0;
+}
+
+}  // namespace
+
+void Stack::tcp_input(const Datagram& datagram, std::uint64_t now) {
+    tcp_now_ = now;
+    std::uint8_t header_bytes[tcp::kMaxTcpHeader];
+    if (datagram.to_broadcast || datagram.payload_length < sizeof(tcp::TcpHeader)) {
+        return drop(datagram.first);
+    }
+    std::size_t copied = copy_from_chain(datagram.first, 0, header_bytes,
+                                         datagram.payload_length < sizeof header_bytes
+                                             ? datagram.payload_length
+                                             : sizeof header_bytes);
+    const auto* header = reinterpret_cast<const tcp::TcpHeader*>(header_bytes);
+    std::size_t header_length = static_cast<std::size_t>(header->data_offset >> 4) * 4;
+    if (header_length < sizeof(tcp::TcpHeader) || header_length > copied || !checksum_valid(datagram)) {
+        return drop(datagram.first);
+    }
+    ++tcp_segments_received_;
+    InSegment segment;
+    segment.sequence = load32(header->sequence);
+    segment.acknowledgment = load32(header->acknowledgment);
+    segment.flags = header->flags;
+    segment.window = load16(header->window);
+    segment.options = tcp::parse_options(header_bytes + sizeof(tcp::TcpHeader),
+                                         header_length - sizeof(tcp::TcpHeader));
+    segment.payload = datagram.first;
+    segment.payload_skip = header_length;
+    segment.payload_length = datagram.payload_length - header_length;
+    Endpoint local{datagram.destination, load16(header->destination_port)};
+    Endpoint remote{datagram.source, load16(header->source_port)};
+
+    TcpSocket* socket = tcp_find_connection(local, remote);
+    // RFC 9293 §3.10.7.4 (TIME-WAIT) and RFC 6191: a new SYN beyond the
+    // old connection's sequence space ends the TIME-WAIT and opens anew
+    // (lib-lwip PR #76: a Linux client reusing its port must connect).
+    if (socket != nullptr && socket->connection.state() == tcp::State::kTimeWait &&
+        (segment.flags & (tcp::kSyn | tcp::kAck | tcp::kRst)) == tcp::kSyn &&
+        tcp_find_listener(local) != nullptr &&
+        tcp::seq_gt(segment.sequence, socket->connection.receive_next())) {
+        tcp_free(*socket);
+        socket = nullptr;
+    }
+    if (socket != nullptr) {
+        socket->connection.input(segment, now);
+        tcp_settle(*socket, now);
+    } else if (TcpSocket* listener = tcp_find_listener(local)) {
+        tcp_listener_syn(*listener, local, remote, segment, now);
+    } else {
+        tcp_send_reset(local, remote, segment);
+    }
+    drop(datagram.first);
+}
+
+Stack::TcpSocket* Stack::tcp_find_connection(Endpoint local, Endpoint remote) {
+    for (TcpSocket& socket : tcp_sockets()) {
+        if (socket.kind != TcpSocket::Kind::kConnection) continue;
+        const tcp::Connection& connection = socket.connection;
+        if (connection.state() == tcp::State::kClosed) continue;
+        if (connection.local() == local && connection.remote() == remote) return &socket;
+    }
+    return nullptr;
+}
+
+Stack::TcpSocket* Stack::tcp_find_listener(Endpoint local) {
+    for (TcpSocket& socket : tcp_sockets()) {
+        if (socket.kind != TcpSocket::Kind::kListener || socket.local.port != local.port) continue;
+        if (socket.local.address.is_any() || socket.local.address == local.address) return &socket;
+    }
+    return nullptr;
+}
+
+// §3.10.7.2. A full backlog gives up its oldest half-open connection for
+// the new SYN: under a flood of spoofed SYNs, a real client's handshake
+// (one round trip) still completes before its entry is taken.
+void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
+                             const InSegment& syn, std::uint64_t now) {
+    if ((syn.flags & tcp::kRst) != 0) return;
+    if ((syn.flags & tcp::kAck) != 0) {
+        tcp_send_raw(local, remote, syn.acknowledgment, 0, tcp::kRst);
+        return;
+    }
+    if ((syn.flags & tcp::kSyn) == 0) return;
+    int listener_index = tcp_index(listener);
+    unsigned held = 0;
+    TcpSocket* oldest_half_open = nullptr;
+    for (TcpSocket& socket : tcp_sockets()) {
+        if (socket.kind != TcpSocket::Kind::kConnection || socket.listener != listener_index ||
+            socket.accepted) {
+            continue;
+        }
+        ++held;
+        bool half_open = socket.connection.state() == tcp::State::kSynReceived;
+        if (half_open && (oldest_half_open == nullptr ||
+                          socket.half_open_order < oldest_half_open->half_open_order)) {
+            oldest_half_open = &socket;
+        }
+    }
+    if (held >= listener.backlog) {
+        if (oldest_half_open == nullptr) return;  // all established, waiting for accept: drop
+        tcp_free(*oldest_half_open);
+    }
+    TcpSocket* child = tcp_allocate_slot();
+    if (child == nullptr) return;
+    child->kind = TcpSocket::Kind::kConnection;
+    child->listener = listener_index;
+    child->local = local;
+    child->bound = true;
+    child->no_delay = listener.no_delay;
+    child->send_bytes = listener.send_bytes;
+    child->receive_bytes = listener.receive_bytes;
+    if (!tcp_give_buffers(*child)) {
+        tcp_free(*child);
+        return;
+    }
+    tcp::Connection& connection = child->connection;
+    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now));
+    connection.attach_buffers(child->buffers, child->send_bytes, child->buffers + child->send_bytes,
+                              child->receive_bytes);
+    connection.set_no_delay(child->no_delay);
+    child->half_open_order = ++tcp_ready_counter_;
+    connection.accept_syn(syn, now);
+    tcp_settle(*child, now);
+}
+
+// §3.10.7.1: a segment for no connection gets a RST, unless it is one.
+void Stack::tcp_send_reset(Endpoint local, Endpoint remote, const InSegment& cause) {
+    if ((cause.flags & tcp::kRst) != 0) return;
+    if ((cause.flags & tcp::kAck) != 0) {
+        tcp_send_raw(local, remote, cause.acknowledgment, 0, tcp::kRst);
+        return;
+    }
+    std::uint32_t length = static_cast<std::uint32_t>(cause.payload_length) +
+                           ((cause.flags & tcp::kSyn) != 0) + ((cause.flags & tcp::kFin) != 0);
+    tcp_send_raw(local, remote, 0, cause.sequence + length, tcp::kRst | tcp::kAck);
+}
+
+}  // namespace toro::net

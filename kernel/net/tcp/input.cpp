@@ -1,0 +1,287 @@
+// RFC 9293 §3.10.7 "SEGMENT ARRIVES", for a connection that exists (the
+// stack answers segments for CLOSED and LISTEN). The steps keep the RFC's
+// numbers; RFC 5961 hardens steps 2, 4 and 5 against blind injection.
+#include "net/packet.h"
+#include "net/tcp/connection.h"
+#include "net/tcp/sequence.h"
+
+namespace toro::net::tcp {
+
+namespace {
+
+std::uint32_t segment_length(const InSegment& segment) {
+    return static_cast<std::uint32_t>(segment.payload_length) + ((segment.flags & kSyn) != 0) +
+           ((segment.flags & kFin) != 0);
+}
+
+}  // namespace
+
+void Connection::input(const InSegment& segment, std::uint64_t now) {
+    if (state_ == State::kClosed) return;
+    if (state_ == State::kSynSent) return input_syn_sent(segment, now);
+    // Step 1: is it in the window? If not, say where we are (unless it is a RST).
+    if (!acceptable(segment)) {
+        if ((segment.flags & kRst) == 0) {
+            if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
+                state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
+            }
+            send_ack();
+        }
+        return;
+    }
+    // Step 2: RST.
+    if ((segment.flags & kRst) != 0) {
+        input_rst(segment);
+        return;
+    }
+    // Step 4: a SYN in a synchronized state. RFC 5961 §4.2: a challenge
+    // ACK, whatever its sequence number; a peer that really restarted
+    // answers it with a RST that the exact check of step 2 accepts.
+    if ((segment.flags & kSyn) != 0) {
+        send_ack();
+        return;
+    }
+    // Step 5: ACK.
+    if ((segment.flags & kAck) == 0) return;
+    if (!input_ack(segment, now)) return;
+    if (state_ == State::kClosed) return;  // LAST-ACK ended
+    // Step 7: text, trimmed to what is new.
+    std::uint32_t sequence = segment.sequence;
+    std::size_t skip = 0;
+    std::size_t length = segment.payload_length;
+    if (seq_lt(sequence, rcv_nxt_)) {
+        std::uint32_t old = rcv_nxt_ - sequence;
+        skip = old < length ? old : length;
+        length -= skip;
+        sequence += static_cast<std::uint32_t>(skip);
+    }
+    bool receiving = state_ == State::kEstablished || state_ == State::kFinWait1 ||
+                     state_ == State::kFinWait2;
+    if (length > 0 && receiving) input_text(segment, sequence, skip, length, now);
+    // Step 8: FIN, once every byte before it is in.
+    std::uint32_t fin_sequence = segment.sequence + static_cast<std::uint32_t>(segment.payload_length);
+    if ((segment.flags & kFin) != 0 && fin_sequence == rcv_nxt_ && !fin_received_) input_fin(now);
+    output(now);
+}
+
+void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
+    bool has_ack = (segment.flags & kAck) != 0;
+    if (has_ack && (seq_le(segment.acknowledgment, iss_) || seq_gt(segment.acknowledgment, snd_max_))) {
+        if ((segment.flags & kRst) == 0) send_control(kRst, segment.acknowledgment);
+        return;
+    }
+    if ((segment.flags & kRst) != 0) {
+        if (has_ack) close_with(Error::kConnectionRefused);  // it acknowledged our SYN
+        return;
+    }
+    if ((segment.flags & kSyn) == 0) return;
+    irs_ = segment.sequence;
+    rcv_nxt_ = segment.sequence + 1;
+    rcv_adv_ = rcv_nxt_;  // window_to_advertise() moves it to the window's edge
+    take_syn_options(segment.options);
+    snd_wl1_ = segment.sequence;
+    if (!has_ack) {  // simultaneous open (§3.5, figure 8)
+        snd_wnd_ = segment.window;
+        max_snd_wnd_ = snd_wnd_;
+        snd_wl2_ = iss_;
+        enter(State::kSynReceived);
+        send_syn();
+        return;
+    }
+    snd_una_ = iss_ + 1;
+    snd_wnd_ = segment.window;  // a SYN's window is never scaled (RFC 7323 §2.2)
+    max_snd_wnd_ = snd_wnd_;
+    snd_wl2_ = segment.acknowledgment;
+    if (rtt_timing_ && retries_ == 0) rtt_sample(now - rtt_started_);
+    rtt_timing_ = false;
+    retries_ = 0;
+    retransmit_at_ = 0;
+    enter(State::kEstablished);
+    ack_now_ = true;  // the handshake's third segment; data sent now carries it
+    output(now);
+}
+
+// §3.10.7.4 step 1: the four cases of the acceptability test, against the
+// window we advertised.
+bool Connection::acceptable(const InSegment& segment) const {
+    std::uint32_t window = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+    std::uint32_t length = segment_length(segment);
+    std::uint32_t first = segment.sequence;
+    if (length == 0) {
+        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, window);
+    }
+    if (window == 0) return first == rcv_nxt_;  // its ACK and RST count; its text is trimmed off
+    std::uint32_t last = first + length - 1;
+    return seq_in(first, rcv_nxt_, window) || seq_in(last, rcv_nxt_, window);
+}
+
+// Step 2, with RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one
+// elsewhere in the window gets a challenge ACK.
+bool Connection::input_rst(const InSegment& segment) {
+    if (segment.sequence != rcv_nxt_) {
+        send_ack();
+        return false;
+    }
+    switch (state_) {
+        case State::kSynReceived:
+            close_with(passive_ ? Error::kConnectionReset : Error::kConnectionRefused);
+            break;
+        case State::kEstablished:
+        case State::kFinWait1:
+        case State::kFinWait2:
+        case State::kCloseWait: close_with(Error::kConnectionReset); break;
+        default: close_with(Error::kOk); break;  // CLOSING, LAST-ACK, TIME-WAIT
+    }
+    return true;
+}
+
+// Step 5. False when the segment is to be dropped here.
+bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
+    std::uint32_t ack = segment.acknowledgment;
+    if (state_ == State::kSynReceived) {
+        if (!seq_gt(ack, snd_una_) || seq_gt(ack, snd_max_)) {
+            send_control(kRst, ack);
+            return false;
+        }
+        snd_una_ = iss_ + 1;  // our SYN is acknowledged
+        if (rtt_timing_ && retries_ == 0) rtt_sample(now - rtt_started_);
+        rtt_timing_ = false;
+        retries_ = 0;
+        retransmit_at_ = 0;
+        snd_wl1_ = segment.sequence - 1;  // so that this segment's window is taken
+        enter(State::kEstablished);
+    }
+    // RFC 5961 §5.2: an ACK for data never sent is answered and dropped;
+    // one older than the largest window the peer ever offered gets a
+    // challenge ACK.
+    if (seq_gt(ack, snd_max_)) {
+        send_ack();
+        return false;
+    }
+    if (seq_lt(ack, snd_una_ - max_snd_wnd_)) {
+        send_ack();
+        return false;
+    }
+    std::uint32_t window_before = snd_wnd_;
+    if (seq_gt(ack, snd_una_)) {
+        acknowledge(ack, now);
+    } else if (ack == snd_una_ && segment.payload_length == 0 &&
+               (segment.flags & (kSyn | kFin)) == 0 &&
+               (std::uint32_t{segment.window} << snd_scale_) == window_before && flight_size() > 0) {
+        congestion_on_duplicate_ack(now);  // RFC 5681 §2's definition of a duplicate
+    }
+    update_window(segment);
+    bool fin_acked = fin_queued_ && fin_sent_ && snd_una_ == snd_max_;
+    switch (state_) {
+        case State::kFinWait1:
+            if (fin_acked) {
+                enter(State::kFinWait2);
+                if (orphaned_) state_deadline_ = hal_deadline(now, settings_->fin_wait2_ns);
+            }
+            break;
+        case State::kClosing:
+            if (fin_acked) {
+                enter(State::kTimeWait);
+                state_deadline_ = hal_deadline(now, settings_->time_wait_ns);
+            }
+            break;
+        case State::kLastAck:
+            if (fin_acked) {
+                close_with(Error::kOk);
+                return false;
+            }
+            break;
+        default: break;
+    }
+    return true;
+}
+
+// New data acknowledged: free it, time it, grow the window.
+void Connection::acknowledge(std::uint32_t ack, std::uint64_t now) {
+    std::uint32_t acked = ack - snd_una_;
+    std::size_t data = acked < send_.length() ? acked : send_.length();
+    send_.consume(data);
+    snd_una_ = ack;
+    if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;  // acknowledged past a go-back
+    if (rtt_timing_ && seq_ge(ack, rtt_sequence_)) {
+        rtt_sample(now - rtt_started_);
+        rtt_timing_ = false;
+    }
+    retries_ = 0;
+    congestion_on_ack(acked, now);
+    // RFC 6298 §5.2, §5.3: stop the timer when all is acknowledged,
+    // otherwise restart it.
+    if (flight_size() == 0) {
+        if (!persisting_) retransmit_at_ = 0;
+    } else {
+        persisting_ = false;
+        arm_retransmit(now);
+    }
+    owner_->connection_changed(*this);  // space in the send buffer
+}
+
+// §3.10.7.4 step 5's window update: only from a segment newer than the
+// one that set the window last.
+void Connection::update_window(const InSegment& segment) {
+    bool newer = seq_lt(snd_wl1_, segment.sequence) ||
+                 (snd_wl1_ == segment.sequence && seq_le(snd_wl2_, segment.acknowledgment));
+    if (!newer) return;
+    snd_wnd_ = std::uint32_t{segment.window} << snd_scale_;
+    if (snd_wnd_ > max_snd_wnd_) max_snd_wnd_ = snd_wnd_;
+    snd_wl1_ = segment.sequence;
+    snd_wl2_ = segment.acknowledgment;
+}
+
+// Step 7: bytes at RCV.NXT go into the receive buffer, as many as fit.
+// Bytes beyond it (a gap before them) are not kept: the immediate
+// duplicate ACK asks for what is missing (RFC 5681 §4.2).
+void Connection::input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
+                            std::size_t length, std::uint64_t now) {
+    if (sequence != rcv_nxt_) {
+        ack_now_ = true;
+        return;
+    }
+    std::size_t window = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+    if (length > window) length = window;
+    if (length > receive_.space()) length = receive_.space();
+    std::size_t taken = 0;
+    while (taken < length) {
+        std::size_t contiguous = 0;
+        std::uint8_t* tail = receive_.tail(&contiguous);
+        std::size_t part = length - taken < contiguous ? length - taken : contiguous;
+        copy_from_chain(segment.payload, segment.payload_skip + skip + taken, tail, part);
+        receive_.commit(part);
+        taken += part;
+    }
+    rcv_nxt_ += static_cast<std::uint32_t>(taken);
+    if (taken < segment.payload_length - skip) ack_now_ = true;  // some fell outside the window
+    if (taken > 0) {
+        schedule_ack(now, taken >= send_mss_);
+        owner_->connection_changed(*this);
+    }
+}
+
+// Step 8.
+void Connection::input_fin(std::uint64_t now) {
+    fin_received_ = true;
+    rcv_nxt_ += 1;
+    ack_now_ = true;
+    bool fin_acked = fin_queued_ && fin_sent_ && snd_una_ == snd_max_;
+    switch (state_) {
+        case State::kSynReceived:
+        case State::kEstablished: enter(State::kCloseWait); break;
+        case State::kFinWait1:
+            if (!fin_acked) {
+                enter(State::kClosing);
+                break;
+            }
+            [[fallthrough]];
+        case State::kFinWait2:
+            enter(State::kTimeWait);
+            state_deadline_ = hal_deadline(now, settings_->time_wait_ns);
+            break;
+        default: owner_->connection_changed(*this); break;
+    }
+}
+
+}  // namespace toro::net::tcp

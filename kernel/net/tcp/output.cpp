@@ -1,0 +1,171 @@
+// What a connection sends, and when: data as the windows allow (RFC 9293
+// §3.8.6, Nagle's algorithm of RFC 896 and sender-side SWS avoidance),
+// the FIN after the last byte, and ACKs that no data segment carried.
+#include "net/tcp/connection.h"
+#include "net/tcp/sequence.h"
+
+namespace toro::net::tcp {
+
+namespace {
+
+bool can_send_data(State state) {
+    switch (state) {
+        case State::kEstablished:
+        case State::kCloseWait:
+        case State::kFinWait1:   // retransmissions, and the FIN
+        case State::kClosing:
+        case State::kLastAck: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+void Connection::output(std::uint64_t now) {
+    bool sent = false;
+    if (can_send_data(state_)) {
+        while (send_data_segment(now)) sent = true;
+        // A zero window with data waiting and nothing in flight: only the
+        // persist timer's probes will learn when it opens.
+        if (snd_wnd_ == 0 && unsent_bytes() > 0 && flight_size() == 0 && !persisting_) {
+            persisting_ = true;
+            retransmit_at_ = hal_deadline(now, rto_ns_);
+        }
+    }
+    if (!sent && ack_now_ && state_ != State::kClosed && state_ != State::kSynSent) send_ack();
+}
+
+std::size_t Connection::unsent_bytes() const {
+    std::uint32_t offset = snd_nxt_ - snd_una_;
+    return offset < send_.length() ? send_.length() - offset : 0;
+}
+
+// Sends the next segment of data (and the FIN after the last byte) if the
+// windows and Nagle allow; true if it sent one.
+bool Connection::send_data_segment(std::uint64_t now) {
+    std::uint32_t offset = snd_nxt_ - snd_una_;
+    std::size_t available = unsent_bytes();
+    std::uint32_t window = snd_wnd_ < cwnd_ ? snd_wnd_ : cwnd_;
+    std::uint32_t in_flight = flight_size();
+    std::size_t usable = window > in_flight ? window - in_flight : 0;
+    std::size_t length = available < send_mss_ ? available : send_mss_;
+    if (length > usable) length = usable;
+    bool fin = fin_queued_ && offset <= send_.length() && offset + length == send_.length();
+    if (length == 0 && !fin) return false;
+    if (length < send_mss_ && !fin) {
+        // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a short segment only
+        // when it is all there is, or the window allows no more and is at
+        // least half the largest one the peer offered.
+        bool all = length == available;
+        bool window_limited = length < available;
+        if (window_limited && length < max_snd_wnd_ / 2) return false;
+        if (all && in_flight > 0 && !no_delay_) return false;  // Nagle
+    }
+    OutSegment segment;
+    segment.sequence = snd_nxt_;
+    segment.flags = static_cast<std::uint8_t>(kAck | (fin ? kFin : 0) |
+                                              (length > 0 && length == available ? kPsh : 0));
+    segment.payload_count = send_.pieces(offset, length, segment.payload);
+    segment.payload_length = length;
+    bool new_data = snd_nxt_ == snd_max_;
+    snd_nxt_ += static_cast<std::uint32_t>(length) + (fin ? 1 : 0);
+    if (seq_gt(snd_nxt_, snd_max_)) snd_max_ = snd_nxt_;
+    if (fin && state_ == State::kEstablished) enter(State::kFinWait1);
+    if (fin && state_ == State::kCloseWait) enter(State::kLastAck);
+    if (fin) fin_sent_ = true;
+    if (new_data && !rtt_timing_) {
+        rtt_timing_ = true;
+        rtt_sequence_ = snd_nxt_;
+        rtt_started_ = now;
+    }
+    segment.acknowledgment = rcv_nxt_;
+    segment.window = window_to_advertise();
+    owner_->send_segment(*this, segment);
+    ack_now_ = false;
+    delayed_ack_at_ = 0;
+    unacked_segments_ = 0;
+    if (retransmit_at_ == 0 || persisting_) {
+        persisting_ = false;
+        arm_retransmit(now);
+    }
+    return true;
+}
+
+// A segment without data: ACKs, RSTs, window probes.
+void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
+    OutSegment segment;
+    segment.sequence = sequence;
+    segment.flags = flags;
+    if ((flags & kAck) != 0) segment.acknowledgment = rcv_nxt_;
+    if ((flags & kRst) == 0) segment.window = window_to_advertise();
+    owner_->send_segment(*this, segment);
+    if ((flags & kAck) != 0) {
+        ack_now_ = false;
+        delayed_ack_at_ = 0;
+        unacked_segments_ = 0;
+    }
+}
+
+// Our SYN, or SYN-ACK in SYN-RECEIVED: its window unscaled, its options
+// our MSS and (offered first, or answering the peer's) our window scale.
+void Connection::send_syn() {
+    OutSegment segment;
+    segment.sequence = iss_;
+    segment.flags = kSyn;
+    bool answering = state_ == State::kSynReceived;
+    if (answering) {
+        segment.flags |= kAck;
+        segment.acknowledgment = rcv_nxt_;
+    }
+    bool scale = !answering || window_scaling_;
+    segment.options_length =
+        write_syn_options(segment.options, settings_->mss, scale ? offered_scale_ : -1);
+    std::size_t space = receive_.space();
+    segment.window = static_cast<std::uint16_t>(space > 0xFFFF ? 0xFFFF : space);
+    if (answering) rcv_adv_ = rcv_nxt_ + segment.window;  // in SYN-SENT, RCV.NXT is not known yet
+    snd_nxt_ = iss_ + 1;
+    if (seq_gt(snd_nxt_, snd_max_)) snd_max_ = snd_nxt_;
+    owner_->send_segment(*this, segment);
+}
+
+// Fast retransmit and NewReno's partial ACKs: the first unacknowledged
+// segment again, without moving SND.NXT.
+void Connection::retransmit_first(std::uint64_t now) {
+    (void)now;
+    std::size_t length = send_.length() < send_mss_ ? send_.length() : send_mss_;
+    bool fin = fin_sent_ && length == send_.length();
+    if (length == 0 && !fin) return;
+    OutSegment segment;
+    segment.sequence = snd_una_;
+    segment.flags = static_cast<std::uint8_t>(kAck | (fin ? kFin : 0));
+    segment.payload_count = send_.pieces(0, length, segment.payload);
+    segment.payload_length = length;
+    segment.acknowledgment = rcv_nxt_;
+    segment.window = window_to_advertise();
+    if (rtt_timing_ && seq_le(rtt_sequence_, snd_una_ + static_cast<std::uint32_t>(length) + fin)) {
+        rtt_timing_ = false;  // Karn: its ACK could be for either copy
+    }
+    owner_->send_segment(*this, segment);
+    ack_now_ = false;
+    delayed_ack_at_ = 0;
+    unacked_segments_ = 0;
+}
+
+// The receive window, scaled, never moving its right edge left (RFC 9293
+// §3.8.6.2.2: a window is not shrunk).
+std::uint16_t Connection::window_to_advertise() {
+    std::uint32_t space = static_cast<std::uint32_t>(receive_.space());
+    std::uint32_t scaled = space >> rcv_scale_;
+    if (scaled > 0xFFFF) scaled = 0xFFFF;
+    std::uint32_t edge = rcv_nxt_ + (scaled << rcv_scale_);
+    if (seq_lt(edge, rcv_adv_)) {
+        std::uint32_t promised = rcv_adv_ - rcv_nxt_;
+        scaled = (promised + (1u << rcv_scale_) - 1) >> rcv_scale_;
+        if (scaled > 0xFFFF) scaled = 0xFFFF;
+        edge = rcv_nxt_ + (scaled << rcv_scale_);
+    }
+    if (seq_gt(edge, rcv_adv_)) rcv_adv_ = edge;
+    return static_cast<std::uint16_t>(scaled);
+}
+
+}  // namespace toro::net::tcp

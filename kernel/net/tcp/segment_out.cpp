@@ -1,0 +1,125 @@
+// What connections send, framed: the TCP header and checksum around a
+// connection's OutSegment, handed to IPv4 as a gather list (the payload
+// stays in the send buffer). And RFC 6528's initial sequence numbers.
+#include "hal/random.h"
+#include "net/checksum.h"
+#include "net/stack.h"
+
+namespace toro::net {
+
+namespace {
+
+using tcp::TcpHeader;
+
+void add_pseudo_header(Checksum& checksum, Ipv4Address source, Ipv4Address destination,
+                       std::size_t tcp_length) {
+    checksum.add32(source.value);
+    checksum.add32(destination.value);
+    checksum.add16(kProtocolTcp);
+    checksum.add16(static_cast<std::uint16_t>(tcp_length));
+}
+
+std::uint64_t rotate(std::uint64_t value, int bits) { return value << bits | value >> (64 - bits); }
+
+// SipHash-2-4 (Aumasson and Bernstein, 2012) of the 12 bytes of a
+// connection's addresses and ports: RFC 6528's F().
+std::uint64_t siphash_endpoints(const std::uint64_t key[2], Endpoint local, Endpoint remote) {
+    std::uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
+    std::uint64_t v1 = 0x646f72616e646f6dull ^ key[1];
+    std::uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
+    std::uint64_t v3 = 0x7465646279746573ull ^ key[1];
+    auto round = [&] {
+        v0 += v1; v1 = rotate(v1, 13); v1 ^= v0; v0 = rotate(v0, 32);
+        v2 += v3; v3 = rotate(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = rotate(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = rotate(v1, 17); v1 ^= v2; v2 = rotate(v2, 32);
+    };
+    auto absorb = [&](std::uint64_t word) {
+        v3 ^= word;
+        round();
+        round();
+        v0 ^= word;
+    };
+    absorb(std::uint64_t{local.address.value} << 32 | remote.address.value);
+    // The last word: the 4 remaining bytes, and the message length (12) in the top byte.
+    absorb(std::uint64_t{12} << 56 | std::uint64_t{local.port} << 16 | remote.port);
+    v2 ^= 0xFF;
+    for (int i = 0; i < 4; ++i) round();
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+}  // namespace
+
+// RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport,
+// secretkey), M a timer ticking every 4 microseconds.
+std::uint32_t Stack::tcp_initial_sequence(Endpoint local, Endpoint remote, std::uint64_t now) const {
+    return static_cast<std::uint32_t>(now / 4000) +
+           static_cast<std::uint32_t>(siphash_endpoints(isn_key_, local, remote));
+}
+
+void Stack::send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) {
+    tcp_transmit(connection.local(), connection.remote(), segment);
+}
+
+void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment) {
+    std::uint8_t header_bytes[tcp::kMaxTcpHeader];
+    auto* header = reinterpret_cast<TcpHeader*>(header_bytes);
+    std::size_t header_length = sizeof(TcpHeader) + segment.options_length;
+    store16(header->source_port, local.port);
+    store16(header->destination_port, remote.port);
+    store32(header->sequence, segment.sequence);
+    store32(header->acknowledgment, segment.acknowledgment);
+    header->data_offset = static_cast<std::uint8_t>(header_length / 4 << 4);
+    header->flags = segment.flags;
+    store16(header->window, segment.window);
+    store16(header->checksum, 0);
+    store16(header->urgent, 0);
+    __builtin_memcpy(header_bytes + sizeof(TcpHeader), segment.options, segment.options_length);
+    std::size_t tcp_length = header_length + segment.payload_length;
+    Checksum checksum;
+    add_pseudo_header(checksum, config_.address, remote.address, tcp_length);
+    checksum.add(header_bytes, header_length);
+    hal::FramePiece pieces[3] = {{header_bytes, header_length}};
+    std::size_t count = 1;
+    for (std::size_t i = 0; i < segment.payload_count; ++i) {
+        checksum.add(segment.payload[i].bytes, segment.payload[i].length);
+        pieces[count++] = segment.payload[i];
+    }
+    store16(header->checksum, checksum.finish());
+    ++tcp_segments_sent_;
+    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_);
+}
+
+void Stack::tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
+                         std::uint32_t acknowledgment, std::uint8_t flags) {
+    tcp::OutSegment segment;
+    segment.sequence = sequence;
+    segment.acknowledgment = acknowledgment;
+    segment.flags = flags;
+    ++tcp_resets_sent_;
+    tcp_transmit(local, remote, segment);
+}
+
+void Stack::connection_changed(tcp::Connection& connection) {
+    std::size_t index = static_cast<std::size_t>(reinterpret_cast<std::uint8_t*>(&connection) -
+                                                 tcp_storage_) / sizeof(TcpSocket);
+    if (index >= tcp_constructed_) return;
+    TcpSocket& socket = *tcp_slot(index);
+    signal_tcp_waiters(socket);
+    if (socket.listener >= 0 && !socket.accepted) {
+        TcpSocket& listener = *tcp_slot(static_cast<std::size_t>(socket.listener));
+        if (connection.state() != tcp::State::kSynReceived && socket.ready_order == 0 &&
+            connection.state() != tcp::State::kClosed) {
+            socket.ready_order = ++tcp_ready_counter_;  // acceptable now
+        }
+        signal_tcp_waiters(listener);
+    }
+}
+
+void Stack::signal_tcp_waiters(TcpSocket& socket) {
+    for (Event* waiter : socket.waiters) {
+        if (waiter != nullptr) waiter->signal();
+    }
+}
+
+}  // namespace toro::net

@@ -1,0 +1,62 @@
+// TCP's header (RFC 9293 §3.1) and the options the stack speaks: MSS
+// (RFC 9293 §3.7.1), window scale (RFC 7323 §2), SACK-permitted (RFC
+// 2018). Every parser checks each length against the bytes it was given.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace toro::net::tcp {
+
+struct TcpHeader {
+    std::uint8_t source_port[2];
+    std::uint8_t destination_port[2];
+    std::uint8_t sequence[4];
+    std::uint8_t acknowledgment[4];
+    std::uint8_t data_offset;  // header length in 32-bit words, in the high nibble
+    std::uint8_t flags;
+    std::uint8_t window[2];
+    std::uint8_t checksum[2];
+    std::uint8_t urgent[2];
+};
+static_assert(sizeof(TcpHeader) == 20);
+inline constexpr std::size_t kMaxTcpHeader = 60;
+inline constexpr std::size_t kMaxOptions = kMaxTcpHeader - sizeof(TcpHeader);
+
+inline constexpr std::uint8_t kFin = 0x01;
+inline constexpr std::uint8_t kSyn = 0x02;
+inline constexpr std::uint8_t kRst = 0x04;
+inline constexpr std::uint8_t kPsh = 0x08;
+inline constexpr std::uint8_t kAck = 0x10;
+inline constexpr std::uint8_t kUrg = 0x20;
+
+inline constexpr std::uint8_t kOptionEnd = 0;
+inline constexpr std::uint8_t kOptionNop = 1;
+inline constexpr std::uint8_t kOptionMss = 2;
+inline constexpr std::uint8_t kOptionWindowScale = 3;
+inline constexpr std::uint8_t kOptionSackPermitted = 4;
+
+inline constexpr std::uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3
+// The smallest MSS taken from a peer: an MSS of 0 (or 1) would make every
+// segment a byte, and a sender loop without end. Linux's floor.
+inline constexpr std::uint16_t kMinMss = 88;
+inline constexpr std::uint16_t kDefaultMss = 536;  // RFC 9293 §3.7.1, when none is sent
+
+struct TcpOptions {
+    bool has_mss = false;
+    std::uint16_t mss = 0;  // clamped to kMinMss and above
+    bool has_window_scale = false;
+    std::uint8_t window_scale = 0;  // clamped to kMaxWindowScale
+    bool sack_permitted = false;
+};
+
+// Reads the options of one segment. An option whose length is 0, 1 or
+// runs past the end stops the reading (what came before it stands); an
+// option the stack does not know is skipped by its length.
+TcpOptions parse_options(const std::uint8_t* bytes, std::size_t length);
+
+// The options of a SYN or SYN-ACK: MSS, then window scale (behind a NOP)
+// when `window_scale` >= 0. Returns the length written (a multiple of 4).
+std::size_t write_syn_options(std::uint8_t* out, std::uint16_t mss, int window_scale);
+
+}  // namespace toro::net::tcp

@@ -1,0 +1,629 @@
+// TCP, driven as a peer would drive it: segments in through Stack::input
+// on a virtual clock, segments out read from a MemoryNic with
+// tests/support/net_frames (an independent reading of RFC 9293). No
+// machine is booted and nothing sleeps. One behaviour a test, named after
+// it; the bugs other stacks shipped are tests too, named by their issue.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "hal_posix/machine.h"
+#include "hal_posix/memory_nic.h"
+#include "net/stack.h"
+#include "net_frames.h"
+
+namespace {
+
+using namespace toro_test;
+using toro::Error;
+using toro::net::Endpoint;
+using toro::net::Packet;
+using toro::net::Stack;
+using toro::net::StackLimits;
+using toro::net::tcp::State;
+
+constexpr Mac kToroMac{0x02, 0, 0, 0, 0, 0x01};
+constexpr Mac kPeerMac{0x02, 0, 0, 0, 0, 0x02};
+const std::uint32_t kToro = ip("198.18.0.2");
+const std::uint32_t kPeer = ip("198.18.0.1");
+constexpr std::size_t kPoolBytes = 4 << 20;
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kSecond = 1000 * kMs;
+constexpr std::uint8_t kFin = 1, kSyn = 2, kRst = 4, kPsh = 8, kAck = 16;
+constexpr std::uint16_t kPeerPort = 40000;
+constexpr std::uint32_t kPeerIsn = 1000;
+
+class MallocBuffers final : public toro::net::BufferAllocator {
+public:
+    void* allocate(std::size_t bytes) override {
+        ++allocations;
+        return std::malloc(bytes);
+    }
+    void release(void* memory, std::size_t) override {
+        ++releases;
+        std::free(memory);
+    }
+    int allocations = 0, releases = 0;
+};
+
+// MSS 1460, SACK permitted, window scale 7: what a Linux peer offers.
+Bytes linux_syn_options() { return {2, 4, 0x05, 0xB4, 4, 2, 1, 3, 3, 7}; }
+
+class Tcp : public ::testing::Test {
+protected:
+    Tcp() : nic_(kToroMac.data()), memory_(std::aligned_alloc(4096, kPoolBytes)) {}
+    ~Tcp() override { std::free(memory_); }
+
+    // A fixed seed: the same ISNs, ports and IP ids every run.
+    void SetUp() override {
+        hal_posix::set_unbooted_random_seed(7);
+        start();
+    }
+    void start(const StackLimits& limits = {}) {
+        toro::net::InterfaceConfig config{{kToro}, 24, {ip("198.18.0.254")}};
+        stack_->set_buffer_allocator(&buffers_);
+        stack_->initialize(&nic_, memory_, kPoolBytes, config, limits, now_);
+        inject(ethernet(kBroadcast, kPeerMac, 0x0806, arp(1, kPeerMac, kPeer, Mac{}, kToro)));
+        sent();
+        baseline_ = stack_->pool().in_use();
+    }
+    void inject(const Bytes& frame) {
+        Packet* packet = stack_->pool().acquire();
+        ASSERT_NE(packet, nullptr);
+        ASSERT_LE(frame.size(), toro::net::kPacketCapacity);
+        std::memcpy(packet->data, frame.data(), frame.size());
+        packet->length = static_cast<std::uint16_t>(frame.size());
+        stack_->input(packet, now_);
+    }
+    // The peer sends a segment to Toro's `port`.
+    void peer_sends(std::uint16_t port, std::uint32_t sequence, std::uint32_t ack, std::uint8_t flags,
+                    const Bytes& payload = {}, std::uint16_t window = 65535, Bytes options = {},
+                    std::uint16_t peer_port = kPeerPort) {
+        TcpFields fields;
+        fields.source_port = peer_port;
+        fields.destination_port = port;
+        fields.sequence = sequence;
+        fields.acknowledgment = ack;
+        fields.flags = flags;
+        fields.window = window;
+        fields.options = std::move(options);
+        IpFields ip_fields;
+        ip_fields.source = kPeer;
+        ip_fields.destination = kToro;
+        ip_fields.protocol = 6;
+        inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(ip_fields, tcp(kPeer, kToro, fields, payload))));
+    }
+    // The TCP segments the stack sent. The peer answers ARP as a host
+    // does (its entry expires after a minute of virtual time).
+    std::vector<Parsed> sent() {
+        std::vector<Parsed> frames;
+        hal_posix::Frame frame;
+        for (bool asked = true; asked;) {
+            asked = false;
+            while (nic_.take_sent(&frame)) {
+                std::string why;
+                auto parsed = parse(frame, &why);
+                EXPECT_TRUE(parsed.has_value()) << "the stack sent a malformed frame: " << why;
+                if (!parsed) continue;
+                if (parsed->ether_type == 0x0806 && parsed->arp_operation == 1 &&
+                    parsed->arp_target_ip == kPeer) {
+                    asked = true;
+                }
+                if (parsed->protocol == 6) frames.push_back(*parsed);
+            }
+            if (asked) inject(ethernet(kToroMac, kPeerMac, 0x0806, arp(2, kPeerMac, kPeer, kToroMac, kToro)));
+        }
+        return frames;
+    }
+    Parsed only_sent() {
+        auto frames = sent();
+        EXPECT_EQ(frames.size(), 1u);
+        return frames.empty() ? Parsed{} : frames[0];
+    }
+    void advance(std::uint64_t nanoseconds) {
+        now_ += nanoseconds;
+        stack_->poll(now_);
+    }
+    int listen(std::uint16_t port, unsigned backlog = 0) {
+        auto socket = stack_->tcp_open();
+        EXPECT_TRUE(socket.ok());
+        EXPECT_EQ(stack_->tcp_bind(*socket, {{0}, port}), Error::kOk);
+        EXPECT_EQ(stack_->tcp_listen(*socket, backlog), Error::kOk);
+        return *socket;
+    }
+    // A Linux-like peer connects to `port`; returns the accepted socket and
+    // leaves Toro's ISN in toro_isn_.
+    int accept_from_peer(int listener, std::uint16_t port, std::uint16_t peer_port = kPeerPort) {
+        peer_sends(port, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options(), peer_port);
+        Parsed syn_ack = only_sent();
+        EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+        EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
+        toro_isn_ = syn_ack.sequence;
+        peer_sends(port, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535, {}, peer_port);
+        auto accepted = stack_->tcp_accept(listener, nullptr, now_);
+        EXPECT_TRUE(accepted.ok());
+        return accepted.ok() ? *accepted : -1;
+    }
+    // An established connection on port 80, the peer's window unscaled
+    // (scale 7 is agreed: the peer's windows below are multiplied by 128).
+    int established() {
+        int listener = listen(80);
+        int socket = accept_from_peer(listener, 80);
+        sent();
+        return socket;
+    }
+    std::size_t in_use() const { return stack_->pool().in_use() - baseline_; }
+
+    hal_posix::MemoryNic nic_;
+    void* memory_;
+    MallocBuffers buffers_;
+    std::unique_ptr<Stack> stack_ = std::make_unique<Stack>();
+    std::uint64_t now_ = 1000 * kSecond;
+    std::size_t baseline_ = 0;
+    std::uint32_t toro_isn_ = 0;
+};
+
+TEST_F(Tcp, AnswersASynToAClosedPortWithRst) {
+    peer_sends(81, kPeerIsn, 0, kSyn);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags, kRst | kAck);
+    EXPECT_EQ(reset.sequence, 0u);
+    EXPECT_EQ(reset.acknowledgment, kPeerIsn + 1);
+    peer_sends(81, kPeerIsn, 5555, kAck);  // an ACK: the RST takes its number
+    reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags, kRst);
+    EXPECT_EQ(reset.sequence, 5555u);
+    peer_sends(81, kPeerIsn, 0, kRst);  // never a RST for a RST
+    EXPECT_TRUE(sent().empty());
+}
+
+TEST_F(Tcp, CompletesAPassiveOpenWithTheSynAckOptions) {
+    int listener = listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
+    // MSS 1460, then NOP and window scale (64 KiB buffer: scale 1).
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 1}));
+    EXPECT_EQ(stack_->tcp_accept(listener, nullptr, now_).error(), Error::kWouldBlock);
+    peer_sends(80, kPeerIsn + 1, syn_ack.sequence + 1, kAck);
+    Endpoint peer;
+    auto accepted = stack_->tcp_accept(listener, &peer, now_);
+    ASSERT_TRUE(accepted.ok());
+    EXPECT_EQ(peer.address.value, kPeer);
+    EXPECT_EQ(peer.port, kPeerPort);
+    EXPECT_EQ(*stack_->tcp_state(*accepted), State::kEstablished);
+}
+
+TEST_F(Tcp, AnswersNoWindowScaleToAPeerThatOffersNone) {
+    listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, {2, 4, 0x05, 0xB4});
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4}));
+}
+
+TEST_F(Tcp, CompletesAnActiveOpen) {
+    auto socket = stack_->tcp_open();
+    ASSERT_TRUE(socket.ok());
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    EXPECT_EQ(syn.tcp_flags, kSyn);
+    EXPECT_EQ(syn.destination_port, 8080);
+    EXPECT_GE(syn.source_port, 49152);
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    TcpFields answer;
+    peer_sends(syn.source_port, 7000, syn.sequence + 1, kSyn | kAck, {}, 29200, linux_syn_options(), 8080);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.sequence, syn.sequence + 1);
+    EXPECT_EQ(ack.acknowledgment, 7001u);
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kOk);
+}
+
+TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    peer_sends(syn.source_port, 0, syn.sequence + 1, kRst | kAck, {}, 0, {}, 8080);
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kConnectionRefused);
+}
+
+TEST_F(Tcp, DeliversDataInOrderAndAcknowledgesEverySecondFullSegment) {
+    int socket = established();
+    Bytes first = pattern(1460, 1), second = pattern(1460, 2);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, first);
+    EXPECT_TRUE(sent().empty());  // the ACK is delayed
+    peer_sends(80, kPeerIsn + 1 + 1460, toro_isn_ + 1, kAck, second);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 1 + 2920);
+    Bytes received(4000);
+    auto length = stack_->tcp_receive(socket, received.data(), received.size(), now_);
+    ASSERT_TRUE(length.ok());
+    ASSERT_EQ(*length, 2920u);
+    EXPECT_TRUE(std::equal(first.begin(), first.end(), received.begin()));
+    EXPECT_TRUE(std::equal(second.begin(), second.end(), received.begin() + 1460));
+}
+
+TEST_F(Tcp, DelaysTheAckOfASmallSegmentBy40Ms) {
+    established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck | kPsh, Bytes{1, 2, 3});
+    EXPECT_TRUE(sent().empty());
+    advance(39 * kMs);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kMs);
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 4);
+}
+
+TEST_F(Tcp, SendsInMssSegmentsWithinTheInitialWindow) {
+    int socket = established();
+    Bytes data = pattern(20000, 3);
+    auto taken = stack_->tcp_send(socket, data.data(), data.size(), now_);
+    ASSERT_TRUE(taken.ok());
+    EXPECT_EQ(*taken, 20000u);
+    auto frames = sent();
+    // RFC 6928: ten segments of 1460 in the first window.
+    ASSERT_EQ(frames.size(), 10u);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        EXPECT_EQ(frames[i].sequence, toro_isn_ + 1 + i * 1460);
+        ASSERT_EQ(frames[i].payload.size(), 1460u);
+        EXPECT_TRUE(std::equal(frames[i].payload.begin(), frames[i].payload.end(), data.begin() + i * 1460));
+    }
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1 + 2920, kAck);  // two acknowledged: slow start adds
+    EXPECT_EQ(sent().size(), 3u);
+}
+
+TEST_F(Tcp, RetransmitsAfterRtoWithBackoff) {
+    int socket = established();
+    Bytes data{9, 9, 9};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    EXPECT_EQ(only_sent().payload, data);
+    advance(999 * kMs);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kMs);  // the initial RTO, 1 s
+    Parsed again = only_sent();
+    EXPECT_EQ(again.sequence, toro_isn_ + 1);
+    EXPECT_EQ(again.payload, data);
+    advance(1999 * kMs);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kMs);  // doubled
+    EXPECT_EQ(only_sent().payload, data);
+    advance(4 * kSecond);
+    EXPECT_EQ(only_sent().payload, data);
+}
+
+TEST_F(Tcp, RetransmitsALostSynAck) {  // IncludeOS #542
+    listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed first = only_sent();
+    advance(1 * kSecond);
+    Parsed again = only_sent();
+    EXPECT_EQ(again.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(again.sequence, first.sequence);
+    EXPECT_EQ(again.tcp_options, first.tcp_options);
+}
+
+TEST_F(Tcp, FastRetransmitOnThreeDupAcks) {
+    int socket = established();
+    Bytes data = pattern(5 * 1460, 4);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    // The first segment was lost: every later one brings the same ACK.
+    for (int i = 0; i < 2; ++i) peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    EXPECT_TRUE(sent().empty());
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    Parsed retransmitted = only_sent();
+    EXPECT_EQ(retransmitted.sequence, toro_isn_ + 1);
+    EXPECT_EQ(retransmitted.payload.size(), 1460u);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
+TEST_F(Tcp, DuplicateAcksDoNotResetTheRetransmissionTimer) {  // smoltcp #62
+    int socket = established();
+    Bytes data = pattern(2 * 1460, 5);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    for (int i = 0; i < 2; ++i) {
+        advance(400 * kMs);
+        peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);  // a duplicate, not a fast retransmit yet
+    }
+    EXPECT_TRUE(sent().empty());
+    advance(200 * kMs);  // 1 s after the send, whatever the duplicates
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames[0].sequence, toro_isn_ + 1);
+}
+
+TEST_F(Tcp, TheDuplicateAckCounterSaturates) {  // smoltcp #224
+    int socket = established();
+    Bytes data = pattern(4 * 1460, 6);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    for (int i = 0; i < 70000; ++i) peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    sent();
+    unsigned count = 0;
+    for (int i = 0; i < 3; ++i) peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    for (const Parsed& frame : sent()) count += frame.sequence == toro_isn_ + 1 && frame.payload.size() == 1460;
+    EXPECT_EQ(count, 0u);  // a wrapped counter would reach 3 again and fast-retransmit
+}
+
+TEST_F(Tcp, ChallengeAckForInWindowRst) {  // RFC 5961 §3.2
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1 + 100, 0, kRst);
+    Parsed challenge = only_sent();
+    EXPECT_EQ(challenge.tcp_flags, kAck);
+    EXPECT_EQ(challenge.acknowledgment, kPeerIsn + 1);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    peer_sends(80, kPeerIsn + 1 + 200000, 0, kRst);  // outside the window: ignored
+    EXPECT_TRUE(sent().empty());
+    peer_sends(80, kPeerIsn + 1, 0, kRst);  // exactly RCV.NXT: reset
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(),
+              Error::kConnectionReset);
+}
+
+TEST_F(Tcp, ChallengeAckForASynInTheWindow) {  // RFC 5961 §4
+    int socket = established();
+    peer_sends(80, kPeerIsn + 50, 0, kSyn);
+    Parsed challenge = only_sent();
+    EXPECT_EQ(challenge.tcp_flags, kAck);
+    EXPECT_EQ(challenge.acknowledgment, kPeerIsn + 1);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
+TEST_F(Tcp, AnAckForDataNeverSentIsAnsweredAndDropped) {  // RFC 5961 §5.2
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 5000, kAck, Bytes{1});
+    Parsed answer = only_sent();
+    EXPECT_EQ(answer.acknowledgment, kPeerIsn + 1);  // its byte was not taken
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kWouldBlock);
+}
+
+TEST_F(Tcp, ZeroWindowProbeUntilWindowOpens) {
+    int socket = established();
+    Bytes data = pattern(3000, 7);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), 1460, now_).ok());
+    sent();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1 + 1460, kAck, {}, 0);  // all taken, window shut
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data() + 1460, 1540, now_).ok());
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kSecond);
+    Parsed probe = only_sent();
+    EXPECT_EQ(probe.sequence, toro_isn_ + 1460);  // one below SND.UNA: no data
+    EXPECT_TRUE(probe.payload.empty());
+    advance(2 * kSecond);
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 1460);  // backed off, and again
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1 + 1460, kAck, {}, 100);  // 100 << 7 bytes
+    Parsed opened = only_sent();
+    EXPECT_EQ(opened.sequence, toro_isn_ + 1 + 1460);
+    EXPECT_EQ(opened.payload.size(), 1460u);  // the last 80 wait for its ACK (Nagle)
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1 + 2920, kAck, {}, 100);
+    EXPECT_EQ(only_sent().payload.size(), 80u);
+}
+
+TEST_F(Tcp, ClosesActivelyThroughTimeWait) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+    Parsed fin = only_sent();
+    EXPECT_EQ(fin.tcp_flags, kFin | kAck);
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kAck);
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 2);
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 1u);
+    advance(60 * kSecond);
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 0u);
+    EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
+}
+
+TEST_F(Tcp, TimeWaitAnswersRetransmittedFin) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+    Parsed fin = only_sent();
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
+    sent();
+    advance(30 * kSecond);
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);  // our ACK was lost
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);
+    advance(59 * kSecond);  // the timer started again
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 1u);
+    advance(1 * kSecond);
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 0u);
+}
+
+TEST_F(Tcp, ClosesPassivelyThroughLastAck) {
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kFin | kAck);
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 2);
+    Bytes buffer(8);
+    auto end = stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_);
+    ASSERT_TRUE(end.ok());
+    EXPECT_EQ(*end, 0u);  // the end of the stream
+    ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+    Parsed fin = only_sent();
+    EXPECT_EQ(fin.tcp_flags, kFin | kAck);
+    peer_sends(80, kPeerIsn + 2, fin.sequence + 1, kAck);
+    EXPECT_EQ(stack_->stats().tcp_sockets, 1u);  // the listener alone
+    EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
+}
+
+TEST_F(Tcp, ASynToAPortInTimeWaitOpensANewConnection) {  // lib-lwip PR #76
+    int listener = listen(80);
+    int socket = accept_from_peer(listener, 80);
+    sent();
+    ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+    Parsed fin = only_sent();
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
+    sent();
+    ASSERT_EQ(stack_->stats().tcp_time_wait, 1u);
+    // Linux reuses the port with an ISN beyond the old connection's.
+    peer_sends(80, kPeerIsn + 100000, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 100001);
+}
+
+TEST_F(Tcp, AcceptStillWorksAfter10000Connections) {  // Unikraft #736
+    int listener = listen(80);
+    for (int i = 0; i < 10000; ++i) {
+        std::uint16_t port = static_cast<std::uint16_t>(20000 + i % 30000);
+        int socket = accept_from_peer(listener, 80, port);
+        ASSERT_GE(socket, 0) << "connection " << i;
+        ASSERT_EQ(stack_->tcp_close(socket, true, now_), Error::kOk);  // reset: no TIME-WAIT
+        sent();
+    }
+    EXPECT_EQ(stack_->stats().tcp_sockets, 1u);
+    EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
+    EXPECT_EQ(buffers_.allocations, buffers_.releases);
+}
+
+TEST_F(Tcp, NoStateLeaksFromAResetConnectionIntoTheNext) {  // smoltcp #518
+    int listener = listen(80);
+    int first = accept_from_peer(listener, 80);
+    sent();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0);  // window shut, scale 7
+    peer_sends(80, kPeerIsn + 1, 0, kRst);
+    ASSERT_EQ(stack_->tcp_close(first, false, now_), Error::kOk);
+    // The next connection offers no window scale and a small MSS.
+    peer_sends(80, 5000, 0, kSyn, {}, 1000, {2, 4, 0x02, 0x00});
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4}));
+    peer_sends(80, 5001, syn_ack.sequence + 1, kAck, {}, 1000);
+    auto second = stack_->tcp_accept(listener, nullptr, now_);
+    ASSERT_TRUE(second.ok());
+    Bytes data = pattern(2000, 8);
+    ASSERT_TRUE(stack_->tcp_send(*second, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames[0].payload.size(), 512u);  // its MSS, and its unscaled window of 1000
+    std::size_t total = 0;
+    for (const Parsed& frame : frames) total += frame.payload.size();
+    EXPECT_LE(total, 1000u);
+}
+
+TEST_F(Tcp, ReadsMalformedOptionsWithoutTrustingTheirLengths) {
+    listen(80);
+    // MSS 0 (clamped), window scale 15 (taken as 14), then an option of length 1.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, {2, 4, 0, 0, 3, 3, 15, 8, 1});
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    peer_sends(80, kPeerIsn + 10, 0, kSyn, {}, 65535, {2, 0}, 40001);  // length 0
+    EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);
+    peer_sends(80, kPeerIsn + 20, 0, kSyn, {}, 65535, {2, 40}, 40002);  // runs past the header
+    EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);
+}
+
+TEST_F(Tcp, DropsSegmentsWithABadChecksumOrDataOffset) {
+    listen(80);
+    TcpFields fields;
+    fields.source_port = kPeerPort;
+    fields.destination_port = 80;
+    fields.flags = kSyn;
+    Bytes segment = tcp(kPeer, kToro, fields, {});
+    segment[16] ^= 1;
+    IpFields ip_fields;
+    ip_fields.source = kPeer;
+    ip_fields.destination = kToro;
+    ip_fields.protocol = 6;
+    inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(ip_fields, segment)));
+    segment = tcp(kPeer, kToro, fields, {});
+    segment[12] = 0xF0;  // 60 bytes of header in a 20-byte segment
+    inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(ip_fields, segment)));
+    segment.resize(19);
+    inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(ip_fields, segment)));
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(in_use(), 0u);
+}
+
+TEST_F(Tcp, AFullBacklogGivesUpTheOldestHalfOpenConnection) {
+    int listener = listen(80, 4);
+    for (std::uint16_t i = 0; i < 6; ++i) peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, {}, 30000 + i);
+    EXPECT_EQ(sent().size(), 6u);
+    EXPECT_EQ(stack_->stats().tcp_sockets, 5u);  // the listener and four half-open
+    // The newest completes; the first was given up, so its ACK gets a RST.
+    auto frames = std::vector<Parsed>{};
+    peer_sends(80, kPeerIsn + 1, 0, kAck, {}, 65535, {}, 30000);
+    EXPECT_EQ(only_sent().tcp_flags, kRst);
+    EXPECT_EQ(stack_->tcp_accept(listener, nullptr, now_).error(), Error::kWouldBlock);
+}
+
+TEST_F(Tcp, KeepsDataBeyondTheReceiveBufferOut) {
+    StackLimits limits;
+    limits.tcp_receive_buffer_bytes = 4096;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int socket = established();
+    Bytes data = pattern(1460, 9);
+    for (int i = 0; i < 3; ++i) {
+        peer_sends(80, kPeerIsn + 1 + static_cast<std::uint32_t>(i) * 1460, toro_isn_ + 1, kAck, data);
+    }
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames.back().acknowledgment, kPeerIsn + 1 + 4096);
+    EXPECT_EQ(frames.back().window, 0);
+    Bytes buffer(8192);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 4096u);
+    Parsed update = only_sent();  // the window opened: the peer is told at once
+    EXPECT_EQ(update.window, 4096);
+}
+
+TEST_F(Tcp, NagleHoldsASmallSegmentWhileDataIsUnacknowledged) {
+    int socket = established();
+    Bytes byte{1};
+    ASSERT_TRUE(stack_->tcp_send(socket, byte.data(), 1, now_).ok());
+    EXPECT_EQ(sent().size(), 1u);
+    ASSERT_TRUE(stack_->tcp_send(socket, byte.data(), 1, now_).ok());
+    EXPECT_TRUE(sent().empty());  // held until the first is acknowledged
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 2, kAck);
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 2);
+    ASSERT_EQ(stack_->tcp_set_no_delay(socket, true), Error::kOk);
+    ASSERT_TRUE(stack_->tcp_send(socket, byte.data(), 1, now_).ok());
+    EXPECT_EQ(sent().size(), 1u);  // TCP_NODELAY: at once
+}
+
+TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
+    int socket = established();
+    Bytes data{1};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), 1, now_).ok());
+    for (int i = 0; i < 20; ++i) advance(60 * kSecond);
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames.back().tcp_flags & kRst, kRst);
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+}
+
+TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {
+    int listener = listen(80);
+    for (int i = 0; i < 50; ++i) {
+        int socket = accept_from_peer(listener, 80, static_cast<std::uint16_t>(30000 + i));
+        Bytes data = pattern(3000, static_cast<std::uint32_t>(i));
+        ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+        ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+        // The peer acknowledges all it gets (Nagle holds the tail, and the
+        // FIN behind it, for the first ACK), then closes too.
+        std::uint16_t port = static_cast<std::uint16_t>(30000 + i);
+        std::uint32_t end = toro_isn_ + 1;
+        for (auto frames = sent(); !frames.empty(); frames = sent()) {
+            for (const Parsed& frame : frames) {
+                std::uint32_t last = frame.sequence + static_cast<std::uint32_t>(frame.payload.size()) +
+                                     ((frame.tcp_flags & kFin) != 0);
+                if (last - end < 0x80000000u) end = last;
+            }
+            peer_sends(80, kPeerIsn + 1, end, kAck, {}, 65535, {}, port);
+        }
+        EXPECT_EQ(end, toro_isn_ + 1 + 3000 + 1);  // the data and the FIN
+        peer_sends(80, kPeerIsn + 1, end, kFin | kAck, {}, 65535, {}, port);
+        sent();
+    }
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 50u);
+    advance(61 * kSecond);
+    EXPECT_EQ(stack_->stats().tcp_sockets, 1u);
+    EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
+    EXPECT_EQ(in_use(), 0u);
+}
+
+}  // namespace
