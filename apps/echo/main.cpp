@@ -1,12 +1,15 @@
-// echo: the RFC 862 echo service and the RFC 863 discard service over UDP,
-// on ports 7 and 9. Prints the machine's address once the network is up,
-// then serves for ever; one thread waits on all its sockets at once.
+// echo: the RFC 862 echo service and the RFC 863 discard service over UDP
+// and TCP, on ports 7 and 9. Prints the machine's address once the network
+// is up, then serves for ever: one thread waits on all the UDP sockets at
+// once; each TCP service has a thread that accepts, and each connection a
+// thread of its own, spread over the CPUs.
 //
 // Port 9998 shows the stack's memory from outside (tests compare it before
 // and after an attack): a datagram "stats" there is answered with one line
 // of toro::net::net_stats(),
 //   pool_in_use=BYTES pool=BYTES sockets=N queued=BYTES reassembly=N arp=N
-//   received=N sent=N dropped=N icmp_rate_limited=N
+//   received=N sent=N dropped=N icmp_rate_limited=N tcp_sockets=N
+//   tcp_connections=N tcp_time_wait=N tcp_buffers=BYTES
 // and anything else sent there is discarded (no reply: the port never
 // amplifies what it is sent).
 //
@@ -46,8 +49,8 @@ void print_address() {
     char address[16];
     net::format_address(info.address, address);
     toro::print(
-        "echo: %s/%u (mac %02x:%02x:%02x:%02x:%02x:%02x), UDP echo on %u, discard on %u,"
-        " stats on %u\n",
+        "echo: %s/%u (mac %02x:%02x:%02x:%02x:%02x:%02x), UDP and TCP echo on %u, discard on %u,"
+        " UDP stats on %u\n",
         address, info.prefix_length, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
         info.mac[4], info.mac[5], kEchoPort, kDiscardPort, kStatsPort);
 }
@@ -78,15 +81,80 @@ void serve_stats(int socket, std::uint8_t* buffer) {
         std::size_t written = toro::format(
             line, sizeof line,
             "pool_in_use=%zu pool=%zu sockets=%zu queued=%zu reassembly=%zu arp=%zu received=%llu"
-            " sent=%llu dropped=%llu icmp_rate_limited=%llu\n",
+            " sent=%llu dropped=%llu icmp_rate_limited=%llu tcp_sockets=%zu tcp_connections=%zu"
+            " tcp_time_wait=%zu tcp_buffers=%zu\n",
             stats.pool_bytes_in_use, stats.pool_bytes, stats.sockets_open,
             stats.socket_queued_bytes, stats.reassembly_in_progress, stats.arp_entries,
             static_cast<unsigned long long>(stats.frames_received),
             static_cast<unsigned long long>(stats.frames_sent),
             static_cast<unsigned long long>(stats.frames_dropped),
-            static_cast<unsigned long long>(stats.icmp_rate_limited));
+            static_cast<unsigned long long>(stats.icmp_rate_limited), stats.tcp_sockets,
+            stats.tcp_connections, stats.tcp_time_wait, stats.tcp_buffer_bytes);
         (void)net::send_to(socket, line, written < sizeof line ? written : sizeof line - 1, &from);
     }
+}
+
+constexpr std::size_t kStreamChunk = 16 * 1024;
+
+// One TCP connection: echoes (or discards) until the peer's FIN, then
+// finishes sending and closes.
+int serve_stream(int socket, bool echo) {
+    auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kStreamChunk));
+    if (buffer == nullptr) {
+        (void)net::close(socket);
+        return 1;
+    }
+    for (;;) {
+        toro::Result<std::size_t> length = net::receive(socket, buffer, kStreamChunk);
+        if (!length.ok() || *length == 0) break;  // the end, or a reset
+        if (echo && !net::send(socket, buffer, *length).ok()) break;
+    }
+    toro::free(buffer);
+    (void)net::close(socket);
+    return 0;
+}
+
+struct StreamService {
+    int listener;
+    bool echo;
+};
+
+int accept_loop(void* argument) {
+    auto* service = static_cast<StreamService*>(argument);
+    unsigned next_cpu = 0;
+    for (;;) {
+        toro::Result<int> socket = net::accept(service->listener);
+        if (!socket.ok()) {
+            toro::print("echo: accept: %s\n", toro::error_message(socket.error()));
+            toro::sleep_ms(100);  // a full table: wait for connections to end
+            continue;
+        }
+        toro::ThreadOptions options;
+        options.name = service->echo ? "tcp-echo" : "tcp-discard";
+        options.detached = true;
+        options.cpu = next_cpu++ % toro::cpu_count();
+        int connection = *socket;
+        bool echo = service->echo;
+        if (toro::spawn([connection, echo] { return serve_stream(connection, echo); }, options) == nullptr) {
+            (void)net::close(connection);
+        }
+    }
+}
+
+// A TCP listener on `port` with its accepting thread.
+toro::Error start_stream_service(std::uint16_t port, bool echo) {
+    toro::Result<int> listener = net::socket(net::SocketType::kStream);
+    if (!listener.ok()) return listener.error();
+    (void)net::set_option(*listener, net::SocketOption::kReuseAddress, 1);
+    TORO_TRY(net::bind(*listener, {net::kAnyAddress, port}));
+    TORO_TRY(net::listen(*listener));
+    auto* service = static_cast<StreamService*>(toro::allocate(sizeof(StreamService)));
+    if (service == nullptr) return toro::Error::kNoMemory;
+    *service = {*listener, echo};
+    toro::ThreadOptions options;
+    options.name = "tcp-accept";
+    options.detached = true;
+    return toro::spawn(accept_loop, service, options) != nullptr ? toro::Error::kOk : toro::Error::kNoMemory;
 }
 
 bool same(const char* text, const char* expected) {
@@ -150,6 +218,10 @@ int toro_main(int argc, char** argv) {
     auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kLargestDatagram));
     if (buffer == nullptr) return fail("buffer", toro::Error::kNoMemory);
     if (!start_busy_threads(busy)) return fail("busy threads", toro::Error::kNoMemory);
+    error = start_stream_service(kEchoPort, true);
+    if (error != toro::Error::kOk) return fail("TCP port 7", error);
+    error = start_stream_service(kDiscardPort, false);
+    if (error != toro::Error::kOk) return fail("TCP port 9", error);
     print_address();
     for (;;) {
         net::WaitEntry entries[3] = {

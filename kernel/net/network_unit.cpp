@@ -29,8 +29,16 @@ namespace {
 constexpr unsigned kPoolOrder = 11;  // 8 MiB of packets: 4096 of them
 constexpr unsigned kFramesPerTurn = 64;
 
+// TCP's buffers come from the kernel's allocator; the stack bounds the total.
+class KernelBuffers final : public BufferAllocator {
+public:
+    void* allocate(std::size_t bytes) override { return toro::allocate(bytes); }
+    void release(void* memory, std::size_t) override { toro::free(memory); }
+};
+
 struct NetworkUnit {
     Stack stack;
+    KernelBuffers buffers;
     hal::NetDevice* device = nullptr;
     hal::EventId event = hal::kNoEvent;
     Timer timer{on_timer, this};
@@ -153,6 +161,7 @@ Result<NetworkUnit*> start_unit() {
         created->stack.initialize(device, pool, hal::kPageSize << kPoolOrder, config, StackLimits{},
                                   hal::clock_now_ns());
         created->stack.set_wake_driver(NetworkUnit::wake, created);
+        created->stack.set_buffer_allocator(&created->buffers);
     }
     hal::event_raise(created->event);  // frames that came before, and the first timer
     return created;

@@ -69,11 +69,10 @@ Error wait_configured(std::uint64_t timeout_ns) {
 }
 
 Result<int> socket(SocketType type) {
-    if (type != SocketType::kDatagram) return Error::kNotSupported;
     Result<Stack*> stack = machine_stack();
     if (!stack.ok()) return stack.error();
     SpinLockGuard guard((*stack)->lock());
-    return (*stack)->udp_open();
+    return type == SocketType::kStream ? (*stack)->tcp_open() : (*stack)->udp_open();
 }
 
 #define TORO_WITH_STACK(call)                              \
@@ -82,42 +81,157 @@ Result<int> socket(SocketType type) {
     SpinLockGuard guard((*stack)->lock());                 \
     return (*stack)->call
 
-Error bind(int socket, Endpoint local) { TORO_WITH_STACK(udp_bind(socket, local)); }
-Error connect(int socket, Endpoint remote) { TORO_WITH_STACK(udp_connect(socket, remote)); }
-Error set_nonblocking(int socket, bool nonblocking) {
-    TORO_WITH_STACK(udp_set_nonblocking(socket, nonblocking));
+#define TORO_WITH_STACK_AS(name)                   \
+    Result<Stack*> started = machine_stack();      \
+    if (!started.ok()) return started.error();     \
+    Stack& name = **started;                       \
+    SpinLockGuard guard(name.lock())
+
+Error bind(int socket, Endpoint local) {
+    TORO_WITH_STACK_AS(stack);
+    return Stack::is_tcp(socket) ? stack.tcp_bind(socket, local) : stack.udp_bind(socket, local);
 }
-Result<Endpoint> local_endpoint(int socket) { TORO_WITH_STACK(udp_local(socket)); }
-Error close(int socket) { TORO_WITH_STACK(udp_close(socket)); }
+Error set_nonblocking(int socket, bool nonblocking) {
+    TORO_WITH_STACK_AS(stack);
+    return Stack::is_tcp(socket) ? stack.tcp_set_nonblocking(socket, nonblocking)
+                                 : stack.udp_set_nonblocking(socket, nonblocking);
+}
+Result<Endpoint> local_endpoint(int socket) {
+    TORO_WITH_STACK_AS(stack);
+    return Stack::is_tcp(socket) ? stack.tcp_local(socket) : stack.udp_local(socket);
+}
+Result<Endpoint> peer_endpoint(int socket) { TORO_WITH_STACK(tcp_peer(socket)); }
+Error close(int socket) {
+    TORO_WITH_STACK_AS(stack);
+    return Stack::is_tcp(socket) ? stack.tcp_close(socket, false, hal::clock_now_ns())
+                                 : stack.udp_close(socket);
+}
+
+#undef TORO_WITH_STACK_AS
+
+Error listen(int socket, unsigned backlog) { TORO_WITH_STACK(tcp_listen(socket, backlog)); }
+Error shutdown(int socket) { TORO_WITH_STACK(tcp_shutdown(socket, hal::clock_now_ns())); }
+
+Error set_option(int socket, SocketOption option, int value) {
+    if (!Stack::is_tcp(socket)) return Error::kNotSupported;
+    if (value < 0) return Error::kInvalid;
+    std::size_t bytes = static_cast<std::size_t>(value);
+    switch (option) {
+        case SocketOption::kNoDelay: { TORO_WITH_STACK(tcp_set_no_delay(socket, value != 0)); }
+        case SocketOption::kReuseAddress: { TORO_WITH_STACK(tcp_set_reuse_address(socket, value != 0)); }
+        case SocketOption::kLingerAbort: { TORO_WITH_STACK(tcp_set_linger_abort(socket, value != 0)); }
+        case SocketOption::kSendBuffer: { TORO_WITH_STACK(tcp_set_buffer_sizes(socket, bytes, 0)); }
+        case SocketOption::kReceiveBuffer: { TORO_WITH_STACK(tcp_set_buffer_sizes(socket, 0, bytes)); }
+        case SocketOption::kKeepAlive: return Error::kNotSupported;
+    }
+    return Error::kInvalid;
+}
 
 Result<std::size_t> send_to(int socket, const void* bytes, std::size_t length,
-                            const Endpoint* remote, unsigned) {
+                            const Endpoint* remote, unsigned flags) {
+    if (Stack::is_tcp(socket)) return send(socket, bytes, length, flags);
     TORO_WITH_STACK(udp_send(socket, static_cast<const std::uint8_t*>(bytes), length, remote,
                              hal::clock_now_ns()));
 }
 
 #undef TORO_WITH_STACK
 
-Result<std::size_t> receive_from(int socket, void* buffer, std::size_t capacity, Endpoint* from,
-                                 unsigned flags) {
-    Result<Stack*> started = machine_stack();
-    if (!started.ok()) return started.error();
-    Stack& stack = **started;
-    WaitEntry entry{socket, kReadable, 0};
+namespace {
+
+// Runs `attempt` (with the lock held) until it stops saying kWouldBlock,
+// sleeping on the socket between tries for `wanted`. A non-blocking socket
+// or kDontWait returns the kWouldBlock instead.
+template <typename Attempt>
+auto retry_until_ready(Stack& stack, int socket, unsigned wanted, unsigned flags, Attempt attempt)
+    -> decltype(attempt()) {
+    WaitEntry entry{socket, wanted, 0};
     for (;;) {
         SocketWait wait(stack, &entry, 1);
         {
             SpinLockGuard guard(stack.lock());
-            Result<std::size_t> received =
-                stack.udp_receive(socket, static_cast<std::uint8_t*>(buffer), capacity, from);
-            if (received.ok() || received.error() != Error::kWouldBlock) return received;
-            if ((flags & kDontWait) != 0 || stack.udp_nonblocking(socket)) return Error::kWouldBlock;
+            auto result = attempt();
+            if (result.ok() || result.error() != Error::kWouldBlock) return result;
+            bool nonblocking = Stack::is_tcp(socket) ? stack.tcp_nonblocking(socket)
+                                                     : stack.udp_nonblocking(socket);
+            if ((flags & kDontWait) != 0 || nonblocking) return Error::kWouldBlock;
             TORO_TRY(wait.add());
         }
         wait.wait_until(hal::kNoDeadline);
         SpinLockGuard guard(stack.lock());
         wait.remove();
     }
+}
+
+
+}  // namespace
+
+Error connect(int socket, Endpoint remote) {
+    Result<Stack*> started = machine_stack();
+    if (!started.ok()) return started.error();
+    Stack& stack = **started;
+    if (!Stack::is_tcp(socket)) {
+        SpinLockGuard guard(stack.lock());
+        return stack.udp_connect(socket, remote);
+    }
+    {
+        SpinLockGuard guard(stack.lock());
+        TORO_TRY(stack.tcp_connect(socket, remote, hal::clock_now_ns()));
+    }
+    Result<bool> done = retry_until_ready(stack, socket, kWritable, 0, [&]() -> Result<bool> {
+        Error status = stack.tcp_connect_status(socket);
+        if (status != Error::kOk) return status;
+        return true;
+    });
+    return done.ok() ? Error::kOk : done.error();
+}
+
+Result<int> accept(int socket, Endpoint* peer, unsigned flags) {
+    Result<Stack*> started = machine_stack();
+    if (!started.ok()) return started.error();
+    Stack& stack = **started;
+    return retry_until_ready(stack, socket, kReadable, flags,
+                             [&] { return stack.tcp_accept(socket, peer, hal::clock_now_ns()); });
+}
+
+Result<std::size_t> send(int socket, const void* bytes, std::size_t length, unsigned flags) {
+    if (!Stack::is_tcp(socket)) return send_to(socket, bytes, length, nullptr, flags);
+    Result<Stack*> started = machine_stack();
+    if (!started.ok()) return started.error();
+    Stack& stack = **started;
+    const auto* from = static_cast<const std::uint8_t*>(bytes);
+    std::size_t total = 0;
+    do {
+        Result<std::size_t> sent = retry_until_ready(stack, socket, kWritable, flags, [&] {
+            return stack.tcp_send(socket, from + total, length - total, hal::clock_now_ns());
+        });
+        if (!sent.ok()) return total > 0 && sent.error() == Error::kWouldBlock ? Result<std::size_t>(total) : sent;
+        total += *sent;
+        bool blocking = (flags & kDontWait) == 0;
+        if (!blocking) break;
+        SpinLockGuard guard(stack.lock());
+        if (stack.tcp_nonblocking(socket)) break;
+    } while (total < length);
+    return total;
+}
+
+Result<std::size_t> receive(int socket, void* buffer, std::size_t capacity, unsigned flags) {
+    if (!Stack::is_tcp(socket)) return receive_from(socket, buffer, capacity, nullptr, flags);
+    Result<Stack*> started = machine_stack();
+    if (!started.ok()) return started.error();
+    Stack& stack = **started;
+    return retry_until_ready(stack, socket, kReadable, flags, [&] {
+        return stack.tcp_receive(socket, static_cast<std::uint8_t*>(buffer), capacity, hal::clock_now_ns());
+    });
+}
+
+Result<std::size_t> receive_from(int socket, void* buffer, std::size_t capacity, Endpoint* from,
+                                 unsigned flags) {
+    Result<Stack*> started = machine_stack();
+    if (!started.ok()) return started.error();
+    Stack& stack = **started;
+    return retry_until_ready(stack, socket, kReadable, flags, [&] {
+        return stack.udp_receive(socket, static_cast<std::uint8_t*>(buffer), capacity, from);
+    });
 }
 
 Result<std::size_t> wait(WaitEntry* entries, std::size_t count, std::uint64_t timeout_ns) {
@@ -131,7 +245,8 @@ Result<std::size_t> wait(WaitEntry* entries, std::size_t count, std::uint64_t ti
             SpinLockGuard guard(stack.lock());
             std::size_t ready = 0;
             for (std::size_t i = 0; i < count; ++i) {
-                Result<unsigned> state = stack.udp_ready(entries[i].socket);
+                int socket = entries[i].socket;
+                Result<unsigned> state = Stack::is_tcp(socket) ? stack.tcp_ready(socket) : stack.udp_ready(socket);
                 if (!state.ok()) return state.error();
                 entries[i].ready = *state & entries[i].wanted;
                 ready += entries[i].ready != 0;

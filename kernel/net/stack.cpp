@@ -63,7 +63,7 @@ void Stack::input(Packet* frame, std::uint64_t now) {
 // at every turn of the driver, deadlines change far less often.
 std::uint64_t Stack::poll(std::uint64_t now) {
     flush_transmit_queue();
-    if (now < next_deadline_) return next_deadline_;
+    if (now < next_deadline_) return driver_deadline_ = next_deadline_;
     std::uint64_t next = arp_poll(now);
     std::uint64_t reassembly_deadline = reassembly_poll(now);
     if (reassembly_deadline < next) next = reassembly_deadline;
@@ -72,6 +72,7 @@ std::uint64_t Stack::poll(std::uint64_t now) {
     std::uint64_t tcp_deadline = tcp_poll(now);
     if (tcp_deadline < next) next = tcp_deadline;
     next_deadline_ = next;
+    driver_deadline_ = next;
     return next;
 }
 

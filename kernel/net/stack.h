@@ -174,6 +174,7 @@ public:
     Error tcp_set_no_delay(int socket, bool no_delay);
     Error tcp_set_buffer_sizes(int socket, std::size_t send_bytes, std::size_t receive_bytes);
     Error tcp_set_reuse_address(int socket, bool reuse);
+    Error tcp_set_linger_abort(int socket, bool abort);
     Result<Endpoint> tcp_local(int socket) const;
     Result<Endpoint> tcp_peer(int socket) const;
     Result<unsigned> tcp_ready(int socket) const;
@@ -221,6 +222,7 @@ private:
         bool nonblocking = false;
         bool no_delay = false;
         bool reuse_address = false;
+        bool linger_abort = false;  // SO_LINGER 0: close resets
         Endpoint local;
         // Listener: how many may wait; a child: its listener's slot.
         unsigned backlog = 0;
@@ -356,6 +358,14 @@ private:
     void note_deadline(std::uint64_t deadline) {
         if (deadline < next_deadline_) next_deadline_ = deadline;
     }
+    // A user's call (not the driver's input or poll) set a deadline before
+    // the one the driver's timer waits for: the driver must poll sooner.
+    void wake_driver_if_sooner() {
+        if (next_deadline_ < driver_deadline_ && wake_driver_ != nullptr) {
+            driver_deadline_ = next_deadline_;
+            wake_driver_(wake_argument_);
+        }
+    }
     std::uint16_t next_identification() { return next_identification_++; }
 
     SpinLock lock_;
@@ -403,6 +413,7 @@ private:
     std::size_t transmit_queued_ = 0;
 
     std::uint64_t next_deadline_ = 0;  // no table needs poll() before this
+    std::uint64_t driver_deadline_ = 0;  // what poll() last returned: the driver's timer
     std::uint16_t next_identification_ = 0;
     std::uint16_t next_ephemeral_port_ = 0;
     std::uint64_t icmp_tokens_ = 0;

@@ -536,6 +536,8 @@ TEST_F(Tcp, DropsSegmentsWithABadChecksumOrDataOffset) {
     inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(ip_fields, segment)));
     EXPECT_TRUE(sent().empty());
     EXPECT_EQ(in_use(), 0u);
+    EXPECT_EQ(stack_->stats().frames_dropped, 3u);
+    EXPECT_EQ(stack_->stats().tcp_segments_received, 0u);
 }
 
 TEST_F(Tcp, AFullBacklogGivesUpTheOldestHalfOpenConnection) {
@@ -624,6 +626,7 @@ TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {
     EXPECT_EQ(stack_->stats().tcp_sockets, 1u);
     EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
     EXPECT_EQ(in_use(), 0u);
+    EXPECT_EQ(stack_->stats().frames_dropped, 0u);  // segments taken are not drops
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The Networking unit's application API: the machine's address, UDP
-// sockets, and what the stack holds.
+// The Networking unit's application API: the machine's address, UDP and
+// TCP sockets, and what the stack holds.
 //
 // Sockets are small integers, as POSIX descriptors are, shared by every
 // CPU: any thread on any CPU may use any socket. Calls block cooperatively
@@ -66,13 +66,19 @@ inline constexpr std::size_t kMaxUdpPayload = 65507;
 // Flags of send_to / receive_from.
 inline constexpr unsigned kDontWait = 1u << 0;
 
+// kDatagram: UDP; kStream: TCP. The calls below take both unless they say.
 Result<int> socket(SocketType type);
 // Port 0 picks a free ephemeral port (49152-65535, RFC 6335). Errors:
 // kAddressInUse, kAddressNotAvailable (not this machine's address), kInvalid
 // (already bound).
 Error bind(int socket, Endpoint local);
-// Fixes the peer: send_to may then pass no endpoint, and only the peer's
-// datagrams are received. Binds an ephemeral port first if unbound.
+// UDP: fixes the peer: send_to may then pass no endpoint, and only the
+// peer's datagrams are received. TCP: opens the connection, blocking until
+// it is established (non-blocking: kWouldBlock, then wait for kWritable
+// and call again for the result). Both bind an ephemeral port if unbound.
+// TCP errors: kConnectionRefused (a RST came), kTimedOut (no answer after
+// the SYN's retries), kNetworkUnreachable, kNoBufferSpace, kIsConnected,
+// kAlready (a non-blocking connect is still running).
 Error connect(int socket, Endpoint remote);
 Error set_nonblocking(int socket, bool nonblocking);
 // The bound address and port.
@@ -91,7 +97,38 @@ Result<std::size_t> send_to(int socket, const void* bytes, std::size_t length,
 // sender in `*from` if not null, and returns the datagram's whole length.
 Result<std::size_t> receive_from(int socket, void* buffer, std::size_t capacity, Endpoint* from,
                                  unsigned flags = 0);
+// UDP: frees the socket and its queue. TCP: the descriptor is gone at
+// once; the connection still sends what it holds, then its FIN (with
+// unread data, or SO_LINGER of 0 set, it is reset instead).
 Error close(int socket);
+
+// TCP only. listen: accepts connections on the bound port (or an
+// ephemeral one), holding at most `backlog` (0: the default, 128) that
+// completed or are completing their handshake before accept takes them.
+Error listen(int socket, unsigned backlog = 0);
+// The oldest established connection, blocking until one comes.
+Result<int> accept(int socket, Endpoint* peer = nullptr, unsigned flags = 0);
+// Queues bytes to send: blocks until all are in the send buffer
+// (non-blocking, or kDontWait: what fits, or kWouldBlock). Errors:
+// kBrokenPipe after shutdown, kConnectionReset, kTimedOut, kNotConnected.
+Result<std::size_t> send(int socket, const void* bytes, std::size_t length, unsigned flags = 0);
+// Takes what has arrived, at most `capacity` bytes, blocking until some
+// has; 0 is the end of the stream (the peer's FIN). Errors: kConnectionReset,
+// kTimedOut, kNotConnected.
+Result<std::size_t> receive(int socket, void* buffer, std::size_t capacity, unsigned flags = 0);
+// shutdown(SHUT_WR): a FIN follows what was sent; receiving goes on.
+Error shutdown(int socket);
+Result<Endpoint> peer_endpoint(int socket);
+
+enum class SocketOption {
+    kNoDelay,        // TCP_NODELAY: 1 sends small segments at once (no Nagle)
+    kReuseAddress,   // SO_REUSEADDR: 1 lets a port with lingering connections be bound
+    kLingerAbort,    // SO_LINGER with a time of 0: 1 makes close reset the connection
+    kSendBuffer,     // SO_SNDBUF, bytes (2 KiB to 4 MiB), before connect or listen
+    kReceiveBuffer,  // SO_RCVBUF, the same
+    kKeepAlive,      // SO_KEEPALIVE: not yet (kNotSupported)
+};
+Error set_option(int socket, SocketOption option, int value);
 
 // Waiting on several sockets at once (poll(2)'s shape).
 inline constexpr unsigned kReadable = 1u << 0;
@@ -101,6 +138,9 @@ struct WaitEntry {
     unsigned wanted;  // kReadable | kWritable
     unsigned ready;   // set by wait
 };
+// TCP: a listener is kReadable when accept would not wait; a connection
+// is kReadable with data, the end of its stream or an error, kWritable
+// with space in its send buffer (or an error).
 // Blocks until at least one entry is ready or `timeout_ns` passed (0: just
 // look; hal kNoDeadline-sized values: for ever). Returns how many entries
 // are ready. kBadDescriptor if an entry names no socket.

@@ -76,7 +76,7 @@ void Stack::tcp_input(const Datagram& datagram, std::uint64_t now) {
     } else {
         tcp_send_reset(local, remote, segment);
     }
-    drop(datagram.first);
+    pool_.release_chain(datagram.first);  // taken (the payload was copied), not dropped
 }
 
 Stack::TcpSocket* Stack::tcp_find_connection(Endpoint local, Endpoint remote) {

@@ -232,6 +232,7 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
     connection.set_no_delay(socket->no_delay);
     connection.connect(now);
     tcp_settle(*socket, now);
+    wake_driver_if_sooner();
     return Error::kOk;
 }
 
@@ -257,6 +258,7 @@ Result<std::size_t> Stack::tcp_send(int descriptor, const std::uint8_t* bytes, s
     if (socket->kind != TcpSocket::Kind::kConnection) return Error::kNotConnected;
     Result<std::size_t> sent = socket->connection.send(bytes, length, now);
     tcp_settle(*socket, now);
+    wake_driver_if_sooner();
     return sent;
 }
 
@@ -268,6 +270,7 @@ Result<std::size_t> Stack::tcp_receive(int descriptor, std::uint8_t* buffer, std
     if (socket->kind != TcpSocket::Kind::kConnection) return Error::kNotConnected;
     Result<std::size_t> received = socket->connection.receive(buffer, capacity, now);
     tcp_settle(*socket, now);
+    wake_driver_if_sooner();
     return received;
 }
 
@@ -278,6 +281,7 @@ Error Stack::tcp_shutdown(int descriptor, std::uint64_t now) {
     if (socket->kind != TcpSocket::Kind::kConnection) return Error::kNotConnected;
     socket->connection.shutdown_send(now);
     tcp_settle(*socket, now);
+    wake_driver_if_sooner();
     return Error::kOk;
 }
 
@@ -304,13 +308,14 @@ Error Stack::tcp_close(int descriptor, bool linger_abort, std::uint64_t now) {
     // RFC 9293 §3.10.4 and RFC 2525 §2.17: closing with unread data, or
     // with SO_LINGER of 0, resets instead of finishing.
     bool unread = connection.unread_bytes() > 0 && connection.state() != tcp::State::kClosed;
-    if (linger_abort || unread) {
+    if (linger_abort || socket->linger_abort || unread) {
         connection.abort();
     } else {
         connection.shutdown_send(now);
         connection.orphan(now);
     }
     tcp_settle(*socket, now);
+    wake_driver_if_sooner();
     return Error::kOk;
 }
 
@@ -348,6 +353,13 @@ Error Stack::tcp_set_reuse_address(int descriptor, bool reuse) {
     TcpSocket* socket = tcp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
     socket->reuse_address = reuse;
+    return Error::kOk;
+}
+
+Error Stack::tcp_set_linger_abort(int descriptor, bool abort) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    socket->linger_abort = abort;
     return Error::kOk;
 }
 
