@@ -26,7 +26,7 @@ usage: ./toro.sh COMMAND [ARGS]
   test                  build and run every test: the default build, then the ASan+UBSan build,
                         then 60 s of each fuzz target
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
-  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2, net_input) for
+  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2, net_input, tcp_connection) for
                         SECONDS (default 60; 0: until interrupted); see docs/testing.md
   help                  print this
 USAGE
@@ -201,7 +201,7 @@ test_all() {
     for target in "${FUZZ_TARGETS[@]}"; do fuzz_briefly "$target" 60; done
 }
 
-FUZZ_TARGETS=(ext2 net_input)
+FUZZ_TARGETS=(ext2 net_input tcp_connection)
 
 # fuzz TARGET [SECONDS]: build the fuzz preset, then run it.
 fuzz() {
@@ -224,6 +224,7 @@ make_fuzz_seeds() {
     case "$1" in
         ext2) tests/fuzz/make_seeds.sh "$2" "$ROOT/../shared/corpora/e2fsprogs" ;;
         net_input) python3 tests/fuzz/make_net_seeds.py "$2" ;;
+        tcp_connection) python3 tests/fuzz/make_tcp_seeds.py "$2" ;;
     esac
 }
 

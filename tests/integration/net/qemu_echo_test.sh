@@ -55,7 +55,7 @@ boot_echo() {
         sleep 0.1
     done
     grep -a "^e1000\|^echo" "$WORK/toro.log" || true
-    grep -aq "^echo: .* UDP echo on 7" "$WORK/toro.log" ||
+    grep -aq "^echo: .* UDP and TCP echo on 7" "$WORK/toro.log" ||
         { echo "FAIL: echo did not come up"; tr -d '\r' <"$WORK/toro.log" | tail -20; exit 1; }
     MAC=$(grep -ao 'mac [0-9a-f:]*' "$WORK/toro.log" | head -1 | cut -d' ' -f2)
     # QEMU's e1000 holds back received frames for a second after RCTL is
