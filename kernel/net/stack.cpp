@@ -64,6 +64,9 @@ void Stack::input(Packet* frame, std::uint64_t now) {
 std::uint64_t Stack::poll(std::uint64_t now) {
     flush_transmit_queue();
     if (now < next_deadline_) return driver_deadline_ = next_deadline_;
+    // What the scans below set (a retransmission that must wait for ARP
+    // makes an ARP deadline) lowers this; it joins what they return.
+    next_deadline_ = kNoDeadline;
     std::uint64_t next = arp_poll(now);
     std::uint64_t reassembly_deadline = reassembly_poll(now);
     if (reassembly_deadline < next) next = reassembly_deadline;
@@ -71,6 +74,7 @@ std::uint64_t Stack::poll(std::uint64_t now) {
     if (dhcp_deadline < next) next = dhcp_deadline;
     std::uint64_t tcp_deadline = tcp_poll(now);
     if (tcp_deadline < next) next = tcp_deadline;
+    if (next_deadline_ < next) next = next_deadline_;
     next_deadline_ = next;
     driver_deadline_ = next;
     return next;

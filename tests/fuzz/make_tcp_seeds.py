@@ -47,7 +47,7 @@ SEEDS = {
                    segment(ACK, seq=11, ack=0),
     "we_close": send(100) + SHUTDOWN + segment(ACK, ack=0) + segment(ACK | FIN, ack=0) + advance(60000),
     "options": segment(ACK, options=bytes([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 5, 10, 0, 0, 0, 0, 0, 0, 0, 0])),
-    "fill_buffer": b"".join(segment(ACK, seq=1460 * i, length=1460) for i in range(50)) + receive(65535),
+    "fill_buffer": b"".join(segment(ACK, seq=1460 * i, length=1460) for i in range(22)) + receive(65535),
 }
 
 

@@ -96,7 +96,8 @@ struct Peer {
     bool synchronized = false;
     std::uint32_t toro_isn = 0;
     std::uint32_t toro_max = 0;  // the highest sequence number Toro sent, plus one
-    std::uint64_t app_sent = 0;  // bytes the application handed to send()
+    std::uint64_t app_sent = 0;     // bytes send() took
+    std::uint64_t app_offered = 0;  // and what the call in progress offers (sent as it runs)
 };
 Peer peer;
 
@@ -131,7 +132,7 @@ private:
         std::size_t ip_length = get16(ip + 2);
         FUZZ_CHECK(ip_length + 14 <= length && ip_length >= 40);
         const std::uint8_t* tcp = ip + 20;
-        std::size_t header = std::size_t{tcp[12] >> 4} * 4;
+        std::size_t header = static_cast<std::size_t>(tcp[12] >> 4) * 4;
         FUZZ_CHECK(header >= 20 && header <= ip_length - 20);
         std::size_t payload = ip_length - 20 - header;
         std::uint32_t sequence = get32(tcp + 4);
@@ -145,7 +146,7 @@ private:
         // Every data byte is the application's, at its place in the stream.
         for (std::size_t i = 0; i < payload; ++i) {
             std::uint64_t offset = sequence + static_cast<std::uint32_t>(i) - (peer.toro_isn + 1);
-            FUZZ_CHECK(offset < peer.app_sent);
+            FUZZ_CHECK(offset < peer.app_offered);
             FUZZ_CHECK(tcp[header + i] == app_byte(offset));
         }
         std::uint32_t end = sequence + static_cast<std::uint32_t>(payload) + ((flags & 0x01) != 0);
@@ -218,7 +219,7 @@ void peer_segment(Stack& stack, std::uint32_t sequence, std::uint32_t ack, std::
     tcp[12] = static_cast<std::uint8_t>((20 + padded) / 4 << 4);
     tcp[13] = flags;
     put16(tcp + 14, window);
-    std::memcpy(tcp + 20, options, options_length);
+    if (options_length > 0) std::memcpy(tcp + 20, options, options_length);
     for (std::size_t i = 0; i < payload; ++i) tcp[20 + padded + i] = peer_byte(payload_offset + i);
     std::uint64_t sum = (kPeerIp >> 16) + (kPeerIp & 0xFFFF) + (kToroIp >> 16) + (kToroIp & 0xFFFF) + 6 + tcp_length;
     put16(tcp + 16, fold(add_bytes(sum, tcp, tcp_length)));
@@ -282,8 +283,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else if (kind == 2 && input.has(2)) {
             std::size_t length = input.word() % 20000;
             for (std::size_t i = 0; i < length; ++i) scratch[i] = app_byte(peer.app_sent + i);
+            peer.app_offered = peer.app_sent + length;
             auto sent = stack->tcp_send(socket, scratch, length, now);
             if (sent.ok()) peer.app_sent += *sent;
+            peer.app_offered = peer.app_sent;
         } else if (kind == 3 && input.has(2)) {
             std::size_t capacity = input.word();
             auto received = stack->tcp_receive(socket, scratch, capacity, now);
@@ -306,8 +309,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     toro::net::NetStats stats = stack->stats();
     if (stats.tcp_sockets != 0 || stats.tcp_buffer_bytes != 0 || stack->pool().in_use() != 0) {
-        std::fprintf(stderr, "tcp_connection_fuzz: left behind: %zu sockets, %zu buffer bytes, %zu packets\n",
-                     stats.tcp_sockets, stats.tcp_buffer_bytes, stack->pool().in_use());
+        std::fprintf(stderr,
+                     "tcp_connection_fuzz: left behind: %zu sockets, %zu buffer bytes, %zu packets"
+                     " (arp entries %zu, reassembly %zu)\n",
+                     stats.tcp_sockets, stats.tcp_buffer_bytes, stack->pool().in_use(), stats.arp_entries,
+                     stats.reassembly_in_progress);
         std::abort();
     }
     stack->~Stack();

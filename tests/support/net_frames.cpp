@@ -51,7 +51,7 @@ bool parse_transport(Parsed& parsed, const Bytes& payload, std::string* why) {
         parsed.payload.assign(payload.begin() + 8, payload.end());
     } else if (parsed.protocol == 6) {
         if (payload.size() < 20) return *why = "TCP shorter than 20", false;
-        std::size_t header = std::size_t{payload[12] >> 4} * 4;
+        std::size_t header = static_cast<std::size_t>(payload[12] >> 4) * 4;
         if (header < 20 || header > payload.size()) return *why = "TCP data offset out of range", false;
         std::uint32_t pseudo = pseudo_sum(parsed.ip_source, parsed.ip_destination, 6, payload.size());
         if (checksum(payload.data(), payload.size(), pseudo) != 0) return *why = "bad TCP checksum", false;

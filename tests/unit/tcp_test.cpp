@@ -403,6 +403,35 @@ TEST_F(Tcp, ZeroWindowProbeUntilWindowOpens) {
     EXPECT_EQ(only_sent().payload.size(), 80u);
 }
 
+// Found by tcp_connection_fuzz: a window too small for SWS avoidance, with
+// nothing in flight, stalled the connection for ever. RFC 9293
+// §3.8.6.2.1's override timeout sends what fits.
+TEST_F(Tcp, SendsIntoASmallWindowAfterTheOverrideTimeout) {
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 3);  // 3 << 7: 384 bytes
+    Bytes data = pattern(3000, 11);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    EXPECT_TRUE(sent().empty());  // far below half the largest window offered
+    advance(1 * kSecond);
+    Parsed segment = only_sent();
+    EXPECT_EQ(segment.sequence, toro_isn_ + 1);
+    EXPECT_EQ(segment.payload.size(), 384u);
+    EXPECT_TRUE(std::equal(segment.payload.begin(), segment.payload.end(), data.begin()));
+}
+
+TEST_F(Tcp, ZeroWindowProbesGiveUpWhenNobodyAnswers) {
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0);
+    Bytes data{1, 2, 3};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    for (int i = 0; i < 30; ++i) {
+        advance(60 * kSecond);
+        sent();
+    }
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+}
+
 TEST_F(Tcp, ClosesActivelyThroughTimeWait) {
     int socket = established();
     ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
@@ -590,12 +619,28 @@ TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
     int socket = established();
     Bytes data{1};
     ASSERT_TRUE(stack_->tcp_send(socket, data.data(), 1, now_).ok());
-    for (int i = 0; i < 20; ++i) advance(60 * kSecond);
-    auto frames = sent();
-    ASSERT_FALSE(frames.empty());
+    std::vector<Parsed> frames;
+    for (int i = 0; i < 20; ++i) {
+        advance(60 * kSecond);
+        for (const Parsed& frame : sent()) frames.push_back(frame);  // ARP answered as it asks
+    }
+    ASSERT_EQ(frames.size(), 14u);  // the segment, 12 retransmissions, the RST
     EXPECT_EQ(frames.back().tcp_flags & kRst, kRst);
     Bytes buffer(8);
     EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+}
+
+// A retransmission at a poll finds the neighbour's ARP entry expired: the
+// ARP request's retry deadline, made while the poll ran, must be in what
+// poll returns (else the segment waits for ARP with no timer: found by
+// tcp_connection_fuzz as a packet never returned).
+TEST_F(Tcp, ADeadlineSetWhilePollRunsIsKept) {
+    int socket = established();
+    Bytes data{1};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), 1, now_).ok());
+    now_ += 61 * kSecond;  // past the RTO, and past the ARP entry's 60 s
+    std::uint64_t next = stack_->poll(now_);
+    EXPECT_LE(next, now_ + 1 * kSecond);  // the ARP retry, not the next RTO
 }
 
 TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {

@@ -180,7 +180,9 @@ private:
 
     // output.cpp
     void output(std::uint64_t now);
-    bool send_data_segment(std::uint64_t now);
+    // `force`: what the windows allow even if SWS avoidance or Nagle would
+    // wait (the override timeout).
+    bool send_data_segment(std::uint64_t now, bool force);
     void send_control(std::uint8_t flags, std::uint32_t sequence);
     void send_ack() { send_control(kAck, snd_nxt_); }
     void send_syn();
@@ -244,7 +246,7 @@ private:
     std::uint64_t rtt_started_ = 0;
     unsigned retries_ = 0;        // timeouts in a row
     std::uint64_t retransmit_at_ = 0;  // 0: not armed
-    bool persisting_ = false;     // the timer probes a zero window instead
+    bool persisting_ = false;     // the timer probes a zero window, or overrides SWS avoidance
 
     // Acknowledgments.
     std::uint64_t delayed_ack_at_ = 0;

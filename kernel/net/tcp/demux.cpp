@@ -60,8 +60,9 @@ void Stack::tcp_input(const Datagram& datagram, std::uint64_t now) {
     TcpSocket* socket = tcp_find_connection(local, remote);
     // RFC 9293 §3.10.7.4 (TIME-WAIT) and RFC 6191: a new SYN beyond the
     // old connection's sequence space ends the TIME-WAIT and opens anew
-    // (lib-lwip PR #76: a Linux client reusing its port must connect).
-    if (socket != nullptr && socket->connection.state() == tcp::State::kTimeWait &&
+    // (lib-lwip PR #76: a Linux client reusing its port must connect). A
+    // descriptor still naming the old connection keeps it.
+    if (socket != nullptr && socket->connection.state() == tcp::State::kTimeWait && !socket->user_holds &&
         (segment.flags & (tcp::kSyn | tcp::kAck | tcp::kRst)) == tcp::kSyn &&
         tcp_find_listener(local) != nullptr &&
         tcp::seq_gt(segment.sequence, socket->connection.receive_next())) {

@@ -163,6 +163,7 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
         return false;
     }
     std::uint32_t window_before = snd_wnd_;
+    if (persisting_) retries_ = 0;  // the peer answers our probes
     if (seq_gt(ack, snd_una_)) {
         acknowledge(ack, now);
     } else if (ack == snd_una_ && segment.payload_length == 0 &&

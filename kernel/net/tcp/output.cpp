@@ -24,10 +24,12 @@ bool can_send_data(State state) {
 void Connection::output(std::uint64_t now) {
     bool sent = false;
     if (can_send_data(state_)) {
-        while (send_data_segment(now)) sent = true;
-        // A zero window with data waiting and nothing in flight: only the
-        // persist timer's probes will learn when it opens.
-        if (snd_wnd_ == 0 && unsent_bytes() > 0 && flight_size() == 0 && !persisting_) {
+        while (send_data_segment(now, false)) sent = true;
+        // Data waiting and nothing in flight, so no ACK will come to send
+        // it: the window is shut (the persist timer's probes will learn
+        // when it opens), or too small for SWS avoidance to use (its
+        // override timeout then sends what fits, RFC 9293 §3.8.6.2.1).
+        if (unsent_bytes() > 0 && flight_size() == 0 && retransmit_at_ == 0) {
             persisting_ = true;
             retransmit_at_ = hal_deadline(now, rto_ns_);
         }
@@ -42,7 +44,7 @@ std::size_t Connection::unsent_bytes() const {
 
 // Sends the next segment of data (and the FIN after the last byte) if the
 // windows and Nagle allow; true if it sent one.
-bool Connection::send_data_segment(std::uint64_t now) {
+bool Connection::send_data_segment(std::uint64_t now, bool force) {
     std::uint32_t offset = snd_nxt_ - snd_una_;
     std::size_t available = unsent_bytes();
     std::uint32_t window = snd_wnd_ < cwnd_ ? snd_wnd_ : cwnd_;
@@ -52,7 +54,7 @@ bool Connection::send_data_segment(std::uint64_t now) {
     if (length > usable) length = usable;
     bool fin = fin_queued_ && offset <= send_.length() && offset + length == send_.length();
     if (length == 0 && !fin) return false;
-    if (length < send_mss_ && !fin) {
+    if (length < send_mss_ && !fin && !force) {
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a short segment only
         // when it is all there is, or the window allows no more and is at
         // least half the largest one the peer offered.

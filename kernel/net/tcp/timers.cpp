@@ -77,21 +77,39 @@ void Connection::on_retransmit_timeout(std::uint64_t now) {
         arm_retransmit(now);
         return;
     }
-    if (flight_size() == 0) return;
+    if (snd_una_ == snd_max_) return;  // nothing outstanding
     congestion_on_timeout();
     snd_nxt_ = snd_una_;
-    if (!send_data_segment(now)) retransmit_first(now);
+    if (snd_wnd_ == 0) {
+        // The peer shut its window on data in flight: probe it until it
+        // opens, rather than send into it.
+        persisting_ = true;
+        retransmit_at_ = hal_deadline(now, rto_ns_);
+        return;
+    }
+    if (!send_data_segment(now, true)) retransmit_first(now);
     arm_retransmit(now);
 }
 
-// The window is still shut: an ACK one below SND.UNA makes the peer
+// Data waits with nothing in flight. A window too small for SWS avoidance
+// gets what fits. A shut one gets an ACK one below SND.UNA makes the peer
 // answer with its window (RFC 9293 §3.8.6.1 allows any probe; this one
 // carries no data, so nothing is sent outside the window). The probes
 // back off as retransmissions do, and never give up while answered.
 void Connection::on_persist_timeout(std::uint64_t now) {
-    if (snd_wnd_ != 0 || unsent_bytes() == 0) {
+    if (unsent_bytes() == 0 || snd_wnd_ != 0) {
+        // SWS avoidance's override: send what fits now (or the FIN that
+        // is all that is left).
         persisting_ = false;
+        send_data_segment(now, true);
         output(now);
+        return;
+    }
+    // Unanswered probes are given up as retransmissions are (an answer,
+    // even one keeping the window shut, starts the count again).
+    if (++retries_ > settings_->data_retries) {
+        send_control(kRst | kAck, snd_nxt_);
+        close_with(Error::kTimedOut);
         return;
     }
     send_control(kAck, snd_una_ - 1);
