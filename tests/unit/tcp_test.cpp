@@ -495,6 +495,20 @@ TEST_F(Tcp, ASynToAPortInTimeWaitOpensANewConnection) {  // lib-lwip PR #76
     EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 100001);
 }
 
+// Found by tcp_connection_fuzz: a new SYN freed a TIME-WAIT connection
+// whose descriptor the application had not closed yet.
+TEST_F(Tcp, ASynDoesNotTakeATimeWaitConnectionStillOpenInTheApplication) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_shutdown(socket, now_), Error::kOk);
+    Parsed fin = only_sent();
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
+    sent();
+    ASSERT_EQ(stack_->tcp_state(socket).value(), State::kTimeWait);
+    peer_sends(80, kPeerIsn + 100000, 0, kSyn, {}, 65535, linux_syn_options());
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kTimeWait);  // still the application's
+    EXPECT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+}
+
 TEST_F(Tcp, AcceptStillWorksAfter10000Connections) {  // Unikraft #736
     int listener = listen(80);
     for (int i = 0; i < 10000; ++i) {
