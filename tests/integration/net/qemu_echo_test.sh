@@ -7,7 +7,9 @@
 # MACHINE: pc | q35 (hal_bare/qemu_machine.sh). SCENARIO:
 #   tap    -netdev tap in a namespace, Toro 198.18.0.2/24: ping (100 at
 #          10 ms, 8,000 and 65,507 bytes), UDP echo of sizes 1 to 65,507
-#          byte-exact (fewer than the hosted test: TCG is slow)
+#          byte-exact (fewer than the hosted test: TCG is slow), and TCP
+#          (tcp_echo_client.py: echo of 1 B to 1 MiB, 8 connections at
+#          once, 4 MiB discarded, a closed port refused)
 #   user   -netdev user with hostfwd=udp:127.0.0.1:PORT-:7, Toro at the
 #          static 10.0.2.15/24 gw 10.0.2.2: UDP echo from the host to
 #          127.0.0.1:PORT (no root needed)
@@ -85,7 +87,8 @@ finish() {
     if grep -aq "toro: fatal" "$WORK/toro.log"; then
         echo "FAIL: the kernel stopped"; tr -d '\r' <"$WORK/toro.log" | tail -20; exit 1
     fi
-    check_pcap "$WORK/qemu.pcap" "$MAC" TRUE
+    # TCP's zero windows (flow control) and the closed port's RST are meant.
+    check_pcap "$WORK/qemu.pcap" "$MAC" TRUE "tcp.analysis.zero_window || tcp.connection.rst"
     echo "PASS"
 }
 
@@ -121,6 +124,7 @@ tap)
     check_ping -c 10 -i 0.05 -s 8000 -q
     check_ping -c 2 -i 0.5 -s 65507 -q
     in_ns python3 "$HERE/udp_echo_client.py" "$TORO_IP" 7 --sizes "$UDP_SIZES"
+    in_ns timeout 300 python3 "$HERE/tcp_echo_client.py" "$TORO_IP"
     ;;
 user | dhcp)
     if [[ "$SCENARIO" == dhcp ]]; then
