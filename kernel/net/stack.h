@@ -100,6 +100,9 @@ public:
     using WakeDriver = void (*)(void* argument);
 
     Stack() = default;
+    // Gives back the TCP buffers connections still hold (a test's stack
+    // ends with connections open; a machine's lives as long as it runs).
+    ~Stack();
     Stack(const Stack&) = delete;
     Stack& operator=(const Stack&) = delete;
 

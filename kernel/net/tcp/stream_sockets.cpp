@@ -20,6 +20,12 @@ std::size_t clamp_buffer(std::size_t bytes) {
 
 }  // namespace
 
+Stack::~Stack() {
+    for (TcpSocket& socket : tcp_sockets()) {
+        if (socket.buffers != nullptr) allocator_->release(socket.buffers, socket.send_bytes + socket.receive_bytes);
+    }
+}
+
 Stack::TcpSocket* Stack::tcp_socket(int descriptor) {
     if (descriptor < kTcpDescriptorBase) return nullptr;
     std::size_t index = static_cast<std::size_t>(descriptor - kTcpDescriptorBase);
