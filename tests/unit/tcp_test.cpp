@@ -246,6 +246,49 @@ TEST_F(Tcp, DeliversDataInOrderAndAcknowledgesEverySecondFullSegment) {
     EXPECT_TRUE(std::equal(second.begin(), second.end(), received.begin() + 1460));
 }
 
+TEST_F(Tcp, HoldsSegmentsBeyondAGapAndAcknowledgesPastThemWhenItFills) {
+    int socket = established();
+    Bytes data = pattern(3 * 1460, 12);
+    auto part = [&](int i) { return Bytes(data.begin() + i * 1460, data.begin() + (i + 1) * 1460); };
+    peer_sends(80, kPeerIsn + 1 + 2 * 1460, toro_isn_ + 1, kAck, part(2));
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 1);  // a duplicate ACK at once
+    peer_sends(80, kPeerIsn + 1 + 1460, toro_isn_ + 1, kAck, part(1));
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 1);
+    Bytes buffer(8192);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kWouldBlock);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, part(0));  // the gap fills
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 1 + 3 * 1460);  // past all, at once
+    auto length = stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_);
+    ASSERT_TRUE(length.ok());
+    ASSERT_EQ(*length, data.size());
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), buffer.begin()));
+}
+
+TEST_F(Tcp, HeldBytesKeepTheirPlaceAcrossTheBuffersWrap) {
+    StackLimits limits;
+    limits.tcp_receive_buffer_bytes = 4096;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int socket = established();
+    Bytes data = pattern(5000, 13);
+    Bytes buffer(8192);
+    auto piece = [&](std::uint32_t from) {  // 1000 bytes of the stream
+        peer_sends(80, kPeerIsn + 1 + from, toro_isn_ + 1, kAck, Bytes(data.begin() + from, data.begin() + from + 1000));
+    };
+    piece(0);
+    piece(1000);
+    ASSERT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 2000u);
+    // 1000 bytes missing, then 2000 held: they run past the ring's end.
+    piece(4000);
+    piece(3000);
+    ASSERT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kWouldBlock);
+    piece(2000);
+    auto length = stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_);
+    ASSERT_TRUE(length.ok());
+    ASSERT_EQ(*length, 3000u);
+    EXPECT_TRUE(std::equal(data.begin() + 2000, data.end(), buffer.begin()));
+}
+
 TEST_F(Tcp, DelaysTheAckOfASmallSegmentBy40Ms) {
     established();
     peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck | kPsh, Bytes{1, 2, 3});

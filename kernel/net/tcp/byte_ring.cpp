@@ -37,10 +37,22 @@ std::uint8_t* ByteRing::tail(std::size_t* contiguous) const {
     return memory_ + end;
 }
 
+std::size_t ByteRing::free_spans(std::size_t offset, std::size_t length, Span out[2]) const {
+    if (length == 0 || offset + length > space()) return 0;
+    std::size_t begin = (start_ + length_ + offset) % capacity_;
+    std::size_t first = capacity_ - begin < length ? capacity_ - begin : length;
+    out[0] = {memory_ + begin, first};
+    if (first == length) return 1;
+    out[1] = {memory_, length - first};
+    return 2;
+}
+
 void ByteRing::consume(std::size_t length) {
     if (length > length_) length = length_;
     length_ -= length;
-    start_ = length_ == 0 ? 0 : (start_ + length) % capacity_;
+    // The end stays where it is: data held past it (out of order) keeps
+    // its place.
+    start_ = (start_ + length) % capacity_;
 }
 
 std::size_t ByteRing::pieces(std::size_t offset, std::size_t length, hal::FramePiece out[2]) const {

@@ -27,6 +27,15 @@ public:
     std::size_t append(const std::uint8_t* bytes, std::size_t length);
     // Copies up to `length` bytes from `offset` on into `out`, leaving them.
     std::size_t peek(std::size_t offset, std::uint8_t* out, std::size_t length) const;
+    // The free space from `offset` bytes past the end of what is held, for
+    // `length` bytes (offset + length <= space()), as at most two runs;
+    // returns how many. Out-of-order data is written there, and committed
+    // once the gap before it fills.
+    struct Span {
+        std::uint8_t* bytes;
+        std::size_t length;
+    };
+    std::size_t free_spans(std::size_t offset, std::size_t length, Span out[2]) const;
     // Where the next appended bytes go, and how many fit there in one run;
     // commit() then counts what was written.
     std::uint8_t* tail(std::size_t* contiguous) const;

@@ -175,6 +175,8 @@ private:
     void input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
                     std::size_t length, std::uint64_t now);
     void input_fin(std::uint64_t now);
+    bool hold_range(std::uint32_t first, std::uint32_t end);
+    void take_held_ranges();
     void update_window(const InSegment& segment);
     void acknowledge(std::uint32_t ack, std::uint64_t now);
 
@@ -237,6 +239,14 @@ private:
     std::uint8_t offered_scale_ = 0;
     bool fin_received_ = false;
     ByteRing receive_;
+    // Bytes that came beyond a gap, held in the receive buffer's free
+    // space past RCV.NXT: their sequence ranges, unordered, bounded.
+    static constexpr unsigned kMaxHeldRanges = 8;
+    struct HeldRange {
+        std::uint32_t first, end;
+    };
+    HeldRange held_[kMaxHeldRanges] = {};
+    unsigned held_count_ = 0;
 
     // Retransmission (RFC 6298), in nanoseconds.
     std::uint64_t srtt_ns_ = 0, rttvar_ns_ = 0;

@@ -233,32 +233,84 @@ void Connection::update_window(const InSegment& segment) {
     snd_wl2_ = segment.acknowledgment;
 }
 
-// Step 7: bytes at RCV.NXT go into the receive buffer, as many as fit.
-// Bytes beyond it (a gap before them) are not kept: the immediate
-// duplicate ACK asks for what is missing (RFC 5681 §4.2).
+// Step 7: bytes go into the receive buffer at their place after RCV.NXT,
+// as many as the window and the buffer hold. Bytes beyond a gap are held
+// there too (their range noted), and an immediate duplicate ACK asks for
+// what is missing (RFC 5681 §4.2); when the gap fills, RCV.NXT moves past
+// all that is contiguous and the ACK goes at once (§4.2 again).
 void Connection::input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
                             std::size_t length, std::uint64_t now) {
-    if (sequence != rcv_nxt_) {
+    std::size_t offset = sequence - rcv_nxt_;
+    std::size_t window = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+    std::size_t room = window < receive_.space() ? window : receive_.space();
+    if (offset >= room) {
+        ack_now_ = true;  // all of it beyond the window
+        return;
+    }
+    if (length > room - offset) length = room - offset;
+    bool in_order = offset == 0;
+    if (!in_order && !hold_range(sequence, sequence + static_cast<std::uint32_t>(length))) {
+        ack_now_ = true;  // no room to note another range: the peer sends it again
+        return;
+    }
+    ByteRing::Span spans[2];
+    std::size_t count = receive_.free_spans(offset, length, spans);
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        copy_from_chain(segment.payload, segment.payload_skip + skip + copied, spans[i].bytes, spans[i].length);
+        copied += spans[i].length;
+    }
+    if (length < segment.payload_length - skip) ack_now_ = true;  // some fell outside the window
+    if (!in_order) {
         ack_now_ = true;
         return;
     }
-    std::size_t window = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
-    if (length > window) length = window;
-    if (length > receive_.space()) length = receive_.space();
-    std::size_t taken = 0;
-    while (taken < length) {
-        std::size_t contiguous = 0;
-        std::uint8_t* tail = receive_.tail(&contiguous);
-        std::size_t part = length - taken < contiguous ? length - taken : contiguous;
-        copy_from_chain(segment.payload, segment.payload_skip + skip + taken, tail, part);
-        receive_.commit(part);
-        taken += part;
+    receive_.commit(length);
+    rcv_nxt_ += static_cast<std::uint32_t>(length);
+    if (held_count_ > 0) {
+        take_held_ranges();
+        ack_now_ = true;
     }
-    rcv_nxt_ += static_cast<std::uint32_t>(taken);
-    if (taken < segment.payload_length - skip) ack_now_ = true;  // some fell outside the window
-    if (taken > 0) {
-        schedule_ack(now, taken >= send_mss_);
+    if (length > 0) {
+        schedule_ack(now, length >= send_mss_);
         owner_->connection_changed(*this);
+    }
+}
+
+// Notes [first, end) as held, merged with the ranges it touches; false if
+// it would be one range too many.
+bool Connection::hold_range(std::uint32_t first, std::uint32_t end) {
+    for (unsigned i = 0; i < held_count_;) {
+        HeldRange& range = held_[i];
+        bool touches = seq_le(range.first, end) && seq_le(first, range.end);
+        if (!touches) {
+            ++i;
+            continue;
+        }
+        if (seq_lt(range.first, first)) first = range.first;
+        if (seq_gt(range.end, end)) end = range.end;
+        held_[i] = held_[--held_count_];  // merged in: look at the rest again
+    }
+    if (held_count_ == kMaxHeldRanges) return false;
+    held_[held_count_++] = {first, end};
+    return true;
+}
+
+// RCV.NXT moved: the held ranges it reached become in-order data.
+void Connection::take_held_ranges() {
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (unsigned i = 0; i < held_count_; ++i) {
+            HeldRange range = held_[i];
+            if (seq_gt(range.first, rcv_nxt_)) continue;
+            if (seq_gt(range.end, rcv_nxt_)) {
+                receive_.commit(range.end - rcv_nxt_);
+                rcv_nxt_ = range.end;
+            }
+            held_[i] = held_[--held_count_];
+            moved = true;
+            break;
+        }
     }
 }
 
