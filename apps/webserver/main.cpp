@@ -1,0 +1,157 @@
+// webserver: static files over HTTP/1.1 from the first disk (ext2, mounted
+// read-only at "/") on TCP port 80. An accepting thread hands each
+// connection to a thread of its own, spread over the CPUs.
+//
+// Application arguments (after the HAL's flags or the boot line's "--"):
+//   --root DIR   the document root on the disk (default "/")
+//   --url URL    the address to print once listening, for when the machine's
+//                own is not the one clients use (a host port forward)
+#include <atomic>
+
+#include <toro/ext2.h>
+#include <toro/net.h>
+#include <toro/toro.h>
+
+#include "connection.h"
+
+namespace {
+
+namespace net = toro::net;
+
+constexpr std::uint16_t kHttpPort = 80;
+constexpr std::uint64_t kConfigureTimeout = 30'000'000'000;
+// Each connection holds a thread and ~40 KiB of buffers: past this many,
+// newcomers are turned away rather than starving the ones being served.
+constexpr int kMaxConnections = 128;
+
+struct Arguments {
+    const char* root = "/";
+    const char* url = nullptr;
+};
+
+std::atomic<int> connections_open{0};
+webserver::ServerConfig config;
+
+int fail(const char* what, toro::Error error) {
+    toro::print("webserver: %s: %s\n", what, toro::error_message(error));
+    return 1;
+}
+
+bool same(const char* text, const char* expected) {
+    while (*text != '\0' && *text == *expected) ++text, ++expected;
+    return *text == *expected;
+}
+
+std::size_t length_of(const char* text) {
+    std::size_t length = 0;
+    while (text[length] != '\0') ++length;
+    return length;
+}
+
+// The root must be absolute and, but for "/" itself, end without a slash.
+bool parse_arguments(int argc, char** argv, Arguments* arguments) {
+    for (int i = 1; i < argc; i += 2) {
+        if (i + 1 >= argc) return false;
+        if (same(argv[i], "--root")) {
+            arguments->root = argv[i + 1];
+        } else if (same(argv[i], "--url")) {
+            arguments->url = argv[i + 1];
+        } else {
+            return false;
+        }
+    }
+    std::size_t length = length_of(arguments->root);
+    return arguments->root[0] == '/' && (length == 1 || arguments->root[length - 1] != '/');
+}
+
+// Too many at once: a short 503 the thread-less way, then the connection goes.
+void turn_away(int socket) {
+    static constexpr char kBusy[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)net::send(socket, kBusy, sizeof kBusy - 1, net::kDontWait);
+    (void)net::close(socket);
+}
+
+int accept_loop(void* listener_argument) {
+    const int listener = *static_cast<int*>(listener_argument);
+    unsigned next_cpu = 0;
+    for (;;) {
+        toro::Result<int> socket = net::accept(listener);
+        if (!socket.ok()) {
+            toro::print("webserver: accept: %s\n", toro::error_message(socket.error()));
+            toro::sleep_ms(100);  // a full table: wait for connections to end
+            continue;
+        }
+        if (connections_open.fetch_add(1) >= kMaxConnections) {
+            connections_open.fetch_sub(1);
+            turn_away(*socket);
+            continue;
+        }
+        toro::ThreadOptions options;
+        options.name = "http";
+        options.detached = true;
+        options.cpu = next_cpu++ % toro::cpu_count();
+        int connection = *socket;
+        auto serve = [connection] {
+            webserver::serve_connection(connection, config);
+            connections_open.fetch_sub(1);
+            return 0;
+        };
+        if (toro::spawn(serve, options) == nullptr) {
+            connections_open.fetch_sub(1);
+            (void)net::close(connection);
+        }
+    }
+}
+
+toro::Result<int> listen_on(std::uint16_t port) {
+    toro::Result<int> listener = net::socket(net::SocketType::kStream);
+    if (!listener.ok()) return listener;
+    (void)net::set_option(*listener, net::SocketOption::kReuseAddress, 1);
+    TORO_TRY(net::bind(*listener, {net::kAnyAddress, port}));
+    TORO_TRY(net::listen(*listener));
+    return listener;
+}
+
+void print_listening(const Arguments& arguments) {
+    char address[16];
+    net::InterfaceInfo info = net::interface_info();
+    net::format_address(info.address, address);
+    toro::print("webserver: serving %s of disk 0 on %s port %u (mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
+                arguments.root, address, kHttpPort, info.mac[0], info.mac[1], info.mac[2],
+                info.mac[3], info.mac[4], info.mac[5]);
+    if (arguments.url != nullptr) {
+        toro::print("webserver: %s\n", arguments.url);
+    } else {
+        toro::print("webserver: http://%s/\n", address);
+    }
+}
+
+}  // namespace
+
+int toro_main(int argc, char** argv) {
+    Arguments arguments;
+    if (!parse_arguments(argc, argv, &arguments)) {
+        toro::print("usage: webserver [--root /DIR] [--url URL]\n");
+        return 2;
+    }
+    config.root = arguments.root;
+    toro::Disk* disk = toro::disk(0);
+    if (disk == nullptr) {
+        toro::print("webserver: no disk attached (hosted: --disk build/apps/webserver.img)\n");
+        return 1;
+    }
+    toro::Error error = toro::mount("/", disk, toro::ext2_file_system, toro::kMountReadOnly);
+    if (error != toro::Error::kOk) return fail("mount", error);
+    error = net::start();
+    if (error != toro::Error::kOk) return fail("no network", error);
+    error = net::wait_configured(kConfigureTimeout);
+    if (error != toro::Error::kOk) return fail("no address", error);
+    static int listener = -1;
+    toro::Result<int> opened = listen_on(kHttpPort);
+    if (!opened.ok()) return fail("port 80", opened.error());
+    listener = *opened;
+    print_listening(arguments);
+    accept_loop(&listener);
+    return 0;
+}
