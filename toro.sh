@@ -17,7 +17,8 @@ usage: ./toro.sh COMMAND [ARGS]
   deps                  install missing Debian packages (apt-get as root, else print the command)
   build [PRESET]        configure and build (default | debug | release | fuzz)
   run APP [FLAGS] [-- APP_ARGS]
-                        build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE)
+                        build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE);
+                        webserver with no FLAGS serves build/apps/webserver.img on http://localhost:8080/
   run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--disk IMG[,ro]]...
           [--nic user[,hostfwd=...]|tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--gdb] [-- APP_ARGS]
                         boot build/bare/apps/APP.elf in QEMU (--nic: an e1000 on QEMU's user-mode
@@ -86,6 +87,12 @@ run() {
     if [[ ! -x "build/apps/$app" ]]; then
         echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
         exit 2
+    fi
+    # The web server on its own: the site's image, and a host port forward
+    # to its port 80 (flags of the user's replace all of these).
+    if [[ "$app" == webserver && $# -eq 0 ]]; then
+        set -- --nic user,hostfwd=tcp::8080-:80 --disk build/apps/webserver.img \
+            -- --url http://localhost:8080/
     fi
     exec "build/apps/$app" "$@"
 }

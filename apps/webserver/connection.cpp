@@ -13,6 +13,7 @@
 #include "path.h"
 #include "request.h"
 #include "response.h"
+#include "text.h"
 
 namespace webserver {
 namespace {
@@ -94,7 +95,7 @@ bool send_status(const Connection& connection, int status, bool keep_alive, bool
 // step's send so a small file leaves in one segment.
 bool send_file(const Connection& connection, const FileLookup& file, bool keep_alive, bool head_only) {
     ResponseHead head;
-    head.content_type = content_type_for(file.path);
+    head.content_type = content_type_for(text::of(file.path));
     head.content_length = file.stat.size;
     head.last_modified = file.stat.modify_time;
     head.date = now_seconds();
@@ -120,7 +121,7 @@ bool send_file(const Connection& connection, const FileLookup& file, bool keep_a
 
 // "/docs?x" -> "/docs/" for a directory named without its slash.
 bool send_redirect(const Connection& connection, const Request& request, bool keep_alive) {
-    std::string_view path = request.target.substr(0, request.target.find('?'));
+    std::string_view path = text::slice(request.target, 0, text::find(request.target, '?'));
     char location[kMaxRequestHead];
     if (path.size() + 1 > sizeof location) return false;
     for (std::size_t i = 0; i < path.size(); ++i) location[i] = path[i];

@@ -13,6 +13,7 @@
 #include <toro/toro.h>
 
 #include "connection.h"
+#include "text.h"
 
 namespace {
 
@@ -42,12 +43,6 @@ bool same(const char* text, const char* expected) {
     return *text == *expected;
 }
 
-std::size_t length_of(const char* text) {
-    std::size_t length = 0;
-    while (text[length] != '\0') ++length;
-    return length;
-}
-
 // The root must be absolute and, but for "/" itself, end without a slash.
 bool parse_arguments(int argc, char** argv, Arguments* arguments) {
     for (int i = 1; i < argc; i += 2) {
@@ -60,7 +55,7 @@ bool parse_arguments(int argc, char** argv, Arguments* arguments) {
             return false;
         }
     }
-    std::size_t length = length_of(arguments->root);
+    std::size_t length = webserver::text::of(arguments->root).size();
     return arguments->root[0] == '/' && (length == 1 || arguments->root[length - 1] != '/');
 }
 
@@ -135,7 +130,7 @@ int toro_main(int argc, char** argv) {
         toro::print("usage: webserver [--root /DIR] [--url URL]\n");
         return 2;
     }
-    config.root = arguments.root;
+    config.root = webserver::text::of(arguments.root);
     toro::Disk* disk = toro::disk(0);
     if (disk == nullptr) {
         toro::print("webserver: no disk attached (hosted: --disk build/apps/webserver.img)\n");

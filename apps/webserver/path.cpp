@@ -1,6 +1,8 @@
 // Percent-decoding and segment checks, one segment at a time.
 #include "path.h"
 
+#include "text.h"
+
 namespace webserver {
 namespace {
 
@@ -76,17 +78,17 @@ PathStatus append_segment(std::string_view raw, PathBuilder* builder) {
 PathStatus map_target(std::string_view target, std::string_view root, MappedPath* out) {
     out->trailing_slash = false;
     PathBuilder builder(out->path);
-    std::size_t query = target.find('?');
-    if (query != std::string_view::npos) target = target.substr(0, query);
+    std::size_t query = text::find(target, '?');
+    if (query != text::kNotFound) target = text::slice(target, 0, query);
     if (target.empty() || target.front() != '/') return PathStatus::kBadRequest;
     if (root == "/") root = "";
     if (!builder.append(root)) return PathStatus::kTooLong;
-    std::string_view rest = target.substr(1);
+    std::string_view rest = text::slice(target, 1);
     for (;;) {
-        std::size_t slash = rest.find('/');
-        PathStatus status = append_segment(rest.substr(0, slash), &builder);
+        std::size_t slash = text::find(rest, '/');
+        PathStatus status = append_segment(text::slice(rest, 0, slash), &builder);
         if (status != PathStatus::kOk) return status;
-        if (slash == std::string_view::npos) break;
+        if (slash == text::kNotFound) break;
         rest.remove_prefix(slash + 1);
     }
     out->trailing_slash = target.back() == '/';

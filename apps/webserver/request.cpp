@@ -3,6 +3,8 @@
 // the bytes given and inside kMaxRequestHead.
 #include "request.h"
 
+#include "text.h"
+
 #include <cstdint>
 
 namespace webserver {
@@ -27,9 +29,9 @@ bool is_token_char(unsigned char c) {
     return false;
 }
 
-bool is_token(std::string_view text) {
-    if (text.empty()) return false;
-    for (char c : text) {
+bool is_token(std::string_view candidate) {
+    if (candidate.empty()) return false;
+    for (char c : candidate) {
         if (!is_token_char(static_cast<unsigned char>(c))) return false;
     }
     return true;
@@ -49,10 +51,10 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_whitespace(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_whitespace(text.back())) text.remove_suffix(1);
-    return text;
+std::string_view trim(std::string_view value) {
+    while (!value.empty() && is_whitespace(value.front())) value.remove_prefix(1);
+    while (!value.empty() && is_whitespace(value.back())) value.remove_suffix(1);
+    return value;
 }
 
 // RFC 3986 §3.3 origin-form: a path from '/', visible ASCII only.
@@ -66,12 +68,12 @@ bool is_origin_form(std::string_view target) {
 }
 
 // "HTTP/1.1": RFC 9112 §2.3, one digit each side of the dot.
-ParseStatus parse_version(std::string_view text, Request* request) {
+ParseStatus parse_version(std::string_view version, Request* request) {
     constexpr std::string_view kPrefix = "HTTP/";
-    if (text.size() != kPrefix.size() + 3 || text.substr(0, kPrefix.size()) != kPrefix) {
+    if (version.size() != kPrefix.size() + 3 || text::slice(version, 0, kPrefix.size()) != kPrefix) {
         return ParseStatus::kBadRequest;
     }
-    char major = text[5], dot = text[6], minor = text[7];
+    char major = version[5], dot = version[6], minor = version[7];
     if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9') {
         return ParseStatus::kBadRequest;
     }
@@ -82,17 +84,17 @@ ParseStatus parse_version(std::string_view text, Request* request) {
 
 // RFC 9112 §3: method SP request-target SP HTTP-version, single spaces.
 ParseStatus parse_request_line(std::string_view line, Request* request) {
-    std::size_t first_space = line.find(' ');
-    if (first_space == std::string_view::npos) return ParseStatus::kBadRequest;
-    std::size_t second_space = line.find(' ', first_space + 1);
-    if (second_space == std::string_view::npos) return ParseStatus::kBadRequest;
-    std::string_view method = line.substr(0, first_space);
-    std::string_view target = line.substr(first_space + 1, second_space - first_space - 1);
+    std::size_t first_space = text::find(line, ' ');
+    if (first_space == text::kNotFound) return ParseStatus::kBadRequest;
+    std::size_t second_space = text::find(line, ' ', first_space + 1);
+    if (second_space == text::kNotFound) return ParseStatus::kBadRequest;
+    std::string_view method = text::slice(line, 0, first_space);
+    std::string_view target = text::slice(line, first_space + 1, second_space - first_space - 1);
     if (!is_token(method) || !is_origin_form(target)) return ParseStatus::kBadRequest;
     // Methods are case-sensitive (RFC 9110 §9.1).
     request->method = method == "GET" ? Method::kGet : method == "HEAD" ? Method::kHead : Method::kOther;
     request->target = target;
-    return parse_version(line.substr(second_space + 1), request);
+    return parse_version(text::slice(line, second_space + 1), request);
 }
 
 // Digits only (RFC 9110 §8.6); a list or a sign is refused, as is overflow.
@@ -110,11 +112,11 @@ bool parse_content_length(std::string_view value, std::uint64_t* length) {
 // Connection: a comma-separated list of options (RFC 9110 §7.6.1).
 void parse_connection(std::string_view value, Fields* fields) {
     while (!value.empty()) {
-        std::size_t comma = value.find(',');
-        std::string_view option = trim(value.substr(0, comma));
+        std::size_t comma = text::find(value, ',');
+        std::string_view option = trim(text::slice(value, 0, comma));
         if (equals_ignoring_case(option, "close")) fields->close = true;
         if (equals_ignoring_case(option, "keep-alive")) fields->keep_alive = true;
-        if (comma == std::string_view::npos) break;
+        if (comma == text::kNotFound) break;
         value.remove_prefix(comma + 1);
     }
 }
@@ -131,10 +133,10 @@ bool is_field_value(std::string_view value) {
 // RFC 9112 §5: name ":" OWS value OWS; no space before the colon, no
 // obsolete line folding (both are refused with 400, as §5.1 and §5.2 allow).
 ParseStatus parse_field(std::string_view line, Fields* fields) {
-    std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return ParseStatus::kBadRequest;
-    std::string_view name = line.substr(0, colon);
-    std::string_view value = trim(line.substr(colon + 1));
+    std::size_t colon = text::find(line, ':');
+    if (colon == text::kNotFound) return ParseStatus::kBadRequest;
+    std::string_view name = text::slice(line, 0, colon);
+    std::string_view value = trim(text::slice(line, colon + 1));
     if (!is_token(name) || !is_field_value(value)) return ParseStatus::kBadRequest;
     if (equals_ignoring_case(name, "host")) {
         if (fields->host_seen) return ParseStatus::kBadRequest;  // RFC 9112 §3.2
@@ -168,10 +170,10 @@ ParseStatus finish(const Fields& fields, Request* request) {
 // A line without its LF and the CR before it; a CR anywhere else is
 // refused (RFC 9112 §2.2).
 bool take_line(const char* bytes, std::size_t begin, std::size_t end, std::string_view* line) {
-    std::string_view text(bytes + begin, end - begin);
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.find('\r') != std::string_view::npos) return false;
-    *line = text;
+    std::string_view line_text(bytes + begin, end - begin);
+    if (!line_text.empty() && line_text.back() == '\r') line_text.remove_suffix(1);
+    if (text::find(line_text, '\r') != text::kNotFound) return false;
+    *line = line_text;
     return true;
 }
 

@@ -3,6 +3,8 @@
 
 #include <toro/print.h>
 
+#include "text.h"
+
 namespace webserver {
 namespace {
 
@@ -75,11 +77,11 @@ const char* reason_phrase(int status) {
 }
 
 const char* content_type_for(std::string_view path) {
-    std::size_t slash = path.rfind('/');
-    std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-    std::size_t dot = name.rfind('.');
-    if (dot != std::string_view::npos) {
-        std::string_view extension = name.substr(dot + 1);
+    std::size_t slash = text::find_last(path, '/');
+    std::string_view name = slash == text::kNotFound ? path : text::slice(path, slash + 1);
+    std::size_t dot = text::find_last(name, '.');
+    if (dot != text::kNotFound) {
+        std::string_view extension = text::slice(name, dot + 1);
         for (const MediaType& media : kMediaTypes) {
             if (equals_ignoring_case(extension, media.extension)) return media.type;
         }
