@@ -289,6 +289,36 @@ TEST_F(Tcp, HeldBytesKeepTheirPlaceAcrossTheBuffersWrap) {
     EXPECT_TRUE(std::equal(data.begin() + 2000, data.end(), buffer.begin()));
 }
 
+// Found by net.tcp.echo.tap.faults under ASan: Linux, its window to us
+// full and a segment lost, sends its ACKs at our window's right edge.
+TEST_F(Tcp, TakesAnAckAtTheRightEdgeOfTheWindow) {
+    int socket = established();
+    Bytes data = pattern(1460, 14);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    std::uint32_t edge = kPeerIsn + 1 + 65536;  // 64 KiB window, nothing received
+    peer_sends(80, edge, toro_isn_ + 1 + 1460, kAck);
+    advance(2 * kSecond);
+    EXPECT_TRUE(sent().empty());  // acknowledged: nothing to send again
+}
+
+TEST_F(Tcp, PureAcksCarrySndMaxWhileDataIsSentAgain) {
+    int socket = established();
+    Bytes data = pattern(3 * 1460, 15);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 3u);
+    advance(1 * kSecond);  // the RTO: the first segment again, SND.NXT back to it
+    ASSERT_EQ(only_sent().sequence, toro_isn_ + 1);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{1});
+    peer_sends(80, kPeerIsn + 2, toro_isn_ + 1, kAck, Bytes{2});
+    advance(50 * kMs);
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    for (const Parsed& frame : frames) {
+        if (frame.payload.empty()) EXPECT_EQ(frame.sequence, toro_isn_ + 1 + 3 * 1460);
+    }
+}
+
 TEST_F(Tcp, DelaysTheAckOfASmallSegmentBy40Ms) {
     established();
     peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck | kPsh, Bytes{1, 2, 3});

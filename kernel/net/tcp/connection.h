@@ -186,7 +186,10 @@ private:
     // wait (the override timeout).
     bool send_data_segment(std::uint64_t now, bool force);
     void send_control(std::uint8_t flags, std::uint32_t sequence);
-    void send_ack() { send_control(kAck, snd_nxt_); }
+    // A segment without data carries SND.MAX, not SND.NXT: while earlier
+    // data is being sent again, the peer may already hold what lies past
+    // SND.NXT, and would drop an ACK numbered inside it (FreeBSD does the same).
+    void send_ack() { send_control(kAck, snd_max_); }
     void send_syn();
     void retransmit_first(std::uint64_t now);
     std::uint16_t window_to_advertise();

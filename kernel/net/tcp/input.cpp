@@ -108,7 +108,10 @@ bool Connection::acceptable(const InSegment& segment) const {
     std::uint32_t length = segment_length(segment);
     std::uint32_t first = segment.sequence;
     if (length == 0) {
-        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, window);
+        // A pure ACK may sit at the window's right edge: a peer that filled
+        // the window sends them there while a segment before is lost, and
+        // dropping them loses its ACKs (Linux and FreeBSD take them too).
+        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, window + 1);
     }
     if (window == 0) return first == rcv_nxt_;  // its ACK and RST count; its text is trimmed off
     std::uint32_t last = first + length - 1;
