@@ -30,8 +30,13 @@ struct Arguments {
     const char* url = nullptr;
 };
 
-std::atomic<int> connections_open{0};
-webserver::ServerConfig config;
+// What the accepting thread and the connection threads share; it lives
+// for the program's life.
+struct Server {
+    int listener = -1;
+    webserver::ServerConfig config;
+    std::atomic<int> connections_open{0};
+};
 
 int fail(const char* what, toro::Error error) {
     toro::print("webserver: %s: %s\n", what, toro::error_message(error));
@@ -67,18 +72,17 @@ void turn_away(int socket) {
     (void)net::close(socket);
 }
 
-int accept_loop(void* listener_argument) {
-    const int listener = *static_cast<int*>(listener_argument);
+int accept_loop(Server* server) {
     unsigned next_cpu = 0;
     for (;;) {
-        toro::Result<int> socket = net::accept(listener);
+        toro::Result<int> socket = net::accept(server->listener);
         if (!socket.ok()) {
             toro::print("webserver: accept: %s\n", toro::error_message(socket.error()));
             toro::sleep_ms(100);  // a full table: wait for connections to end
             continue;
         }
-        if (connections_open.fetch_add(1) >= kMaxConnections) {
-            connections_open.fetch_sub(1);
+        if (server->connections_open.fetch_add(1) >= kMaxConnections) {
+            server->connections_open.fetch_sub(1);
             turn_away(*socket);
             continue;
         }
@@ -87,13 +91,13 @@ int accept_loop(void* listener_argument) {
         options.detached = true;
         options.cpu = next_cpu++ % toro::cpu_count();
         int connection = *socket;
-        auto serve = [connection] {
-            webserver::serve_connection(connection, config);
-            connections_open.fetch_sub(1);
+        auto serve = [server, connection] {
+            webserver::serve_connection(connection, server->config);
+            server->connections_open.fetch_sub(1);
             return 0;
         };
         if (toro::spawn(serve, options) == nullptr) {
-            connections_open.fetch_sub(1);
+            server->connections_open.fetch_sub(1);
             (void)net::close(connection);
         }
     }
@@ -130,7 +134,8 @@ int toro_main(int argc, char** argv) {
         toro::print("usage: webserver [--root /DIR] [--url URL]\n");
         return 2;
     }
-    config.root = webserver::text::of(arguments.root);
+    static Server server;  // outlives toro_main's threads
+    server.config.root = webserver::text::of(arguments.root);
     toro::Disk* disk = toro::disk(0);
     if (disk == nullptr) {
         toro::print("webserver: no disk attached (hosted: --disk build/apps/webserver.img)\n");
@@ -142,11 +147,9 @@ int toro_main(int argc, char** argv) {
     if (error != toro::Error::kOk) return fail("no network", error);
     error = net::wait_configured(kConfigureTimeout);
     if (error != toro::Error::kOk) return fail("no address", error);
-    static int listener = -1;
-    toro::Result<int> opened = listen_on(kHttpPort);
-    if (!opened.ok()) return fail("port 80", opened.error());
-    listener = *opened;
+    toro::Result<int> listener = listen_on(kHttpPort);
+    if (!listener.ok()) return fail("port 80", listener.error());
+    server.listener = *listener;
     print_listening(arguments);
-    accept_loop(&listener);
-    return 0;
+    return accept_loop(&server);
 }
