@@ -5,8 +5,8 @@
 
 #include <toro/fs.h>
 #include <toro/memory.h>
-#include <toro/print.h>
 #include <toro/net.h>
+#include <toro/print.h>
 #include <toro/thread.h>
 
 #include "files.h"
@@ -23,11 +23,11 @@ namespace net = toro::net;
 struct Connection {
     int socket;
     const ServerConfig* config;
-    char* head;              // kMaxRequestHead bytes: what has arrived, unparsed
+    char* head;  // kMaxRequestHead bytes: what has arrived, unparsed
     std::size_t buffered;
     std::uint64_t head_deadline_ns;  // the current head must be complete by then
-    char* chunk;             // kFileChunk bytes: a response head and file data
-    bool stalled;            // the client stopped reading: reset, don't linger
+    char* chunk;                     // kFileChunk bytes: a response head and file data
+    bool stalled;                    // the client stopped reading: reset, don't linger
 };
 
 enum class ReadOutcome { kData, kEnd, kTimedOut, kError };
@@ -46,9 +46,9 @@ ReadOutcome fill(Connection* connection) {
     toro::Result<std::size_t> ready = net::wait(&entry, 1, timeout);
     if (!ready.ok()) return ReadOutcome::kError;
     if (*ready == 0) return ReadOutcome::kTimedOut;
-    toro::Result<std::size_t> received = net::receive(
-        connection->socket, connection->head + connection->buffered,
-        kMaxRequestHead - connection->buffered);
+    toro::Result<std::size_t> received =
+        net::receive(connection->socket, connection->head + connection->buffered,
+                     kMaxRequestHead - connection->buffered);
     if (!received.ok()) return ReadOutcome::kError;
     if (*received == 0) return ReadOutcome::kEnd;
     if (connection->buffered == 0) connection->head_deadline_ns = now + kHeadTimeoutNs;
@@ -69,7 +69,8 @@ void consume(Connection* connection, std::size_t length) {
 // kSendTimeoutNs ends the connection (with a reset: see close_gracefully).
 bool send_all(Connection& connection, const char* bytes, std::size_t length) {
     while (length > 0) {
-        toro::Result<std::size_t> sent = net::send(connection.socket, bytes, length, net::kDontWait);
+        toro::Result<std::size_t> sent =
+            net::send(connection.socket, bytes, length, net::kDontWait);
         if (sent.ok()) {
             bytes += *sent;
             length -= *sent;
@@ -86,14 +87,17 @@ bool send_all(Connection& connection, const char* bytes, std::size_t length) {
     return true;
 }
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(toro::wall_clock_ns() / 1'000'000'000); }
+std::int64_t now_seconds() {
+    return static_cast<std::int64_t>(toro::wall_clock_ns() / 1'000'000'000);
+}
 
 // A status with a one-line text body (none for HEAD). False if the
 // connection is to end.
 bool send_status(Connection& connection, int status, bool keep_alive, bool head_only,
                  std::string_view location = {}) {
     char body[64];
-    std::size_t body_length = toro::format(body, sizeof body, "%d %s\n", status, reason_phrase(status));
+    std::size_t body_length =
+        toro::format(body, sizeof body, "%d %s\n", status, reason_phrase(status));
     ResponseHead head;
     head.status = status;
     head.content_type = "text/plain; charset=utf-8";
@@ -127,7 +131,8 @@ bool send_file(Connection& connection, const FileLookup& file, bool keep_alive, 
         std::uint64_t left = file.stat.size - offset;
         std::size_t room = kFileChunk - used;
         std::size_t want = left < room ? static_cast<std::size_t>(left) : room;
-        toro::Result<std::size_t> read = toro::pread(file.fd, connection.chunk + used, want, offset);
+        toro::Result<std::size_t> read =
+            toro::pread(file.fd, connection.chunk + used, want, offset);
         // A short or failed read cannot be told to the client once the
         // Content-Length is out: ending the connection is the only honest signal.
         if (!read.ok() || (*read == 0 && want > 0)) return false;
@@ -170,10 +175,14 @@ bool respond(Connection& connection, const Request& request) {
 
 int status_for(ParseStatus status) {
     switch (status) {
-        case ParseStatus::kUriTooLong: return 414;
-        case ParseStatus::kHeadTooLarge: return 431;
-        case ParseStatus::kBadVersion: return 505;
-        default: return 400;
+        case ParseStatus::kUriTooLong:
+            return 414;
+        case ParseStatus::kHeadTooLarge:
+            return 431;
+        case ParseStatus::kBadVersion:
+            return 505;
+        default:
+            return 400;
     }
 }
 
@@ -194,7 +203,8 @@ void close_gracefully(const Connection& connection) {
         net::WaitEntry entry{connection.socket, net::kReadable, 0};
         toro::Result<std::size_t> ready = net::wait(&entry, 1, deadline - now);
         if (!ready.ok() || *ready == 0) break;
-        toro::Result<std::size_t> dropped = net::receive(connection.socket, connection.head, kMaxRequestHead);
+        toro::Result<std::size_t> dropped =
+            net::receive(connection.socket, connection.head, kMaxRequestHead);
         if (!dropped.ok() || *dropped == 0) break;
     }
     (void)net::close(connection.socket);

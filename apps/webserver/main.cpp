@@ -6,11 +6,11 @@
 //   --root DIR   the document root on the disk (default "/")
 //   --url URL    the address to print once listening, for when the machine's
 //                own is not the one clients use (a host port forward)
-#include <atomic>
-
 #include <toro/ext2.h>
 #include <toro/net.h>
 #include <toro/toro.h>
+
+#include <atomic>
 
 #include "connection.h"
 #include "text.h"
@@ -116,9 +116,10 @@ void print_listening(const Arguments& arguments) {
     char address[16];
     net::InterfaceInfo info = net::interface_info();
     net::format_address(info.address, address);
-    toro::print("webserver: serving %s of disk 0 on %s port %u (mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
-                arguments.root, address, kHttpPort, info.mac[0], info.mac[1], info.mac[2],
-                info.mac[3], info.mac[4], info.mac[5]);
+    toro::print(
+        "webserver: serving %s of disk 0 on %s port %u (mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
+        arguments.root, address, kHttpPort, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
+        info.mac[4], info.mac[5]);
     if (arguments.url != nullptr) {
         toro::print("webserver: %s\n", arguments.url);
     } else {
