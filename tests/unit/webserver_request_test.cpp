@@ -14,10 +14,10 @@
 namespace {
 
 using namespace std::string_literals;
+using webserver::kMaxRequestHead;
 using webserver::Method;
 using webserver::ParseStatus;
 using webserver::Request;
-using webserver::kMaxRequestHead;
 
 // The copy lives until the next parse, as request->target points into it.
 ParseStatus parse(const std::string& text, Request* request) {
@@ -77,11 +77,23 @@ TEST(WebserverRequest, EveryTruncationOfBadRequestsIsNeverComplete) {
 
 TEST(WebserverRequest, MalformedRequestLinesAreBadRequests) {
     const char* lines[] = {
-        "GET\r\n", "GET /\r\n", "GET  / HTTP/1.1\r\n", "GET / HTTP/1.1 \r\n",
-        " GET / HTTP/1.1\r\n", "GET / http/1.1\r\n", "GET / HTTP/1\r\n", "GET / HTTP/1.10\r\n",
-        "GET / HTTP/a.b\r\n", "GET index.html HTTP/1.1\r\n", "GET http://x/ HTTP/1.1\r\n",
-        "G(T / HTTP/1.1\r\n", "GET /a\tb HTTP/1.1\r\n", "GET /\x7f HTTP/1.1\r\n",
-        "GET /\xc3\xa9 HTTP/1.1\r\n", "GET / HTTP/1.1\rX\r\n", "GET /\r HTTP/1.1\r\n",
+        "GET\r\n",
+        "GET /\r\n",
+        "GET  / HTTP/1.1\r\n",
+        "GET / HTTP/1.1 \r\n",
+        " GET / HTTP/1.1\r\n",
+        "GET / http/1.1\r\n",
+        "GET / HTTP/1\r\n",
+        "GET / HTTP/1.10\r\n",
+        "GET / HTTP/a.b\r\n",
+        "GET index.html HTTP/1.1\r\n",
+        "GET http://x/ HTTP/1.1\r\n",
+        "G(T / HTTP/1.1\r\n",
+        "GET /a\tb HTTP/1.1\r\n",
+        "GET /\x7f HTTP/1.1\r\n",
+        "GET /\xc3\xa9 HTTP/1.1\r\n",
+        "GET / HTTP/1.1\rX\r\n",
+        "GET /\r HTTP/1.1\r\n",
     };
     for (const char* line : lines) {
         EXPECT_EQ(parse(std::string(line) + "Host: x\r\n\r\n"), ParseStatus::kBadRequest) << line;
@@ -97,19 +109,19 @@ TEST(WebserverRequest, OtherVersionsAreNotSupported) {
 
 TEST(WebserverRequest, MalformedFieldsAreBadRequests) {
     const char* fields[] = {
-        "Host x",                  // no colon
-        "Host : x",                // space before the colon (RFC 9112 §5.1)
-        ": x",                     // no name
-        " folded",                 // obs-fold (RFC 9112 §5.2)
+        "Host x",    // no colon
+        "Host : x",  // space before the colon (RFC 9112 §5.1)
+        ": x",       // no name
+        " folded",   // obs-fold (RFC 9112 §5.2)
         "\tfolded",
         "X-A\x01: y",
-        "X-A: a\x01z",             // a control byte in the value
+        "X-A: a\x01z",  // a control byte in the value
         "X-A: a\x7fz",
         "Content-Length: -1",
         "Content-Length: 1x",
         "Content-Length: 99999999999999999999",
         "Content-Length: 1, 1",
-        "Host: y",                 // a second Host (RFC 9112 §3.2)
+        "Host: y",  // a second Host (RFC 9112 §3.2)
     };
     for (const char* field : fields) {
         std::string text = std::string("GET / HTTP/1.1\r\nHost: x\r\n") + field + "\r\n\r\n";
@@ -185,14 +197,16 @@ TEST(WebserverRequest, AnOverlongRequestLineIsUriTooLong) {
 
 TEST(WebserverRequest, AHeadOfExactlyTheLimitIsAcceptedAndOneMoreIsNot) {
     std::string fixed = "GET / HTTP/1.1\r\nHost: x\r\nX: \r\n\r\n";
-    std::string fits = "GET / HTTP/1.1\r\nHost: x\r\nX: " +
-                       std::string(kMaxRequestHead - fixed.size(), 'v') + "\r\n\r\n";
+    std::string fits =
+        "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(kMaxRequestHead - fixed.size(), 'v') +
+        "\r\n\r\n";
     ASSERT_EQ(fits.size(), kMaxRequestHead);
     Request request;
     EXPECT_EQ(parse(fits, &request), ParseStatus::kComplete);
     EXPECT_EQ(request.head_length, kMaxRequestHead);
-    std::string over = "GET / HTTP/1.1\r\nHost: x\r\nX: " +
-                       std::string(kMaxRequestHead - fixed.size() + 1, 'v') + "\r\n\r\n";
+    std::string over =
+        "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(kMaxRequestHead - fixed.size() + 1, 'v') +
+        "\r\n\r\n";
     EXPECT_EQ(parse(over), ParseStatus::kHeadTooLarge);
     std::string many_fields = "GET / HTTP/1.1\r\n";
     while (many_fields.size() <= kMaxRequestHead) many_fields += "X: y\r\n";

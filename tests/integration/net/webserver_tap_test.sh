@@ -97,11 +97,21 @@ echo "16 connections at once: byte-exact"
 
 in_ns timeout 120 python3 "$HERE/http_raw_client.py" "$TORO_IP" "$TREE"
 kill -0 "$TORO_PID" || { echo "FAIL: webserver died"; cat "$WORK/toro.log"; exit 1; }
+# Still serving after all of it. (This also brings frames in: the capture is
+# flushed when the NIC next finds nothing to receive, and the stopped
+# reader's reset went out after the last frame came in.)
+in_ns curl -sS --fail -o "$WORK/got/last" "$URL/one.bin"
+cmp -s "$WORK/got/last" "$TREE/one.bin" || { echo "FAIL: the last GET differs"; exit 1; }
+sleep 0.5
 kill "$TORO_PID"; wait "$TORO_PID" 2>/dev/null || true; TORO_PID=""
 # A full window is flow control (the reader that stopped, and curl may read
 # slower than Toro sends); the one reset is the stopped reader's.
 check_pcap "$WORK/toro.pcap" "$MAC" TRUE \
     "tcp.analysis.zero_window || tcp.analysis.window_full || tcp.connection.rst"
 resets=$(tshark -r "$WORK/toro.pcap" -Y "eth.src == $MAC && tcp.flags.reset == 1" 2>/dev/null | wc -l)
-[[ "$resets" -eq 1 ]] || { echo "FAIL: Toro sent $resets resets, not the stopped reader's one"; exit 1; }
+if [[ "$resets" -ne 1 ]]; then
+    echo "FAIL: Toro sent $resets resets, not the stopped reader's one; the capture's last frames:"
+    tshark -r "$WORK/toro.pcap" 2>/dev/null | tail -12
+    exit 1
+fi
 echo "PASS"
