@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -19,12 +20,14 @@ using webserver::Method;
 using webserver::ParseStatus;
 using webserver::Request;
 
-// The copy lives until the next parse, as request->target points into it.
+// The last input's copy: it lives until the next parse, as a request's
+// target points into it.
+std::unique_ptr<char[]> last_copy;
+
 ParseStatus parse(const std::string& text, Request* request) {
-    static std::unique_ptr<char[]> exact;
-    exact.reset(new char[text.size()]);
-    text.copy(exact.get(), text.size());
-    return webserver::parse_request(exact.get(), text.size(), request);
+    last_copy.reset(new char[text.size()]);
+    text.copy(last_copy.get(), text.size());
+    return webserver::parse_request(last_copy.get(), text.size(), request);
 }
 
 ParseStatus parse(const std::string& text) {
@@ -228,6 +231,56 @@ TEST(WebserverRequest, PipelinedRequestsParseOneAfterAnother) {
     EXPECT_EQ(request.method, Method::kHead);
     EXPECT_FALSE(request.keep_alive);
     EXPECT_EQ(parse(rest.substr(request.head_length)), ParseStatus::kIncomplete);
+}
+
+// Random mutations of good requests (bytes replaced, inserted, removed, cut
+// short): whatever comes back, a complete request lies inside the bytes,
+// and its target is origin-form within its head.
+TEST(WebserverRequest, MutatedRequestsKeepTheInvariants) {
+    const std::string seeds[] = {
+        kSimple,
+        "HEAD /a%20b?x=1 HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+        "GET / HTTP/1.1\nHost: x\n\nGET /b HTTP/1.1\r\nHost: y\r\n\r\n",
+    };
+    const char interesting[] = {'\r', '\n', ' ', ':', '\0', '\t', '/', '%', '\x7f', '\xff'};
+    std::mt19937 random(20240601);
+    int complete = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string text = seeds[random() % std::size(seeds)];
+        for (unsigned edits = 1 + random() % 4; edits > 0 && !text.empty(); --edits) {
+            std::size_t at = random() % text.size();
+            char c = random() % 2 ? interesting[random() % sizeof interesting]
+                                  : static_cast<char>(random());
+            switch (random() % 4) {
+                case 0:
+                    text[at] = c;
+                    break;
+                case 1:
+                    text.insert(at, 1, c);
+                    break;
+                case 2:
+                    text.erase(at, 1);
+                    break;
+                default:
+                    text.resize(at);
+                    break;
+            }
+        }
+        Request request;
+        if (parse(text, &request) != ParseStatus::kComplete) continue;
+        ++complete;
+        ASSERT_LE(request.head_length, text.size()) << text;
+        ASSERT_FALSE(request.target.empty()) << text;
+        ASSERT_EQ(request.target.front(), '/') << text;
+        const char* begin = last_copy.get();
+        ASSERT_GE(request.target.data(), begin) << text;
+        ASSERT_LE(request.target.data() + request.target.size(), begin + request.head_length)
+            << text;
+        ASSERT_EQ(request.target.find_first_of(std::string(" \r\n\0", 4)), std::string::npos)
+            << text;
+    }
+    // Enough of them still parse for the checks above to mean something.
+    EXPECT_GT(complete, 2000);
 }
 
 }  // namespace
