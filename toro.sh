@@ -18,7 +18,8 @@ usage: ./toro.sh COMMAND [ARGS]
   build [PRESET]        configure and build (default | debug | release | fuzz)
   run APP [FLAGS] [-- APP_ARGS]
                         build, then run build/apps/APP hosted (FLAGS: --cpus N --memory SIZE);
-                        webserver with no FLAGS serves build/apps/webserver.img on http://localhost:8080/
+                        webserver with no FLAGS (or just --qemu) serves build/apps/webserver.img
+                        on http://localhost:8080/
   run APP --qemu [--machine pc|qboot|q35|microvm] [--smp N] [--memory SIZE] [--disk IMG[,ro]]...
           [--nic user[,hostfwd=...]|tap:NAME]... [--ip ADDR/PREFIX] [--gateway ADDR] [--gdb] [-- APP_ARGS]
                         boot build/bare/apps/APP.elf in QEMU (--nic: an e1000 on QEMU's user-mode
@@ -64,17 +65,27 @@ build() {
     cmake --build --preset "$preset"
 }
 
+# The web server on its own: the site's image, and a host port forward to
+# its port 80; read-only, as the server never writes. Any flag of the user's (but a lone --qemu) replaces them all.
+WEBSERVER_FLAGS=(--nic user,hostfwd=tcp::8080-:80 --disk build/apps/webserver.img,ro
+                 -- --url http://localhost:8080/)
+
 run() {
     [[ $# -ge 1 ]] || { echo "toro: run needs an application name" >&2; usage >&2; exit 2; }
     local app="$1"
     shift
-    local qemu=0
+    local qemu=0 defaults=0
     for argument in "$@"; do
         [[ "$argument" == "--" ]] && break
         [[ "$argument" == "--qemu" ]] && qemu=1
     done
-    # A bad QEMU flag is refused before anything is built.
-    [[ $qemu -eq 1 ]] && parse_qemu_flags "$@"
+    if [[ "$app" == webserver && ( $# -eq 0 || ( $# -eq 1 && $qemu -eq 1 ) ) ]]; then
+        set -- "$@" "${WEBSERVER_FLAGS[@]}"
+        defaults=1
+    fi
+    # A bad QEMU flag is refused before anything is built (the defaults
+    # name the image the build makes: they are read after it).
+    [[ $qemu -eq 1 && $defaults -eq 0 ]] && parse_qemu_flags "$@"
     local log
     log="$(mktemp)"
     if ! build default >"$log" 2>&1; then
@@ -83,16 +94,11 @@ run() {
         exit 1
     fi
     rm -f "$log"
+    [[ $qemu -eq 1 && $defaults -eq 1 ]] && parse_qemu_flags "$@"
     [[ $qemu -eq 1 ]] && { run_qemu "$app"; return; }
     if [[ ! -x "build/apps/$app" ]]; then
         echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
         exit 2
-    fi
-    # The web server on its own: the site's image, and a host port forward
-    # to its port 80 (flags of the user's replace all of these).
-    if [[ "$app" == webserver && $# -eq 0 ]]; then
-        set -- --nic user,hostfwd=tcp::8080-:80 --disk build/apps/webserver.img \
-            -- --url http://localhost:8080/
     fi
     exec "build/apps/$app" "$@"
 }

@@ -5,8 +5,8 @@
 
 #include <toro/fs.h>
 #include <toro/memory.h>
-#include <toro/print.h>
 #include <toro/net.h>
+#include <toro/print.h>
 #include <toro/thread.h>
 
 #include "files.h"
@@ -23,10 +23,11 @@ namespace net = toro::net;
 struct Connection {
     int socket;
     const ServerConfig* config;
-    char* head;              // kMaxRequestHead bytes: what has arrived, unparsed
+    char* head;  // kMaxRequestHead bytes: what has arrived, unparsed
     std::size_t buffered;
     std::uint64_t head_deadline_ns;  // the current head must be complete by then
-    char* chunk;             // kFileChunk bytes: a response head and file data
+    char* chunk;                     // kFileChunk bytes: a response head and file data
+    bool stalled;                    // the client stopped reading: reset, don't linger
 };
 
 enum class ReadOutcome { kData, kEnd, kTimedOut, kError };
@@ -45,9 +46,9 @@ ReadOutcome fill(Connection* connection) {
     toro::Result<std::size_t> ready = net::wait(&entry, 1, timeout);
     if (!ready.ok()) return ReadOutcome::kError;
     if (*ready == 0) return ReadOutcome::kTimedOut;
-    toro::Result<std::size_t> received = net::receive(
-        connection->socket, connection->head + connection->buffered,
-        kMaxRequestHead - connection->buffered);
+    toro::Result<std::size_t> received =
+        net::receive(connection->socket, connection->head + connection->buffered,
+                     kMaxRequestHead - connection->buffered);
     if (!received.ok()) return ReadOutcome::kError;
     if (*received == 0) return ReadOutcome::kEnd;
     if (connection->buffered == 0) connection->head_deadline_ns = now + kHeadTimeoutNs;
@@ -63,18 +64,40 @@ void consume(Connection* connection, std::size_t length) {
     if (rest > 0) connection->head_deadline_ns = toro::now_ns() + kHeadTimeoutNs;
 }
 
-bool send_all(const Connection& connection, const char* bytes, std::size_t length) {
-    return net::send(connection.socket, bytes, length).ok();
+// send() would block for as long as the client does not read; a client
+// that stops reading must not hold its thread for ever, so a stall of
+// kSendTimeoutNs ends the connection (with a reset: see close_gracefully).
+bool send_all(Connection& connection, const char* bytes, std::size_t length) {
+    while (length > 0) {
+        toro::Result<std::size_t> sent =
+            net::send(connection.socket, bytes, length, net::kDontWait);
+        if (sent.ok()) {
+            bytes += *sent;
+            length -= *sent;
+            continue;
+        }
+        if (sent.error() != toro::Error::kWouldBlock) return false;
+        net::WaitEntry entry{connection.socket, net::kWritable, 0};
+        toro::Result<std::size_t> ready = net::wait(&entry, 1, kSendTimeoutNs);
+        if (!ready.ok() || *ready == 0) {
+            connection.stalled = true;
+            return false;
+        }
+    }
+    return true;
 }
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(toro::wall_clock_ns() / 1'000'000'000); }
+std::int64_t now_seconds() {
+    return static_cast<std::int64_t>(toro::wall_clock_ns() / 1'000'000'000);
+}
 
 // A status with a one-line text body (none for HEAD). False if the
 // connection is to end.
-bool send_status(const Connection& connection, int status, bool keep_alive, bool head_only,
+bool send_status(Connection& connection, int status, bool keep_alive, bool head_only,
                  std::string_view location = {}) {
     char body[64];
-    std::size_t body_length = toro::format(body, sizeof body, "%d %s\n", status, reason_phrase(status));
+    std::size_t body_length =
+        toro::format(body, sizeof body, "%d %s\n", status, reason_phrase(status));
     ResponseHead head;
     head.status = status;
     head.content_type = "text/plain; charset=utf-8";
@@ -93,7 +116,7 @@ bool send_status(const Connection& connection, int status, bool keep_alive, bool
 
 // The head, then the file in kFileChunk steps; the head shares the first
 // step's send so a small file leaves in one segment.
-bool send_file(const Connection& connection, const FileLookup& file, bool keep_alive, bool head_only) {
+bool send_file(Connection& connection, const FileLookup& file, bool keep_alive, bool head_only) {
     ResponseHead head;
     head.content_type = content_type_for(text::of(file.path));
     head.content_length = file.stat.size;
@@ -108,7 +131,8 @@ bool send_file(const Connection& connection, const FileLookup& file, bool keep_a
         std::uint64_t left = file.stat.size - offset;
         std::size_t room = kFileChunk - used;
         std::size_t want = left < room ? static_cast<std::size_t>(left) : room;
-        toro::Result<std::size_t> read = toro::pread(file.fd, connection.chunk + used, want, offset);
+        toro::Result<std::size_t> read =
+            toro::pread(file.fd, connection.chunk + used, want, offset);
         // A short or failed read cannot be told to the client once the
         // Content-Length is out: ending the connection is the only honest signal.
         if (!read.ok() || (*read == 0 && want > 0)) return false;
@@ -120,7 +144,7 @@ bool send_file(const Connection& connection, const FileLookup& file, bool keep_a
 }
 
 // "/docs?x" -> "/docs/" for a directory named without its slash.
-bool send_redirect(const Connection& connection, const Request& request, bool keep_alive) {
+bool send_redirect(Connection& connection, const Request& request, bool keep_alive) {
     std::string_view path = text::slice(request.target, 0, text::find(request.target, '?'));
     char location[kMaxRequestHead];
     if (path.size() + 1 > sizeof location) return false;
@@ -131,7 +155,7 @@ bool send_redirect(const Connection& connection, const Request& request, bool ke
 }
 
 // Answers one parsed request. False if the connection is to end after it.
-bool respond(const Connection& connection, const Request& request) {
+bool respond(Connection& connection, const Request& request) {
     // A body is not read, so what follows it cannot be parsed: close.
     const bool keep_alive = request.keep_alive && !request.has_body;
     const bool head_only = request.method == Method::kHead;
@@ -151,10 +175,14 @@ bool respond(const Connection& connection, const Request& request) {
 
 int status_for(ParseStatus status) {
     switch (status) {
-        case ParseStatus::kUriTooLong: return 414;
-        case ParseStatus::kHeadTooLarge: return 431;
-        case ParseStatus::kBadVersion: return 505;
-        default: return 400;
+        case ParseStatus::kUriTooLong:
+            return 414;
+        case ParseStatus::kHeadTooLarge:
+            return 431;
+        case ParseStatus::kBadVersion:
+            return 505;
+        default:
+            return 400;
     }
 }
 
@@ -163,13 +191,20 @@ int status_for(ParseStatus status) {
 // can destroy the response the client has not read yet (RFC 9112 §9.6).
 void close_gracefully(const Connection& connection) {
     constexpr std::uint64_t kLingerNs = 2'000'000'000;
+    if (connection.stalled) {
+        // Its unread bytes would wait on a zero window for ever.
+        (void)net::set_option(connection.socket, net::SocketOption::kLingerAbort, 1);
+        (void)net::close(connection.socket);
+        return;
+    }
     (void)net::shutdown(connection.socket);
     std::uint64_t deadline = toro::now_ns() + kLingerNs;
     for (std::uint64_t now = toro::now_ns(); now < deadline; now = toro::now_ns()) {
         net::WaitEntry entry{connection.socket, net::kReadable, 0};
         toro::Result<std::size_t> ready = net::wait(&entry, 1, deadline - now);
         if (!ready.ok() || *ready == 0) break;
-        toro::Result<std::size_t> dropped = net::receive(connection.socket, connection.head, kMaxRequestHead);
+        toro::Result<std::size_t> dropped =
+            net::receive(connection.socket, connection.head, kMaxRequestHead);
         if (!dropped.ok() || *dropped == 0) break;
     }
     (void)net::close(connection.socket);
@@ -200,7 +235,7 @@ void serve(Connection* connection) {
 }  // namespace
 
 void serve_connection(int socket, const ServerConfig& config) {
-    Connection connection{socket, &config, nullptr, 0, 0, nullptr};
+    Connection connection{socket, &config, nullptr, 0, 0, nullptr, false};
     connection.head = static_cast<char*>(toro::allocate(kMaxRequestHead));
     connection.chunk = static_cast<char*>(toro::allocate(kFileChunk));
     if (connection.head != nullptr && connection.chunk != nullptr) {

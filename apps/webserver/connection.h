@@ -13,6 +13,8 @@ inline constexpr std::uint64_t kRequestTimeoutNs = 10'000'000'000;
 inline constexpr std::uint64_t kHeadTimeoutNs = 30'000'000'000;
 // A keep-alive connection with no request begun is closed after this.
 inline constexpr std::uint64_t kIdleTimeoutNs = 5'000'000'000;
+// A client that takes none of our bytes for this long is reset.
+inline constexpr std::uint64_t kSendTimeoutNs = 30'000'000'000;
 // Bytes of a file read and sent per step: never the whole file at once.
 inline constexpr std::size_t kFileChunk = 32 * 1024;
 

@@ -9,8 +9,10 @@ int status_for(toro::Error error) {
     switch (error) {
         case toro::Error::kNoEntry:
         case toro::Error::kNotDirectory:
-        case toro::Error::kNameTooLong: return 404;
-        default: return 500;
+        case toro::Error::kNameTooLong:
+            return 404;
+        default:
+            return 500;
     }
 }
 

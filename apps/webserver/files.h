@@ -8,10 +8,10 @@
 namespace webserver {
 
 struct FileLookup {
-    int status;          // 200, 301 (a directory named without its '/'), 403, 404, 500
-    int fd = -1;         // open for reading when status is 200
-    toro::Stat stat{};   // the file's, when status is 200
-    char path[kMaxPath]; // what was opened (the index.html of a directory)
+    int status;           // 200, 301 (a directory named without its '/'), 403, 404, 500
+    int fd = -1;          // open for reading when status is 200
+    toro::Stat stat{};    // the file's, when status is 200
+    char path[kMaxPath];  // what was opened (the index.html of a directory)
 };
 
 // Opens the regular file `mapped` names, or a directory's index.html. Every

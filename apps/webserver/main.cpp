@@ -6,11 +6,11 @@
 //   --root DIR   the document root on the disk (default "/")
 //   --url URL    the address to print once listening, for when the machine's
 //                own is not the one clients use (a host port forward)
-#include <atomic>
-
 #include <toro/ext2.h>
 #include <toro/net.h>
 #include <toro/toro.h>
+
+#include <atomic>
 
 #include "connection.h"
 #include "text.h"
@@ -24,14 +24,20 @@ constexpr std::uint64_t kConfigureTimeout = 30'000'000'000;
 // Each connection holds a thread and ~40 KiB of buffers: past this many,
 // newcomers are turned away rather than starving the ones being served.
 constexpr int kMaxConnections = 128;
+constexpr int kReceiveBuffer = 16 * 1024;
 
 struct Arguments {
     const char* root = "/";
     const char* url = nullptr;
 };
 
-std::atomic<int> connections_open{0};
-webserver::ServerConfig config;
+// What the accepting thread and the connection threads share; it lives
+// for the program's life.
+struct Server {
+    int listener = -1;
+    webserver::ServerConfig config;
+    std::atomic<int> connections_open{0};
+};
 
 int fail(const char* what, toro::Error error) {
     toro::print("webserver: %s: %s\n", what, toro::error_message(error));
@@ -67,18 +73,17 @@ void turn_away(int socket) {
     (void)net::close(socket);
 }
 
-int accept_loop(void* listener_argument) {
-    const int listener = *static_cast<int*>(listener_argument);
+int accept_loop(Server* server) {
     unsigned next_cpu = 0;
     for (;;) {
-        toro::Result<int> socket = net::accept(listener);
+        toro::Result<int> socket = net::accept(server->listener);
         if (!socket.ok()) {
             toro::print("webserver: accept: %s\n", toro::error_message(socket.error()));
             toro::sleep_ms(100);  // a full table: wait for connections to end
             continue;
         }
-        if (connections_open.fetch_add(1) >= kMaxConnections) {
-            connections_open.fetch_sub(1);
+        if (server->connections_open.fetch_add(1) >= kMaxConnections) {
+            server->connections_open.fetch_sub(1);
             turn_away(*socket);
             continue;
         }
@@ -87,13 +92,13 @@ int accept_loop(void* listener_argument) {
         options.detached = true;
         options.cpu = next_cpu++ % toro::cpu_count();
         int connection = *socket;
-        auto serve = [connection] {
-            webserver::serve_connection(connection, config);
-            connections_open.fetch_sub(1);
+        auto serve = [server, connection] {
+            webserver::serve_connection(connection, server->config);
+            server->connections_open.fetch_sub(1);
             return 0;
         };
         if (toro::spawn(serve, options) == nullptr) {
-            connections_open.fetch_sub(1);
+            server->connections_open.fetch_sub(1);
             (void)net::close(connection);
         }
     }
@@ -103,6 +108,11 @@ toro::Result<int> listen_on(std::uint16_t port) {
     toro::Result<int> listener = net::socket(net::SocketType::kStream);
     if (!listener.ok()) return listener;
     (void)net::set_option(*listener, net::SocketOption::kReuseAddress, 1);
+    // Connections take the listener's buffer sizes. A request head is at
+    // most 8 KiB, so a 16 KiB receive buffer (not the default 64) is
+    // plenty, and kMaxConnections of them fit the stack's TCP memory with
+    // room left for the 503 and for connections still closing.
+    (void)net::set_option(*listener, net::SocketOption::kReceiveBuffer, kReceiveBuffer);
     TORO_TRY(net::bind(*listener, {net::kAnyAddress, port}));
     TORO_TRY(net::listen(*listener));
     return listener;
@@ -112,9 +122,10 @@ void print_listening(const Arguments& arguments) {
     char address[16];
     net::InterfaceInfo info = net::interface_info();
     net::format_address(info.address, address);
-    toro::print("webserver: serving %s of disk 0 on %s port %u (mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
-                arguments.root, address, kHttpPort, info.mac[0], info.mac[1], info.mac[2],
-                info.mac[3], info.mac[4], info.mac[5]);
+    toro::print(
+        "webserver: serving %s of disk 0 on %s port %u (mac %02x:%02x:%02x:%02x:%02x:%02x)\n",
+        arguments.root, address, kHttpPort, info.mac[0], info.mac[1], info.mac[2], info.mac[3],
+        info.mac[4], info.mac[5]);
     if (arguments.url != nullptr) {
         toro::print("webserver: %s\n", arguments.url);
     } else {
@@ -130,7 +141,8 @@ int toro_main(int argc, char** argv) {
         toro::print("usage: webserver [--root /DIR] [--url URL]\n");
         return 2;
     }
-    config.root = webserver::text::of(arguments.root);
+    static Server server;  // outlives toro_main's threads
+    server.config.root = webserver::text::of(arguments.root);
     toro::Disk* disk = toro::disk(0);
     if (disk == nullptr) {
         toro::print("webserver: no disk attached (hosted: --disk build/apps/webserver.img)\n");
@@ -142,11 +154,9 @@ int toro_main(int argc, char** argv) {
     if (error != toro::Error::kOk) return fail("no network", error);
     error = net::wait_configured(kConfigureTimeout);
     if (error != toro::Error::kOk) return fail("no address", error);
-    static int listener = -1;
-    toro::Result<int> opened = listen_on(kHttpPort);
-    if (!opened.ok()) return fail("port 80", opened.error());
-    listener = *opened;
+    toro::Result<int> listener = listen_on(kHttpPort);
+    if (!listener.ok()) return fail("port 80", listener.error());
+    server.listener = *listener;
     print_listening(arguments);
-    accept_loop(&listener);
-    return 0;
+    return accept_loop(&server);
 }

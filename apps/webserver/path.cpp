@@ -15,7 +15,7 @@ int hex_value(char c) {
 
 // Appends bytes to a bounded, NUL-terminated path.
 class PathBuilder {
-public:
+  public:
     explicit PathBuilder(char* out) : out_(out) { out_[0] = '\0'; }
     bool append(char c) {
         if (length_ + 1 >= kMaxPath) return false;
@@ -36,7 +36,7 @@ public:
         out_[length_] = '\0';
     }
 
-private:
+  private:
     char* out_;
     std::size_t length_ = 0;
 };

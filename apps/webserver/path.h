@@ -20,8 +20,8 @@ enum class PathStatus {
 };
 
 struct MappedPath {
-    char path[kMaxPath];       // NUL-terminated: root, then the segments
-    bool trailing_slash;       // the target named a directory ("/docs/")
+    char path[kMaxPath];  // NUL-terminated: root, then the segments
+    bool trailing_slash;  // the target named a directory ("/docs/")
 };
 
 // Maps `target` (origin-form, from the parser; any query is dropped) under

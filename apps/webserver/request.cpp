@@ -3,9 +3,9 @@
 // the bytes given and inside kMaxRequestHead.
 #include "request.h"
 
-#include "text.h"
-
 #include <cstdint>
+
+#include "text.h"
 
 namespace webserver {
 namespace {
@@ -37,19 +37,9 @@ bool is_token(std::string_view candidate) {
     return true;
 }
 
-unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
+bool is_whitespace(char c) {
+    return c == ' ' || c == '\t';
 }
-
-bool is_whitespace(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view trim(std::string_view value) {
     while (!value.empty() && is_whitespace(value.front())) value.remove_prefix(1);
@@ -70,7 +60,8 @@ bool is_origin_form(std::string_view target) {
 // "HTTP/1.1": RFC 9112 §2.3, one digit each side of the dot.
 ParseStatus parse_version(std::string_view version, Request* request) {
     constexpr std::string_view kPrefix = "HTTP/";
-    if (version.size() != kPrefix.size() + 3 || text::slice(version, 0, kPrefix.size()) != kPrefix) {
+    if (version.size() != kPrefix.size() + 3 ||
+        text::slice(version, 0, kPrefix.size()) != kPrefix) {
         return ParseStatus::kBadRequest;
     }
     char major = version[5], dot = version[6], minor = version[7];
@@ -92,7 +83,9 @@ ParseStatus parse_request_line(std::string_view line, Request* request) {
     std::string_view target = text::slice(line, first_space + 1, second_space - first_space - 1);
     if (!is_token(method) || !is_origin_form(target)) return ParseStatus::kBadRequest;
     // Methods are case-sensitive (RFC 9110 §9.1).
-    request->method = method == "GET" ? Method::kGet : method == "HEAD" ? Method::kHead : Method::kOther;
+    request->method = method == "GET"    ? Method::kGet
+                      : method == "HEAD" ? Method::kHead
+                                         : Method::kOther;
     request->target = target;
     return parse_version(text::slice(line, second_space + 1), request);
 }
@@ -114,8 +107,8 @@ void parse_connection(std::string_view value, Fields* fields) {
     while (!value.empty()) {
         std::size_t comma = text::find(value, ',');
         std::string_view option = trim(text::slice(value, 0, comma));
-        if (equals_ignoring_case(option, "close")) fields->close = true;
-        if (equals_ignoring_case(option, "keep-alive")) fields->keep_alive = true;
+        if (text::equals_ignoring_case(option, "close")) fields->close = true;
+        if (text::equals_ignoring_case(option, "keep-alive")) fields->keep_alive = true;
         if (comma == text::kNotFound) break;
         value.remove_prefix(comma + 1);
     }
@@ -138,10 +131,10 @@ ParseStatus parse_field(std::string_view line, Fields* fields) {
     std::string_view name = text::slice(line, 0, colon);
     std::string_view value = trim(text::slice(line, colon + 1));
     if (!is_token(name) || !is_field_value(value)) return ParseStatus::kBadRequest;
-    if (equals_ignoring_case(name, "host")) {
+    if (text::equals_ignoring_case(name, "host")) {
         if (fields->host_seen) return ParseStatus::kBadRequest;  // RFC 9112 §3.2
         fields->host_seen = true;
-    } else if (equals_ignoring_case(name, "content-length")) {
+    } else if (text::equals_ignoring_case(name, "content-length")) {
         std::uint64_t length = 0;
         if (!parse_content_length(value, &length)) return ParseStatus::kBadRequest;
         if (fields->content_length_seen && length != fields->content_length) {
@@ -149,9 +142,9 @@ ParseStatus parse_field(std::string_view line, Fields* fields) {
         }
         fields->content_length_seen = true;
         fields->content_length = length;
-    } else if (equals_ignoring_case(name, "transfer-encoding")) {
+    } else if (text::equals_ignoring_case(name, "transfer-encoding")) {
         fields->transfer_encoding = true;
-    } else if (equals_ignoring_case(name, "connection")) {
+    } else if (text::equals_ignoring_case(name, "connection")) {
         parse_connection(value, fields);
     }
     return ParseStatus::kComplete;
@@ -161,8 +154,7 @@ ParseStatus parse_field(std::string_view line, Fields* fields) {
 ParseStatus finish(const Fields& fields, Request* request) {
     if (request->minor_version == 1 && !fields.host_seen) return ParseStatus::kBadRequest;
     // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only if "keep-alive".
-    request->keep_alive =
-        !fields.close && (request->minor_version == 1 || fields.keep_alive);
+    request->keep_alive = !fields.close && (request->minor_version == 1 || fields.keep_alive);
     request->has_body = fields.transfer_encoding || fields.content_length > 0;
     return ParseStatus::kComplete;
 }

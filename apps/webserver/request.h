@@ -15,21 +15,21 @@ inline constexpr std::size_t kMaxRequestHead = 8 * 1024;
 enum class Method { kGet, kHead, kOther };
 
 enum class ParseStatus {
-    kComplete,       // *request describes the first request in the bytes
-    kIncomplete,     // no error so far; more bytes are needed
-    kBadRequest,     // 400: malformed
-    kUriTooLong,     // 414: the request line alone exceeds kMaxRequestHead
-    kHeadTooLarge,   // 431: the head exceeds kMaxRequestHead
-    kBadVersion,     // 505: HTTP/x.y other than 1.0 and 1.1
+    kComplete,      // *request describes the first request in the bytes
+    kIncomplete,    // no error so far; more bytes are needed
+    kBadRequest,    // 400: malformed
+    kUriTooLong,    // 414: the request line alone exceeds kMaxRequestHead
+    kHeadTooLarge,  // 431: the head exceeds kMaxRequestHead
+    kBadVersion,    // 505: HTTP/x.y other than 1.0 and 1.1
 };
 
 struct Request {
     Method method = Method::kOther;
-    std::string_view target;     // origin-form ("/a/b?q"), points into the bytes
-    unsigned minor_version = 1;  // HTTP/1.minor
-    bool keep_alive = true;      // from the version and Connection (RFC 9112 §9.3)
-    bool has_body = false;       // Content-Length > 0 or Transfer-Encoding: not read
-    std::size_t head_length = 0; // bytes of the head, blank line included
+    std::string_view target;      // origin-form ("/a/b?q"), points into the bytes
+    unsigned minor_version = 1;   // HTTP/1.minor
+    bool keep_alive = true;       // from the version and Connection (RFC 9112 §9.3)
+    bool has_body = false;        // Content-Length > 0 or Transfer-Encoding: not read
+    std::size_t head_length = 0;  // bytes of the head, blank line included
 };
 
 // Parses the request at the start of bytes[0, length). A complete line that

@@ -14,24 +14,23 @@ struct MediaType {
 };
 
 constexpr MediaType kMediaTypes[] = {
-    {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-    {"txt", "text/plain; charset=utf-8"}, {"css", "text/css"},
-    {"js", "text/javascript"},            {"json", "application/json"},
-    {"svg", "image/svg+xml"},             {"png", "image/png"},
-    {"jpg", "image/jpeg"},                {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},                 {"ico", "image/vnd.microsoft.icon"},
-    {"webp", "image/webp"},               {"wasm", "application/wasm"},
-    {"pdf", "application/pdf"},           {"xml", "application/xml"},
+    {"html", "text/html; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"css", "text/css"},
+    {"js", "text/javascript"},
+    {"json", "application/json"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"ico", "image/vnd.microsoft.icon"},
+    {"webp", "image/webp"},
+    {"wasm", "application/wasm"},
+    {"pdf", "application/pdf"},
+    {"xml", "application/xml"},
 };
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-        if (x != b[i]) return false;
-    }
-    return true;
-}
 
 struct CivilDate {
     std::int64_t year;
@@ -50,8 +49,8 @@ CivilDate civil_from_days(std::int64_t days) {
         day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;
     const auto day = static_cast<unsigned>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-    const auto month = static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3
-                                                                   : month_from_march - 9);
+    const auto month =
+        static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
     const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
     return {year, month, day};
 }
@@ -60,19 +59,32 @@ CivilDate civil_from_days(std::int64_t days) {
 
 const char* reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 301: return "Moved Permanently";
-        case 400: return "Bad Request";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 414: return "URI Too Long";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        case 505: return "HTTP Version Not Supported";
-        default: return "";
+        case 200:
+            return "OK";
+        case 301:
+            return "Moved Permanently";
+        case 400:
+            return "Bad Request";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 414:
+            return "URI Too Long";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        case 505:
+            return "HTTP Version Not Supported";
+        default:
+            return "";
     }
 }
 
@@ -83,7 +95,7 @@ const char* content_type_for(std::string_view path) {
     if (dot != text::kNotFound) {
         std::string_view extension = text::slice(name, dot + 1);
         for (const MediaType& media : kMediaTypes) {
-            if (equals_ignoring_case(extension, media.extension)) return media.type;
+            if (text::equals_ignoring_case(extension, media.extension)) return media.type;
         }
     }
     return "application/octet-stream";

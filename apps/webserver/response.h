@@ -27,7 +27,7 @@ struct ResponseHead {
     std::int64_t last_modified = -1;     // seconds since 1970; omitted when < 0
     std::int64_t date = -1;              // now; omitted when < 0
     bool keep_alive = true;
-    std::string_view location;           // for 301; omitted when empty
+    std::string_view location;  // for 301; omitted when empty
 };
 
 // Writes the status line, the fields and the blank line. Returns the

@@ -34,6 +34,18 @@ constexpr std::string_view slice(std::string_view text, std::size_t begin,
     return {text.data() + begin, count < left ? count : left};
 }
 
+// ASCII letters compared without case, as field names and tokens are
+// (RFC 9110 §5.1).
+constexpr bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+        char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+        if (x != y) return false;
+    }
+    return true;
+}
+
 // A NUL-terminated string's view, without strlen.
 constexpr std::string_view of(const char* text) {
     std::size_t length = 0;

@@ -9,9 +9,9 @@
 
 namespace {
 
+using webserver::kMaxPath;
 using webserver::MappedPath;
 using webserver::PathStatus;
-using webserver::kMaxPath;
 
 struct Mapping {
     PathStatus status;
@@ -61,8 +61,8 @@ TEST(WebserverPath, DropsEmptyAndDotSegments) {
 
 TEST(WebserverPath, RefusesDotDotHoweverItIsSpelled) {
     const char* targets[] = {
-        "/..", "/../", "/../etc/passwd", "/a/../../b", "/a/..", "/%2e%2e/x", "/%2E%2E",
-        "/.%2e/x", "/%2e./x", "/a/%2e%2e", "/..?x", "//../x",
+        "/..",     "/../",    "/../etc/passwd", "/a/../../b", "/a/..", "/%2e%2e/x",
+        "/%2E%2E", "/.%2e/x", "/%2e./x",        "/a/%2e%2e",  "/..?x", "//../x",
     };
     for (const char* target : targets) {
         EXPECT_EQ(map(target).status, PathStatus::kBadRequest) << target;
@@ -75,8 +75,8 @@ TEST(WebserverPath, RefusesDotDotHoweverItIsSpelled) {
 }
 
 TEST(WebserverPath, RefusesEncodedSlashesAndNul) {
-    const char* targets[] = {"/a%2Fb", "/a%2fb", "/..%2F..%2Fetc", "/%2F", "/a%00", "/%00.html",
-                             "/%5c..%2f"};
+    const char* targets[] = {"/a%2Fb", "/a%2fb",    "/..%2F..%2Fetc", "/%2F",
+                             "/a%00",  "/%00.html", "/%5c..%2f"};
     for (const char* target : targets) {
         EXPECT_EQ(map(target).status, PathStatus::kBadRequest) << target;
     }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -14,17 +15,19 @@
 namespace {
 
 using namespace std::string_literals;
+using webserver::kMaxRequestHead;
 using webserver::Method;
 using webserver::ParseStatus;
 using webserver::Request;
-using webserver::kMaxRequestHead;
 
-// The copy lives until the next parse, as request->target points into it.
+// The last input's copy: it lives until the next parse, as a request's
+// target points into it.
+std::unique_ptr<char[]> last_copy;
+
 ParseStatus parse(const std::string& text, Request* request) {
-    static std::unique_ptr<char[]> exact;
-    exact.reset(new char[text.size()]);
-    text.copy(exact.get(), text.size());
-    return webserver::parse_request(exact.get(), text.size(), request);
+    last_copy.reset(new char[text.size()]);
+    text.copy(last_copy.get(), text.size());
+    return webserver::parse_request(last_copy.get(), text.size(), request);
 }
 
 ParseStatus parse(const std::string& text) {
@@ -77,11 +80,23 @@ TEST(WebserverRequest, EveryTruncationOfBadRequestsIsNeverComplete) {
 
 TEST(WebserverRequest, MalformedRequestLinesAreBadRequests) {
     const char* lines[] = {
-        "GET\r\n", "GET /\r\n", "GET  / HTTP/1.1\r\n", "GET / HTTP/1.1 \r\n",
-        " GET / HTTP/1.1\r\n", "GET / http/1.1\r\n", "GET / HTTP/1\r\n", "GET / HTTP/1.10\r\n",
-        "GET / HTTP/a.b\r\n", "GET index.html HTTP/1.1\r\n", "GET http://x/ HTTP/1.1\r\n",
-        "G(T / HTTP/1.1\r\n", "GET /a\tb HTTP/1.1\r\n", "GET /\x7f HTTP/1.1\r\n",
-        "GET /\xc3\xa9 HTTP/1.1\r\n", "GET / HTTP/1.1\rX\r\n", "GET /\r HTTP/1.1\r\n",
+        "GET\r\n",
+        "GET /\r\n",
+        "GET  / HTTP/1.1\r\n",
+        "GET / HTTP/1.1 \r\n",
+        " GET / HTTP/1.1\r\n",
+        "GET / http/1.1\r\n",
+        "GET / HTTP/1\r\n",
+        "GET / HTTP/1.10\r\n",
+        "GET / HTTP/a.b\r\n",
+        "GET index.html HTTP/1.1\r\n",
+        "GET http://x/ HTTP/1.1\r\n",
+        "G(T / HTTP/1.1\r\n",
+        "GET /a\tb HTTP/1.1\r\n",
+        "GET /\x7f HTTP/1.1\r\n",
+        "GET /\xc3\xa9 HTTP/1.1\r\n",
+        "GET / HTTP/1.1\rX\r\n",
+        "GET /\r HTTP/1.1\r\n",
     };
     for (const char* line : lines) {
         EXPECT_EQ(parse(std::string(line) + "Host: x\r\n\r\n"), ParseStatus::kBadRequest) << line;
@@ -97,19 +112,19 @@ TEST(WebserverRequest, OtherVersionsAreNotSupported) {
 
 TEST(WebserverRequest, MalformedFieldsAreBadRequests) {
     const char* fields[] = {
-        "Host x",                  // no colon
-        "Host : x",                // space before the colon (RFC 9112 §5.1)
-        ": x",                     // no name
-        " folded",                 // obs-fold (RFC 9112 §5.2)
+        "Host x",    // no colon
+        "Host : x",  // space before the colon (RFC 9112 §5.1)
+        ": x",       // no name
+        " folded",   // obs-fold (RFC 9112 §5.2)
         "\tfolded",
         "X-A\x01: y",
-        "X-A: a\x01z",             // a control byte in the value
+        "X-A: a\x01z",  // a control byte in the value
         "X-A: a\x7fz",
         "Content-Length: -1",
         "Content-Length: 1x",
         "Content-Length: 99999999999999999999",
         "Content-Length: 1, 1",
-        "Host: y",                 // a second Host (RFC 9112 §3.2)
+        "Host: y",  // a second Host (RFC 9112 §3.2)
     };
     for (const char* field : fields) {
         std::string text = std::string("GET / HTTP/1.1\r\nHost: x\r\n") + field + "\r\n\r\n";
@@ -185,14 +200,16 @@ TEST(WebserverRequest, AnOverlongRequestLineIsUriTooLong) {
 
 TEST(WebserverRequest, AHeadOfExactlyTheLimitIsAcceptedAndOneMoreIsNot) {
     std::string fixed = "GET / HTTP/1.1\r\nHost: x\r\nX: \r\n\r\n";
-    std::string fits = "GET / HTTP/1.1\r\nHost: x\r\nX: " +
-                       std::string(kMaxRequestHead - fixed.size(), 'v') + "\r\n\r\n";
+    std::string fits =
+        "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(kMaxRequestHead - fixed.size(), 'v') +
+        "\r\n\r\n";
     ASSERT_EQ(fits.size(), kMaxRequestHead);
     Request request;
     EXPECT_EQ(parse(fits, &request), ParseStatus::kComplete);
     EXPECT_EQ(request.head_length, kMaxRequestHead);
-    std::string over = "GET / HTTP/1.1\r\nHost: x\r\nX: " +
-                       std::string(kMaxRequestHead - fixed.size() + 1, 'v') + "\r\n\r\n";
+    std::string over =
+        "GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(kMaxRequestHead - fixed.size() + 1, 'v') +
+        "\r\n\r\n";
     EXPECT_EQ(parse(over), ParseStatus::kHeadTooLarge);
     std::string many_fields = "GET / HTTP/1.1\r\n";
     while (many_fields.size() <= kMaxRequestHead) many_fields += "X: y\r\n";
@@ -214,6 +231,56 @@ TEST(WebserverRequest, PipelinedRequestsParseOneAfterAnother) {
     EXPECT_EQ(request.method, Method::kHead);
     EXPECT_FALSE(request.keep_alive);
     EXPECT_EQ(parse(rest.substr(request.head_length)), ParseStatus::kIncomplete);
+}
+
+// Random mutations of good requests (bytes replaced, inserted, removed, cut
+// short): whatever comes back, a complete request lies inside the bytes,
+// and its target is origin-form within its head.
+TEST(WebserverRequest, MutatedRequestsKeepTheInvariants) {
+    const std::string seeds[] = {
+        kSimple,
+        "HEAD /a%20b?x=1 HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+        "GET / HTTP/1.1\nHost: x\n\nGET /b HTTP/1.1\r\nHost: y\r\n\r\n",
+    };
+    const char interesting[] = {'\r', '\n', ' ', ':', '\0', '\t', '/', '%', '\x7f', '\xff'};
+    std::mt19937 random(20240601);
+    int complete = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string text = seeds[random() % std::size(seeds)];
+        for (unsigned edits = 1 + random() % 4; edits > 0 && !text.empty(); --edits) {
+            std::size_t at = random() % text.size();
+            char c = random() % 2 ? interesting[random() % sizeof interesting]
+                                  : static_cast<char>(random());
+            switch (random() % 4) {
+                case 0:
+                    text[at] = c;
+                    break;
+                case 1:
+                    text.insert(at, 1, c);
+                    break;
+                case 2:
+                    text.erase(at, 1);
+                    break;
+                default:
+                    text.resize(at);
+                    break;
+            }
+        }
+        Request request;
+        if (parse(text, &request) != ParseStatus::kComplete) continue;
+        ++complete;
+        ASSERT_LE(request.head_length, text.size()) << text;
+        ASSERT_FALSE(request.target.empty()) << text;
+        ASSERT_EQ(request.target.front(), '/') << text;
+        const char* begin = last_copy.get();
+        ASSERT_GE(request.target.data(), begin) << text;
+        ASSERT_LE(request.target.data() + request.target.size(), begin + request.head_length)
+            << text;
+        ASSERT_EQ(request.target.find_first_of(std::string(" \r\n\0", 4)), std::string::npos)
+            << text;
+    }
+    // Enough of them still parse for the checks above to mean something.
+    EXPECT_GT(complete, 2000);
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 """Raw HTTP/1.1 exchanges with apps/webserver, for what curl will not send:
 HEAD answered with no body, pipelined requests in one segment, HTTP/1.0
 closing, malformed and oversized heads, escape attempts, a client that
-stops mid-request (408). Usage: http_raw_client.py HOST TREE, TREE the
+stops mid-request (408), one that stops reading (reset after the send
+timeout, while others are still served), 128 connections at once and a
+129th turned away. Usage: http_raw_client.py HOST TREE, TREE the
 directory the served files came from. Each check prints one line; the
 first failure exits 1."""
 import socket
 import sys
+import threading
 import time
 
 HOST = sys.argv[1]
@@ -148,6 +151,54 @@ def check_timeout():
     print("idle connection: closed after %.1f s" % seconds)
 
 
+def check_too_many():
+    """128 connections open at once (the server's bound) are all served;
+    the 129th is told 503 and closed."""
+    held = [socket.create_connection((HOST, PORT), timeout=5) for _ in range(128)]
+    time.sleep(1)  # all accepted, each with its thread
+    data, _ = exchange(b"")
+    if not data.startswith(b"HTTP/1.1 503 "):
+        fail("the 129th connection: %r" % data[:100])
+    for s in held:
+        s.sendall(b"GET /one.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    for s in held:
+        reply = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        if not reply.startswith(b"HTTP/1.1 200 "):
+            fail("one of 128 connections at once: %r" % reply[:100])
+        s.close()
+    print("128 connections at once served; the 129th: 503")
+
+
+def check_stalled_reader(result):
+    """Asks for 5 MiB and reads nothing: after the server's 30 s send
+    timeout the connection must end (a reset), short of the whole body."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(60)
+    s.connect((HOST, PORT))
+    s.sendall(b"GET /5242883.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(36)
+    received, ended = 0, False
+    try:
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                ended = True
+                break
+            received += len(chunk)
+    except ConnectionResetError:
+        ended = True
+    except socket.timeout:
+        pass
+    s.close()
+    result.append((ended, received))
+
+
 def main():
     files = {}
     for name in ["one.bin", "1460.bin", "sub/index.html"]:
@@ -157,7 +208,16 @@ def main():
     check_pipelined(files)
     check_http10_closes()
     check_errors()
-    check_timeout()
+    check_too_many()
+    stalled = []
+    stall = threading.Thread(target=check_stalled_reader, args=(stalled,))
+    stall.start()
+    check_timeout()  # served meanwhile: one stalled reader holds only its own thread
+    stall.join()
+    ended, received = stalled[0]
+    if not ended or received >= 5242883:
+        fail("a reader that stopped: ended=%s after %d bytes" % (ended, received))
+    print("a reader that stopped: reset after %d bytes" % received)
 
 
 if __name__ == "__main__":

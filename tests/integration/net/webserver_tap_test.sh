@@ -4,7 +4,8 @@
 # spaces) fetched byte-exact over one keep-alive connection and over 16 at
 # once; HEAD, 404, 405, directories and escapes out of the document root;
 # raw exchanges (http_raw_client.py: pipelining, malformed and oversized
-# heads, 408); every frame Toro sent valid to tshark.
+# heads, 408, a reader that stops and is reset); every frame Toro sent
+# valid to tshark.
 set -euo pipefail
 APPS="$1"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -96,7 +97,21 @@ echo "16 connections at once: byte-exact"
 
 in_ns timeout 120 python3 "$HERE/http_raw_client.py" "$TORO_IP" "$TREE"
 kill -0 "$TORO_PID" || { echo "FAIL: webserver died"; cat "$WORK/toro.log"; exit 1; }
+# Still serving after all of it. (This also brings frames in: the capture is
+# flushed when the NIC next finds nothing to receive, and the stopped
+# reader's reset went out after the last frame came in.)
+in_ns curl -sS --fail -o "$WORK/got/last" "$URL/one.bin"
+cmp -s "$WORK/got/last" "$TREE/one.bin" || { echo "FAIL: the last GET differs"; exit 1; }
+sleep 0.5
 kill "$TORO_PID"; wait "$TORO_PID" 2>/dev/null || true; TORO_PID=""
-# Zero windows are flow control (curl may read slower than Toro sends).
-check_pcap "$WORK/toro.pcap" "$MAC" TRUE "tcp.analysis.zero_window"
+# A full window is flow control (the reader that stopped, and curl may read
+# slower than Toro sends); the one reset is the stopped reader's.
+check_pcap "$WORK/toro.pcap" "$MAC" TRUE \
+    "tcp.analysis.zero_window || tcp.analysis.window_full || tcp.connection.rst"
+resets=$(tshark -r "$WORK/toro.pcap" -Y "eth.src == $MAC && tcp.flags.reset == 1" 2>/dev/null | wc -l)
+if [[ "$resets" -ne 1 ]]; then
+    echo "FAIL: Toro sent $resets resets, not the stopped reader's one; the capture's last frames:"
+    tshark -r "$WORK/toro.pcap" 2>/dev/null | tail -12
+    exit 1
+fi
 echo "PASS"
