@@ -1,6 +1,5 @@
-// The functions the compiler may call for copies and clears, and the two
-// that the freestanding headers' std::string_view (char_traits) calls,
-// which a freestanding program must provide itself.
+// The four functions the compiler may call for copies and clears, which a
+// freestanding program must provide itself.
 #include <cstddef>
 #include <cstdint>
 
@@ -34,20 +33,6 @@ int memcmp(const void* left, const void* right, std::size_t length) {
         if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
     }
     return 0;
-}
-
-std::size_t strlen(const char* text) {
-    std::size_t length = 0;
-    while (text[length] != '\0') ++length;
-    return length;
-}
-
-void* memchr(const void* bytes, int value, std::size_t length) {
-    auto* p = static_cast<const unsigned char*>(bytes);
-    for (std::size_t i = 0; i < length; ++i) {
-        if (p[i] == static_cast<unsigned char>(value)) return const_cast<unsigned char*>(p + i);
-    }
-    return nullptr;
 }
 
 }  // extern "C"

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "net/checksum.h"
 #include "toro/print.h"
 
 namespace toro::net {
@@ -62,6 +63,15 @@ std::size_t copy_from_chain(const Packet* first, std::size_t skip, std::uint8_t*
         skip = 0;
     }
     return copied;
+}
+
+bool add_chain_to_checksum(Checksum& checksum, const Packet* first, std::size_t length) {
+    for (const Packet* part = first; part != nullptr && length > 0; part = part->next) {
+        std::size_t take = part->part_length < length ? part->part_length : length;
+        checksum.add(part->data + part->offset, take);
+        length -= take;
+    }
+    return length == 0;
 }
 
 }  // namespace toro::net

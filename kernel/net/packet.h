@@ -60,6 +60,11 @@ private:
 // Copies `length` bytes of a datagram's payload, starting `skip` bytes in,
 // out of the chain of parts starting at `first`. Returns the bytes copied
 // (fewer when the chain is shorter).
+class Checksum;
+// Adds the first `length` bytes of the chain's parts to `checksum`; false
+// if the chain holds fewer.
+bool add_chain_to_checksum(Checksum& checksum, const Packet* first, std::size_t length);
+
 std::size_t copy_from_chain(const Packet* first, std::size_t skip, std::uint8_t* out,
                             std::size_t length);
 

@@ -11,14 +11,6 @@ namespace {
 
 constexpr std::uint16_t kFirstEphemeralPort = 49152;  // RFC 6335 §6
 
-void add_pseudo_header(Checksum& checksum, Ipv4Address source, Ipv4Address destination,
-                       std::size_t udp_length) {
-    checksum.add32(source.value);
-    checksum.add32(destination.value);
-    checksum.add16(kProtocolUdp);
-    checksum.add16(static_cast<std::uint16_t>(udp_length));
-}
-
 }  // namespace
 
 Stack::UdpSocket* Stack::udp_socket(int socket) {
@@ -144,7 +136,7 @@ Error Stack::udp_output(std::uint16_t local_port, Endpoint peer, const std::uint
     store16(header.length, static_cast<std::uint16_t>(udp_length));
     store16(header.checksum, 0);
     Checksum checksum;
-    add_pseudo_header(checksum, config_.address, peer.address, udp_length);
+    add_pseudo_header(checksum, config_.address, peer.address, kProtocolUdp, udp_length);
     checksum.add(reinterpret_cast<const std::uint8_t*>(&header), sizeof header);
     checksum.add(bytes, length);
     std::uint16_t sum = checksum.finish();
@@ -249,14 +241,8 @@ void Stack::udp_input(const Datagram& datagram, std::uint64_t now) {
     if (udp_length < sizeof header || udp_length > datagram.payload_length) return drop(first);
     if (load16(header.checksum) != 0) {  // RFC 768: 0 means the sender computed none
         Checksum checksum;
-        add_pseudo_header(checksum, datagram.source, datagram.destination, udp_length);
-        std::size_t remaining = udp_length;
-        for (const Packet* part = first; part != nullptr && remaining > 0; part = part->next) {
-            std::size_t take = part->part_length < remaining ? part->part_length : remaining;
-            checksum.add(part->data + part->offset, take);
-            remaining -= take;
-        }
-        if (checksum.finish() != 0) return drop(first);
+        add_pseudo_header(checksum, datagram.source, datagram.destination, kProtocolUdp, udp_length);
+        if (!add_chain_to_checksum(checksum, first, udp_length) || checksum.finish() != 0) return drop(first);
     }
     std::uint16_t source_port = load16(header.source_port);
     if (load16(header.destination_port) == kDhcpClientPort && dhcp_.state != DhcpState::kOff) {

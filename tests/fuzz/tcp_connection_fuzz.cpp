@@ -258,10 +258,7 @@ void peer_segment(Stack& stack, std::uint32_t sequence, std::uint32_t ack, std::
     if (options_length > 0) std::memcpy(tcp + 20, options, options_length);
     std::memcpy(tcp + 20 + padded, peer_run(payload_offset), payload);
     toro::net::Checksum checksum;
-    checksum.add32(kPeerIp);
-    checksum.add32(kToroIp);
-    checksum.add16(6);
-    checksum.add16(static_cast<std::uint16_t>(tcp_length));
+    toro::net::add_pseudo_header(checksum, {kPeerIp}, {kToroIp}, toro::net::kProtocolTcp, tcp_length);
     checksum.add(tcp, tcp_length);
     put16(tcp + 16, checksum.finish());
     inject(stack, frame, 14 + 20 + tcp_length, now);

@@ -13,17 +13,8 @@ using tcp::InSegment;
 
 bool checksum_valid(const Datagram& datagram) {
     Checksum checksum;
-    checksum.add32(datagram.source.value);
-    checksum.add32(datagram.destination.value);
-    checksum.add16(kProtocolTcp);
-    checksum.add16(static_cast<std::uint16_t>(datagram.payload_length));
-    std::size_t remaining = datagram.payload_length;
-    for (const Packet* part = datagram.first; part != nullptr && remaining > 0; part = part->next) {
-        std::size_t take = part->part_length < remaining ? part->part_length : remaining;
-        checksum.add(part->data + part->offset, take);
-        remaining -= take;
-    }
-    return remaining == 0 && checksum.finish() == 0;
+    add_pseudo_header(checksum, datagram.source, datagram.destination, kProtocolTcp, datagram.payload_length);
+    return add_chain_to_checksum(checksum, datagram.first, datagram.payload_length) && checksum.finish() == 0;
 }
 
 }  // namespace

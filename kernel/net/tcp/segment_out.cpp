@@ -11,14 +11,6 @@ namespace {
 
 using tcp::TcpHeader;
 
-void add_pseudo_header(Checksum& checksum, Ipv4Address source, Ipv4Address destination,
-                       std::size_t tcp_length) {
-    checksum.add32(source.value);
-    checksum.add32(destination.value);
-    checksum.add16(kProtocolTcp);
-    checksum.add16(static_cast<std::uint16_t>(tcp_length));
-}
-
 std::uint64_t rotate(std::uint64_t value, int bits) { return value << bits | value >> (64 - bits); }
 
 // SipHash-2-4 (Aumasson and Bernstein, 2012) of the 12 bytes of a
@@ -77,7 +69,7 @@ void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment&
     __builtin_memcpy(header_bytes + sizeof(TcpHeader), segment.options, segment.options_length);
     std::size_t tcp_length = header_length + segment.payload_length;
     Checksum checksum;
-    add_pseudo_header(checksum, config_.address, remote.address, tcp_length);
+    add_pseudo_header(checksum, config_.address, remote.address, kProtocolTcp, tcp_length);
     checksum.add(header_bytes, header_length);
     hal::FramePiece pieces[3] = {{header_bytes, header_length}};
     std::size_t count = 1;
