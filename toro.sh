@@ -9,7 +9,7 @@ cd "$ROOT"
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
           qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev libboost-dev
           iproute2 iputils-ping tshark libpcap-dev pkg-config libslirp-dev libglib2.0-dev ethtool
-          python3-scapy curl)
+          python3-scapy curl wrk iperf nginx netcat-openbsd)
 
 usage() {
     cat <<'USAGE'

@@ -330,6 +330,7 @@ private:
     TcpSocket* tcp_allocate_slot();
     bool tcp_give_buffers(TcpSocket& socket);
     void tcp_free(TcpSocket& socket);
+    void tcp_release_buffers(TcpSocket& socket);
     // After any call into a connection: frees what closed and nobody
     // holds, and notes the connection's next deadline.
     void tcp_settle(TcpSocket& socket, std::uint64_t now);

@@ -514,6 +514,10 @@ TEST_F(Tcp, ClosesActivelyThroughTimeWait) {
     peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
     EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 2);
     EXPECT_EQ(stack_->stats().tcp_time_wait, 1u);
+    // Closed by the user and in TIME-WAIT: only the slot is held, so TIME-
+    // WAITs never keep new connections from memory (a server closing
+    // first would otherwise run out after a few hundred connections).
+    EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
     advance(60 * kSecond);
     EXPECT_EQ(stack_->stats().tcp_time_wait, 0u);
     EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);
@@ -754,6 +758,7 @@ TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {
         sent();
     }
     EXPECT_EQ(stack_->stats().tcp_time_wait, 50u);
+    EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);  // a TIME-WAIT holds no buffer
     advance(61 * kSecond);
     EXPECT_EQ(stack_->stats().tcp_sockets, 1u);
     EXPECT_EQ(stack_->stats().tcp_buffer_bytes, 0u);

@@ -4,6 +4,7 @@ namespace toro::net::tcp {
 
 std::size_t ByteRing::append(const std::uint8_t* bytes, std::size_t length) {
     if (length > space()) length = space();
+    if (length == 0) return 0;  // a ring of no memory (a TIME-WAIT's) too
     std::size_t end = (start_ + length_) % (capacity_ == 0 ? 1 : capacity_);
     std::size_t first = capacity_ - end < length ? capacity_ - end : length;
     __builtin_memcpy(memory_ + end, bytes, first);
@@ -49,6 +50,7 @@ std::size_t ByteRing::free_spans(std::size_t offset, std::size_t length, Span ou
 
 void ByteRing::consume(std::size_t length) {
     if (length > length_) length = length_;
+    if (length == 0) return;
     length_ -= length;
     // The end stays where it is: data held past it (out of order) keeps
     // its place.

@@ -46,6 +46,11 @@ void Connection::attach_buffers(std::uint8_t* send, std::size_t send_bytes, std:
     }
 }
 
+void Connection::detach_buffers() {
+    send_.reset(nullptr, 0);
+    receive_.reset(nullptr, 0);
+}
+
 void Connection::connect(std::uint64_t now) {
     enter(State::kSynSent);
     send_syn();

@@ -114,6 +114,10 @@ public:
                     Endpoint remote, std::uint32_t initial_sequence);
     void attach_buffers(std::uint8_t* send, std::size_t send_bytes, std::uint8_t* receive,
                         std::size_t receive_bytes);
+    // TIME-WAIT with no user left: nothing more is sent, delivered or
+    // read, so the stack takes the buffers back (a TIME-WAIT then holds
+    // only its slot). The window offered stays what was promised.
+    void detach_buffers();
 
     // Active open: sends a SYN (SYN-SENT).
     void connect(std::uint64_t now);

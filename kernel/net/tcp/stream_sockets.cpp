@@ -84,20 +84,29 @@ bool Stack::tcp_give_buffers(TcpSocket& socket) {
 }
 
 void Stack::tcp_free(TcpSocket& socket) {
-    if (socket.buffers != nullptr) {
-        std::size_t bytes = socket.send_bytes + socket.receive_bytes;
-        allocator_->release(socket.buffers, bytes);
-        tcp_memory_in_use_ -= bytes;
-    }
+    tcp_release_buffers(socket);
     signal_tcp_waiters(socket);  // a thread still waiting sees kBadDescriptor
     socket = TcpSocket{};
     while (tcp_slots_ > 0 && tcp_slot(tcp_slots_ - 1)->kind == TcpSocket::Kind::kFree) --tcp_slots_;
+}
+
+// The buffers of a connection that needs them no more go back to the
+// pool, so that TIME-WAITs (bounded by the table) never starve new
+// connections of memory.
+void Stack::tcp_release_buffers(TcpSocket& socket) {
+    if (socket.buffers == nullptr) return;
+    socket.connection.detach_buffers();
+    std::size_t bytes = socket.send_bytes + socket.receive_bytes;
+    allocator_->release(socket.buffers, bytes);
+    tcp_memory_in_use_ -= bytes;
+    socket.buffers = nullptr;
 }
 
 void Stack::tcp_settle(TcpSocket& socket, std::uint64_t now) {
     (void)now;
     if (socket.kind != TcpSocket::Kind::kConnection) return;
     tcp::Connection& connection = socket.connection;
+    if (connection.state() == tcp::State::kTimeWait && !socket.user_holds) tcp_release_buffers(socket);
     if (connection.state() == tcp::State::kClosed && !socket.user_holds) {
         bool waiting_for_accept = socket.listener >= 0 && !socket.accepted && socket.ready_order != 0 &&
                                   connection.error() == Error::kOk;
