@@ -192,6 +192,7 @@ NetStats Stack::stats() const {
     stats.tcp_segments_received = tcp_segments_received_;
     stats.tcp_segments_sent = tcp_segments_sent_;
     stats.tcp_resets_sent = tcp_resets_sent_;
+    stats.tcp_keepalive_timeouts = tcp_keepalive_timeouts_;
     return stats;
 }
 

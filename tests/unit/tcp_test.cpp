@@ -20,6 +20,7 @@ using namespace toro_test;
 using toro::Error;
 using toro::net::Endpoint;
 using toro::net::Packet;
+using toro::net::SocketOption;
 using toro::net::Stack;
 using toro::net::StackLimits;
 using toro::net::tcp::State;
@@ -728,6 +729,71 @@ TEST_F(Tcp, ADeadlineSetWhilePollRunsIsKept) {
     now_ += 61 * kSecond;  // past the RTO, and past the ARP entry's 60 s
     std::uint64_t next = stack_->poll(now_);
     EXPECT_LE(next, now_ + 1 * kSecond);  // the ARP retry, not the next RTO
+}
+
+// RFC 1122 §4.2.3.6: off unless asked for; then a probe after two hours
+// without a segment from the peer, numbered SND.NXT - 1 and empty.
+TEST_F(Tcp, KeepaliveProbesAfterIdle) {
+    int socket = established();
+    advance(3 * 3600 * kSecond);
+    EXPECT_TRUE(sent().empty());  // off by default
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    advance(7199 * kSecond);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kSecond);
+    Parsed probe = only_sent();
+    EXPECT_EQ(probe.tcp_flags, kAck);
+    EXPECT_EQ(probe.sequence, toro_isn_);  // SND.NXT - 1
+    EXPECT_EQ(probe.acknowledgment, kPeerIsn + 1);
+    EXPECT_TRUE(probe.payload.empty());
+    EXPECT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepIdle, 0, now_), Error::kInvalid);
+    EXPECT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepCount, 128, now_), Error::kInvalid);
+}
+
+TEST_F(Tcp, KeepaliveAbortsAfterUnansweredProbes) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepIdle, 10, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepInterval, 5, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepCount, 3, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    advance(10 * kSecond);
+    EXPECT_EQ(only_sent().sequence, toro_isn_);
+    for (int i = 0; i < 2; ++i) {
+        advance(4 * kSecond);
+        EXPECT_TRUE(sent().empty());
+        advance(1 * kSecond);
+        EXPECT_EQ(only_sent().sequence, toro_isn_);
+    }
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    advance(5 * kSecond);  // the third went unanswered too
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags & kRst, kRst);
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+    EXPECT_EQ(stack_->stats().tcp_keepalive_timeouts, 1u);
+}
+
+TEST_F(Tcp, KeepaliveAnsweredKeepsConnection) {
+    int listener = listen(80);
+    // Set on the listener: the accepted connection inherits it.
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepIdle, 10, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepInterval, 5, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepCount, 2, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    int socket = accept_from_peer(listener, 80);
+    sent();
+    advance(10 * kSecond);
+    EXPECT_EQ(only_sent().sequence, toro_isn_);
+    for (int round = 0; round < 5; ++round) {  // more rounds than probes allowed
+        peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);  // the peer's answer
+        EXPECT_TRUE(sent().empty());
+        advance(9 * kSecond);  // the idle time starts again from the answer
+        EXPECT_TRUE(sent().empty());
+        advance(1 * kSecond);
+        EXPECT_EQ(only_sent().sequence, toro_isn_);
+    }
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    EXPECT_EQ(stack_->stats().tcp_keepalive_timeouts, 0u);
 }
 
 TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {

@@ -92,7 +92,7 @@ void Connection::enter(State state) {
 
 void Connection::close_with(Error error) {
     if (error_ == Error::kOk) error_ = error;
-    retransmit_at_ = delayed_ack_at_ = state_deadline_ = 0;
+    retransmit_at_ = delayed_ack_at_ = state_deadline_ = keepalive_at_ = 0;
     enter(State::kClosed);
 }
 

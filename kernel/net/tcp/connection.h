@@ -9,7 +9,8 @@
 // Where each part lives: input.cpp is RFC 9293 §3.10.7 "SEGMENT ARRIVES",
 // step by step; output.cpp decides what to send (data, FIN, ACK, window
 // updates, probes); timers.cpp the retransmission timer (RFC 6298), the
-// delayed ACK, the persist timer and TIME-WAIT; congestion.cpp NewReno
+// delayed ACK, the persist timer and TIME-WAIT; keepalive.cpp the
+// keepalive timer (RFC 1122 §4.2.3.6); congestion.cpp NewReno
 // (RFC 5681, RFC 6582); connection.cpp opening, the user's calls and
 // closing.
 #pragma once
@@ -86,6 +87,9 @@ public:
     // Something a waiting thread may care about changed: data or space
     // arrived, the state moved, an error was set.
     virtual void connection_changed(Connection& connection) = 0;
+    // Something worth counting in net_stats() happened.
+    enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop };
+    virtual void count(Counter counter) = 0;
 
 protected:
     ~ConnectionOwner() = default;
@@ -102,6 +106,17 @@ struct TcpSettings {
     unsigned syn_retries = 6;                         // then kTimedOut (about 127 s at 1 s doubling)
     unsigned data_retries = 12;
     std::uint16_t mss = 1460;                         // what we announce: the route's MTU less 40
+};
+
+// SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
+// Linux defaults them: after two hours without a segment from the peer
+// (RFC 1122 §4.2.3.6: no less by default), a probe every 75 s, and the
+// connection given up (kTimedOut) when 9 went unanswered.
+struct KeepaliveSettings {
+    bool enabled = false;
+    std::uint64_t idle_ns = 7200'000'000'000;
+    std::uint64_t interval_ns = 75'000'000'000;
+    unsigned probes = 9;
 };
 
 class Connection {
@@ -141,6 +156,9 @@ public:
     void orphan(std::uint64_t now);
     bool orphaned() const { return orphaned_; }
     void set_no_delay(bool no_delay) { no_delay_ = no_delay; }
+    // Takes effect at once: the idle time counts from `now` (and from each
+    // segment the peer sends after).
+    void set_keepalive(const KeepaliveSettings& keepalive, std::uint64_t now);
 
     State state() const { return state_; }
     Endpoint local() const { return local_; }
@@ -202,6 +220,10 @@ private:
     void on_retransmit_timeout(std::uint64_t now);
     void on_persist_timeout(std::uint64_t now);
     void schedule_ack(std::uint64_t now, bool full_segment);
+
+    // keepalive.cpp
+    void heard_from_peer(std::uint64_t now);
+    void on_keepalive_timeout(std::uint64_t now);
 
     // congestion.cpp
     void congestion_on_ack(std::uint32_t acked, std::uint64_t now);
@@ -265,6 +287,12 @@ private:
     std::uint64_t delayed_ack_at_ = 0;
     unsigned unacked_segments_ = 0;
     bool ack_now_ = false;
+
+    // Keepalive: when the next probe (or the first) is due, and how many
+    // went unanswered.
+    KeepaliveSettings keepalive_;
+    std::uint64_t keepalive_at_ = 0;
+    unsigned keepalive_probes_ = 0;
 
     // TIME-WAIT, and an orphaned FIN-WAIT-2.
     std::uint64_t state_deadline_ = 0;

@@ -126,6 +126,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     child->local = local;
     child->bound = true;
     child->no_delay = listener.no_delay;
+    child->keepalive = listener.keepalive;
     child->send_bytes = listener.send_bytes;
     child->receive_bytes = listener.receive_bytes;
     if (!tcp_give_buffers(*child)) {
@@ -137,6 +138,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     connection.attach_buffers(child->buffers, child->send_bytes, child->buffers + child->send_bytes,
                               child->receive_bytes);
     connection.set_no_delay(child->no_delay);
+    connection.set_keepalive(child->keepalive, now);
     child->half_open_order = ++tcp_ready_counter_;
     connection.accept_syn(syn, now);
     tcp_settle(*child, now);

@@ -29,6 +29,7 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
         }
         return;
     }
+    heard_from_peer(now);
     // Step 2: RST.
     if ((segment.flags & kRst) != 0) {
         input_rst(segment);
@@ -97,6 +98,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     retries_ = 0;
     retransmit_at_ = 0;
     enter(State::kEstablished);
+    heard_from_peer(now);
     ack_now_ = true;  // the handshake's third segment; data sent now carries it
     output(now);
 }
