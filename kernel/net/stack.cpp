@@ -193,6 +193,7 @@ NetStats Stack::stats() const {
     stats.tcp_segments_sent = tcp_segments_sent_;
     stats.tcp_resets_sent = tcp_resets_sent_;
     stats.tcp_keepalive_timeouts = tcp_keepalive_timeouts_;
+    stats.tcp_paws_drops = tcp_paws_drops_;
     return stats;
 }
 

@@ -414,6 +414,7 @@ private:
     std::uint64_t isn_key_[2] = {};  // RFC 6528's secret, drawn at initialize
     std::uint64_t tcp_resets_sent_ = 0;
     std::uint64_t tcp_keepalive_timeouts_ = 0;
+    std::uint64_t tcp_paws_drops_ = 0;
     std::uint64_t tcp_segments_sent_ = 0;
     std::uint64_t tcp_segments_received_ = 0;
     std::uint64_t tcp_now_ = 0;  // the time of the call in progress, for what connections send

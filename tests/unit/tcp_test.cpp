@@ -52,6 +52,45 @@ public:
 // MSS 1460, SACK permitted, window scale 7: what a Linux peer offers.
 Bytes linux_syn_options() { return {2, 4, 0x05, 0xB4, 4, 2, 1, 3, 3, 7}; }
 
+Bytes be32(std::uint32_t value) {
+    return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+            static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+}
+Bytes operator+(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+// NOP, NOP, TSopt.
+Bytes timestamp_option(std::uint32_t value, std::uint32_t echo) {
+    return Bytes{1, 1, 8, 10} + be32(value) + be32(echo);
+}
+// And with timestamps, as Linux's SYN has them: MSS, SACK-permitted, TSopt, NOP, window scale.
+Bytes linux_syn_options_with_timestamps(std::uint32_t value) {
+    return Bytes{2, 4, 0x05, 0xB4, 4, 2, 8, 10} + be32(value) + be32(0) + Bytes{1, 3, 3, 7};
+}
+// TSopt's TSval and TSecr in `options` (walked by their lengths), if there.
+bool timestamps_in(const Bytes& options, std::uint32_t* value, std::uint32_t* echo) {
+    for (std::size_t at = 0; at < options.size();) {
+        if (options[at] == 0) break;
+        if (options[at] == 1) {
+            ++at;
+            continue;
+        }
+        if (at + 1 >= options.size() || options[at + 1] < 2) break;
+        if (options[at] == 8 && options[at + 1] == 10 && at + 10 <= options.size()) {
+            auto word = [&](std::size_t from) {
+                return std::uint32_t{options[from]} << 24 | std::uint32_t{options[from + 1]} << 16 |
+                       std::uint32_t{options[from + 2]} << 8 | options[from + 3];
+            };
+            if (value != nullptr) *value = word(at + 2);
+            if (echo != nullptr) *echo = word(at + 6);
+            return true;
+        }
+        at += options[at + 1];
+    }
+    return false;
+}
+
 class Tcp : public ::testing::Test {
 protected:
     Tcp() : nic_(kToroMac.data()), memory_(std::aligned_alloc(4096, kPoolBytes)) {}
@@ -155,6 +194,20 @@ protected:
         sent();
         return socket;
     }
+    // As established(), the peer offering timestamps too (its TSval
+    // `value`); leaves the SYN-ACK's TSval in toro_tsval_.
+    int established_with_timestamps(std::uint32_t value) {
+        int listener = listener_ = listen(80);
+        peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options_with_timestamps(value));
+        Parsed syn_ack = only_sent();
+        toro_isn_ = syn_ack.sequence;
+        EXPECT_TRUE(timestamps_in(syn_ack.tcp_options, &toro_tsval_, nullptr));
+        peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535, timestamp_option(value, toro_tsval_));
+        auto accepted = stack_->tcp_accept(listener, nullptr, now_);
+        EXPECT_TRUE(accepted.ok());
+        sent();
+        return accepted.ok() ? *accepted : -1;
+    }
     std::size_t in_use() const { return stack_->pool().in_use() - baseline_; }
 
     hal_posix::MemoryNic nic_;
@@ -164,6 +217,8 @@ protected:
     std::uint64_t now_ = 1000 * kSecond;
     std::size_t baseline_ = 0;
     std::uint32_t toro_isn_ = 0;
+    std::uint32_t toro_tsval_ = 0;
+    int listener_ = -1;
 };
 
 TEST_F(Tcp, AnswersASynToAClosedPortWithRst) {
@@ -794,6 +849,116 @@ TEST_F(Tcp, KeepaliveAnsweredKeepsConnection) {
     }
     EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
     EXPECT_EQ(stack_->stats().tcp_keepalive_timeouts, 0u);
+}
+
+// RFC 7323 §3.2: TSopt in every segment only when both SYNs had it.
+TEST_F(Tcp, TimestampsNegotiatedOnlyWhenBothSend) {
+    int socket = established_with_timestamps(100);
+    Bytes data = pattern(3000, 21);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 2u);  // the tail waits for an ACK (Nagle)
+    std::uint32_t value = 0, echo = 0;
+    ASSERT_TRUE(timestamps_in(frames[0].tcp_options, &value, &echo));
+    EXPECT_EQ(echo, 100u);  // TS.Recent: the peer's TSval
+    EXPECT_EQ(frames[0].tcp_options.size(), 12u);
+    EXPECT_EQ(frames[0].payload.size(), 1448u);  // 1460 less TSopt's 12: the frame fits the MTU
+    // A peer that sends no TSopt gets none, and whole 1460-byte segments.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options(), 40001);
+    Parsed syn_ack = only_sent();
+    EXPECT_FALSE(timestamps_in(syn_ack.tcp_options, nullptr, nullptr));
+    peer_sends(80, kPeerIsn + 1, syn_ack.sequence + 1, kAck, {}, 65535, {}, 40001);
+    auto plain = stack_->tcp_accept(listener_, nullptr, now_);
+    ASSERT_TRUE(plain.ok());
+    ASSERT_TRUE(stack_->tcp_send(*plain, data.data(), data.size(), now_).ok());
+    frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_TRUE(frames[0].tcp_options.empty());
+    EXPECT_EQ(frames[0].payload.size(), 1460u);
+    // Our SYN always offers it (TSecr 0); a SYN-ACK without it turns it off.
+    auto active = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*active, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    ASSERT_TRUE(timestamps_in(syn.tcp_options, &value, &echo));
+    EXPECT_EQ(echo, 0u);
+    peer_sends(syn.source_port, 7000, syn.sequence + 1, kSyn | kAck, {}, 29200, linux_syn_options(), 8080);
+    EXPECT_TRUE(only_sent().tcp_options.empty());
+}
+
+// RFC 7323 §5.3: a segment whose TSval is older than TS.Recent is an old
+// duplicate: answered with an ACK and dropped, whatever its sequence number.
+TEST_F(Tcp, PawsDropsOldSegmentAndAcks) {
+    int socket = established_with_timestamps(1000);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{1}, 65535, timestamp_option(1010, toro_tsval_));
+    peer_sends(80, kPeerIsn + 2, toro_isn_ + 1, kAck, Bytes{2}, 65535, timestamp_option(900, toro_tsval_));
+    Parsed ack = only_sent();  // at once, not delayed
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);  // the second byte was not taken
+    std::uint32_t echo = 0;
+    ASSERT_TRUE(timestamps_in(ack.tcp_options, nullptr, &echo));
+    EXPECT_EQ(echo, 1010u);
+    EXPECT_EQ(stack_->stats().tcp_paws_drops, 1u);
+    Bytes buffer(8);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
+    // A RST is judged by its sequence number alone.
+    peer_sends(80, kPeerIsn + 2, 0, kRst, {}, 0, timestamp_option(5, 0));
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kConnectionReset);
+}
+
+// RFC 7323 §5.5: after 24 days idle TS.Recent says nothing (TSvals may
+// have wrapped), so an older TSval is taken.
+TEST_F(Tcp, PawsSkippedAfter24DaysIdle) {
+    int socket = established_with_timestamps(1000);
+    advance(25ull * 24 * 3600 * kSecond);
+    sent();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{7}, 65535, timestamp_option(5, toro_tsval_));
+    Bytes buffer(8);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
+    EXPECT_EQ(stack_->stats().tcp_paws_drops, 0u);
+}
+
+// RFC 7323 §4.2: after a retransmission Karn allows no sample from the
+// timed segment, but the echo of the copy that arrived gives one.
+TEST_F(Tcp, RttMeasuredFromTimestampEcho) {
+    int socket = established_with_timestamps(100);
+    Bytes data{9, 9, 9};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    advance(1 * kSecond);  // the RTO: sent again, the RTO doubled to 2 s
+    Parsed again = only_sent();
+    std::uint32_t value = 0;
+    ASSERT_TRUE(timestamps_in(again.tcp_options, &value, nullptr));
+    advance(50 * kMs);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 4, kAck, {}, 65535, timestamp_option(200, value));
+    // A 50 ms sample: RTO = 50 + 4 * 25 ms, raised to the 200 ms floor.
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 4);
+    advance(199 * kMs);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kMs);
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 4);
+}
+
+TEST_F(Tcp, TimestampOptionMalformedIgnored) {
+    listen(80);
+    // TSopt of length 8 (it is 10): not an offer.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, Bytes{2, 4, 0x05, 0xB4, 8, 8, 0, 0, 0, 1, 0, 0});
+    EXPECT_FALSE(timestamps_in(only_sent().tcp_options, nullptr, nullptr));
+    // One running past the header: not an offer either.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, Bytes{2, 4, 0x05, 0xB4, 1, 1, 8, 10, 0, 0, 0, 1}, 40001);
+    EXPECT_FALSE(timestamps_in(only_sent().tcp_options, nullptr, nullptr));
+    stack_ = std::make_unique<Stack>();
+    start();
+    int socket = established_with_timestamps(1000);
+    // On an agreed connection, a bad TSopt is no TSopt: no PAWS, TS.Recent kept.
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{1}, 65535, Bytes{1, 1, 8, 6, 0, 0, 0, 5});
+    advance(40 * kMs);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);
+    std::uint32_t echo = 0;
+    ASSERT_TRUE(timestamps_in(ack.tcp_options, nullptr, &echo));
+    EXPECT_EQ(echo, 1000u);
+    Bytes buffer(8);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
 }
 
 TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {

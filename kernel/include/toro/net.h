@@ -171,6 +171,7 @@ struct NetStats {
     std::uint64_t tcp_segments_received, tcp_segments_sent;
     std::uint64_t tcp_resets_sent;       // to segments for no connection
     std::uint64_t tcp_keepalive_timeouts;  // connections given up after unanswered probes
+    std::uint64_t tcp_paws_drops;        // old duplicates PAWS dropped (RFC 7323 §5)
 };
 NetStats net_stats();
 

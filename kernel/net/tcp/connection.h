@@ -10,7 +10,8 @@
 // step by step; output.cpp decides what to send (data, FIN, ACK, window
 // updates, probes); timers.cpp the retransmission timer (RFC 6298), the
 // delayed ACK, the persist timer and TIME-WAIT; keepalive.cpp the
-// keepalive timer (RFC 1122 §4.2.3.6); congestion.cpp NewReno
+// keepalive timer (RFC 1122 §4.2.3.6); timestamps.cpp RFC 7323's
+// timestamps (PAWS, TS.Recent, RTT from echoes); congestion.cpp NewReno
 // (RFC 5681, RFC 6582); connection.cpp opening, the user's calls and
 // closing.
 #pragma once
@@ -124,9 +125,12 @@ public:
     Connection() = default;
 
     // Prepares a connection between the endpoints, buffers and all; it
-    // stays closed until connect() or accept_syn().
+    // stays closed until connect() or accept_syn(). `timestamp_offset`
+    // (random, from the stack) is added to the clock in the TSvals sent,
+    // so they tell nothing of the machine's uptime (RFC 7323 §7.1).
     void initialize(ConnectionOwner* owner, const TcpSettings* settings, Endpoint local,
-                    Endpoint remote, std::uint32_t initial_sequence);
+                    Endpoint remote, std::uint32_t initial_sequence,
+                    std::uint32_t timestamp_offset);
     void attach_buffers(std::uint8_t* send, std::size_t send_bytes, std::uint8_t* receive,
                         std::size_t receive_bytes);
 
@@ -178,6 +182,8 @@ public:
     std::uint32_t send_window() const { return snd_wnd_; }
     std::uint32_t receive_next() const { return rcv_nxt_; }
     unsigned duplicate_acks() const { return duplicate_acks_; }
+    bool timestamps() const { return timestamps_; }
+    std::uint16_t send_mss() const { return send_mss_; }
 
 private:
     // connection.cpp
@@ -196,7 +202,7 @@ private:
     bool hold_range(std::uint32_t first, std::uint32_t end);
     void take_held_ranges();
     void update_window(const InSegment& segment);
-    void acknowledge(std::uint32_t ack, std::uint64_t now);
+    void acknowledge(const InSegment& segment, std::uint64_t now);
 
     // output.cpp
     void output(std::uint64_t now);
@@ -204,6 +210,9 @@ private:
     // wait (the override timeout).
     bool send_data_segment(std::uint64_t now, bool force);
     void send_control(std::uint8_t flags, std::uint32_t sequence);
+    // The ACK number (if the segment has ACK set) and the options of a
+    // segment after the handshake.
+    void finish_segment(OutSegment& segment);
     // A segment without data carries SND.MAX, not SND.NXT: while earlier
     // data is being sent again, the peer may already hold what lies past
     // SND.NXT, and would drop an ACK numbered inside it (FreeBSD does the same).
@@ -221,6 +230,12 @@ private:
     void on_persist_timeout(std::uint64_t now);
     void schedule_ack(std::uint64_t now, bool full_segment);
 
+    // timestamps.cpp
+    std::uint32_t timestamp_now() const;
+    bool paws_rejects(const InSegment& segment) const;
+    void take_timestamp(const InSegment& segment);
+    bool rtt_from_echo(const InSegment& segment);
+
     // keepalive.cpp
     void heard_from_peer(std::uint64_t now);
     void on_keepalive_timeout(std::uint64_t now);
@@ -232,6 +247,9 @@ private:
 
     ConnectionOwner* owner_ = nullptr;
     const TcpSettings* settings_ = nullptr;
+    // The time of the call in progress (every entry point is handed it),
+    // for what needs it deep inside: the TSval of each segment sent.
+    std::uint64_t now_ = 0;
     Endpoint local_, remote_;
     State state_ = State::kClosed;
     Error error_ = Error::kOk;
@@ -287,6 +305,15 @@ private:
     std::uint64_t delayed_ack_at_ = 0;
     unsigned unacked_segments_ = 0;
     bool ack_now_ = false;
+
+    // Timestamps (RFC 7323 §3-5): both SYNs carried TSopt. TS.Recent is the
+    // peer's TSval to echo, set when ts_recent_at_; Last.ACK.sent the ACK
+    // number of the last segment sent (§4.3).
+    bool timestamps_ = false;
+    std::uint32_t timestamp_offset_ = 0;
+    std::uint32_t ts_recent_ = 0;
+    std::uint64_t ts_recent_at_ = 0;
+    std::uint32_t last_ack_sent_ = 0;
 
     // Keepalive: when the next probe (or the first) is due, and how many
     // went unanswered.

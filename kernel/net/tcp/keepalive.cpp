@@ -20,6 +20,7 @@ bool keepalive_state(State state) {
 }  // namespace
 
 void Connection::set_keepalive(const KeepaliveSettings& keepalive, std::uint64_t now) {
+    now_ = now;
     keepalive_ = keepalive;
     keepalive_probes_ = 0;
     keepalive_at_ = keepalive_.enabled ? hal_deadline(now, keepalive_.idle_ns) : 0;

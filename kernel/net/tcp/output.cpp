@@ -80,8 +80,8 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
         rtt_sequence_ = snd_nxt_;
         rtt_started_ = now;
     }
-    segment.acknowledgment = rcv_nxt_;
     segment.window = window_to_advertise();
+    finish_segment(segment);
     owner_->send_segment(*this, segment);
     ack_now_ = false;
     delayed_ack_at_ = 0;
@@ -98,8 +98,8 @@ void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
     OutSegment segment;
     segment.sequence = sequence;
     segment.flags = flags;
-    if ((flags & kAck) != 0) segment.acknowledgment = rcv_nxt_;
     if ((flags & kRst) == 0) segment.window = window_to_advertise();
+    finish_segment(segment);
     owner_->send_segment(*this, segment);
     if ((flags & kAck) != 0) {
         ack_now_ = false;
@@ -108,8 +108,22 @@ void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
     }
 }
 
+// RFC 7323 §3.2: once agreed, TSopt goes in every segment (a RST too,
+// which §3.2 recommends), echoing TS.Recent.
+void Connection::finish_segment(OutSegment& segment) {
+    if ((segment.flags & kAck) != 0) {
+        segment.acknowledgment = rcv_nxt_;
+        last_ack_sent_ = rcv_nxt_;
+    }
+    if (timestamps_) {
+        segment.options_length =
+            write_timestamps(segment.options, timestamp_now(), ts_recent_);
+    }
+}
+
 // Our SYN, or SYN-ACK in SYN-RECEIVED: its window unscaled, its options
-// our MSS and (offered first, or answering the peer's) our window scale.
+// our MSS and (offered first, or answering the peer's) our window scale
+// and timestamps.
 void Connection::send_syn() {
     OutSegment segment;
     segment.sequence = iss_;
@@ -119,9 +133,14 @@ void Connection::send_syn() {
         segment.flags |= kAck;
         segment.acknowledgment = rcv_nxt_;
     }
-    bool scale = !answering || window_scaling_;
-    segment.options_length =
-        write_syn_options(segment.options, settings_->mss, scale ? offered_scale_ : -1);
+    SynOptions options;
+    options.mss = settings_->mss;
+    options.window_scale = !answering || window_scaling_ ? offered_scale_ : -1;
+    options.timestamps = !answering || timestamps_;
+    options.timestamp_value = timestamp_now();
+    options.timestamp_echo = answering ? ts_recent_ : 0;  // RFC 7323 §3.2: 0 when nothing to echo
+    segment.options_length = write_syn_options(segment.options, options);
+    if (answering) last_ack_sent_ = rcv_nxt_;
     std::size_t space = receive_.space();
     segment.window = static_cast<std::uint16_t>(space > 0xFFFF ? 0xFFFF : space);
     if (answering) rcv_adv_ = rcv_nxt_ + segment.window;  // in SYN-SENT, RCV.NXT is not known yet
@@ -142,8 +161,8 @@ void Connection::retransmit_first(std::uint64_t now) {
     segment.flags = static_cast<std::uint8_t>(kAck | (fin ? kFin : 0));
     segment.payload_count = send_.pieces(0, length, segment.payload);
     segment.payload_length = length;
-    segment.acknowledgment = rcv_nxt_;
     segment.window = window_to_advertise();
+    finish_segment(segment);
     if (rtt_timing_ && seq_le(rtt_sequence_, snd_una_ + static_cast<std::uint32_t>(length) + fin)) {
         rtt_timing_ = false;  // Karn: its ACK could be for either copy
     }

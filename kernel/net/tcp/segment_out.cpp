@@ -111,7 +111,7 @@ void Stack::connection_changed(tcp::Connection& connection) {
 void Stack::count(Counter counter) {
     switch (counter) {
         case Counter::kKeepaliveTimeout: ++tcp_keepalive_timeouts_; break;
-        case Counter::kPawsDrop: break;
+        case Counter::kPawsDrop: ++tcp_paws_drops_; break;
     }
 }
 

@@ -232,7 +232,8 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
     socket->kind = TcpSocket::Kind::kConnection;
     socket->half_open_order = ++tcp_ready_counter_;
     tcp::Connection& connection = socket->connection;
-    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now));
+    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now),
+                          static_cast<std::uint32_t>(hal::random_u64()));
     connection.attach_buffers(socket->buffers, socket->send_bytes, socket->buffers + socket->send_bytes,
                               socket->receive_bytes);
     connection.set_no_delay(socket->no_delay);

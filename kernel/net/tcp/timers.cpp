@@ -23,6 +23,7 @@ std::uint64_t Connection::next_deadline() const {
 }
 
 std::uint64_t Connection::poll(std::uint64_t now) {
+    now_ = now;
     if (state_deadline_ != 0 && now >= state_deadline_) {
         state_deadline_ = 0;
         if (state_ == State::kTimeWait || state_ == State::kFinWait2) close_with(Error::kOk);
