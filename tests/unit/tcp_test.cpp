@@ -68,6 +68,36 @@ Bytes timestamp_option(std::uint32_t value, std::uint32_t echo) {
 Bytes linux_syn_options_with_timestamps(std::uint32_t value) {
     return Bytes{2, 4, 0x05, 0xB4, 4, 2, 8, 10} + be32(value) + be32(0) + Bytes{1, 3, 3, 7};
 }
+// NOP, NOP, SACK with the blocks given as (left, right) pairs.
+Bytes sack_option(std::initializer_list<std::pair<std::uint32_t, std::uint32_t>> blocks) {
+    Bytes option{1, 1, 5, static_cast<std::uint8_t>(2 + 8 * blocks.size())};
+    for (auto [left, right] : blocks) option = option + be32(left) + be32(right);
+    return option;
+}
+using Blocks = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+// The SACK blocks in `options`, in their order.
+Blocks sack_blocks_in(const Bytes& options) {
+    Blocks blocks;
+    for (std::size_t at = 0; at < options.size();) {
+        if (options[at] == 0) break;
+        if (options[at] == 1) {
+            ++at;
+            continue;
+        }
+        if (at + 1 >= options.size() || options[at + 1] < 2) break;
+        if (options[at] == 5) {
+            for (std::size_t b = at + 2; b + 8 <= at + options[at + 1]; b += 8) {
+                auto word = [&](std::size_t from) {
+                    return std::uint32_t{options[from]} << 24 | std::uint32_t{options[from + 1]} << 16 |
+                           std::uint32_t{options[from + 2]} << 8 | options[from + 3];
+                };
+                blocks.emplace_back(word(b), word(b + 4));
+            }
+        }
+        at += options[at + 1];
+    }
+    return blocks;
+}
 // TSopt's TSval and TSecr in `options` (walked by their lengths), if there.
 bool timestamps_in(const Bytes& options, std::uint32_t* value, std::uint32_t* echo) {
     for (std::size_t at = 0; at < options.size();) {
@@ -241,8 +271,9 @@ TEST_F(Tcp, CompletesAPassiveOpenWithTheSynAckOptions) {
     Parsed syn_ack = only_sent();
     EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
     EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
-    // MSS 1460, then NOP and window scale (64 KiB buffer: scale 1).
-    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 1}));
+    // MSS 1460, NOPs and SACK-permitted (the peer offered it; no
+    // timestamps), then NOP and window scale (64 KiB buffer: scale 1).
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 1, 4, 2, 1, 3, 3, 1}));
     EXPECT_EQ(stack_->tcp_accept(listener, nullptr, now_).error(), Error::kWouldBlock);
     peer_sends(80, kPeerIsn + 1, syn_ack.sequence + 1, kAck);
     Endpoint peer;
@@ -959,6 +990,135 @@ TEST_F(Tcp, TimestampOptionMalformedIgnored) {
     EXPECT_EQ(echo, 1000u);
     Bytes buffer(8);
     EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
+}
+
+// RFC 2018 §4: the block with the newest segment first, then the others;
+// as many as fit: 4, or 3 beside TSopt.
+TEST_F(Tcp, SackBlocksSentForOutOfOrderData) {
+    established();  // the peer offered SACK-permitted
+    Bytes data = pattern(1460, 31);
+    std::uint32_t base = kPeerIsn + 1;
+    auto piece = [&](std::uint32_t index) {
+        peer_sends(80, base + index * 1460, toro_isn_ + 1, kAck, data);
+        return only_sent();
+    };
+    Parsed ack = piece(2);
+    EXPECT_EQ(ack.acknowledgment, base);
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options), (Blocks{{base + 2920, base + 4380}}));
+    ack = piece(4);
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options), (Blocks{{base + 5840, base + 7300}, {base + 2920, base + 4380}}));
+    ack = piece(1);  // joins the first range: that one is now the newest
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options), (Blocks{{base + 1460, base + 4380}, {base + 5840, base + 7300}}));
+    for (std::uint32_t index : {6u, 8u, 10u}) ack = piece(index);
+    Blocks blocks = sack_blocks_in(ack.tcp_options);
+    ASSERT_EQ(blocks.size(), 4u);  // five ranges held, four fit
+    EXPECT_EQ(blocks[0], std::make_pair(base + 14600, base + 16060));
+    EXPECT_EQ(blocks[1], std::make_pair(base + 11680, base + 13140));
+    EXPECT_EQ(blocks[2], std::make_pair(base + 8760, base + 10220));
+    ack = piece(0);  // the gap before all of them fills: the rest stay held
+    EXPECT_EQ(ack.acknowledgment, base + 4380);
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options).size(), 4u);
+    // With timestamps, 3 blocks fit beside TSopt in the 40 bytes.
+    stack_ = std::make_unique<Stack>();
+    start();
+    established_with_timestamps(100);
+    for (std::uint32_t index : {2u, 4u, 6u, 8u}) {
+        peer_sends(80, base + index * 1460, toro_isn_ + 1, kAck, data, 65535, timestamp_option(100, 0));
+        ack = only_sent();
+    }
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options).size(), 3u);
+    EXPECT_EQ(ack.tcp_options.size(), 40u);
+}
+
+// Segments 0 and 2 of five were lost. After the RTO sends 0 again, the
+// peer's ACK says it holds 3 and 4: the go-back sends 2 and stops there.
+TEST_F(Tcp, RetransmitSkipsSackedBytes) {
+    int socket = established();
+    Bytes data = pattern(5 * 1460, 32);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    std::uint32_t base = toro_isn_ + 1;
+    peer_sends(80, kPeerIsn + 1, base, kAck, {}, 65535, sack_option({{base + 1460, base + 2920}, {base + 4380, base + 7300}}));
+    advance(1 * kSecond);
+    EXPECT_EQ(only_sent().sequence, base);  // the scoreboard is not trusted after a timeout
+    peer_sends(80, kPeerIsn + 1, base + 2920, kAck, {}, 65535, sack_option({{base + 4380, base + 7300}}));
+    auto frames = sent();  // cwnd 2 segments: without SACK, 2 and 3 would go
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].sequence, base + 2920);
+    EXPECT_EQ(frames[0].payload.size(), 1460u);
+    peer_sends(80, kPeerIsn + 1, base + 7300, kAck);
+    advance(10 * kSecond);
+    EXPECT_TRUE(sent().empty());  // all acknowledged: nothing more to send
+    // Fast retransmit sends only up to the first SACKed byte.
+    stack_ = std::make_unique<Stack>();
+    start();
+    socket = established();
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    base = toro_isn_ + 1;
+    for (int i = 0; i < 3; ++i) {
+        peer_sends(80, kPeerIsn + 1, base, kAck, {}, 65535, sack_option({{base + 1000, base + 7300}}));
+    }
+    Parsed retransmitted = only_sent();
+    EXPECT_EQ(retransmitted.sequence, base);
+    EXPECT_EQ(retransmitted.payload.size(), 1000u);
+}
+
+// Each malformed SACK would, if believed, keep segment 3 from being sent
+// again; each is ignored, so the go-back sends 2 and 3.
+TEST_F(Tcp, MalformedSackBlockIgnored) {
+    auto bad_options = [](std::uint32_t base) {
+        return std::vector<Bytes>{
+            // A length other than 2 + 8n (an extra byte).
+            Bytes{1, 5, 11} + be32(base + 4380) + be32(base + 7300) + Bytes{0},
+            // Left edge not below the right one.
+            sack_option({{base + 7300, base + 4380}}),
+            // Beyond SND.MAX.
+            sack_option({{base + 4380, base + 7300 + 100000}}),
+            // Below SND.UNA (which this ACK moves to base + 2920).
+            sack_option({{base - 100, base + 7300}}),
+        };
+    };
+    for (std::size_t which = 0; which < 4; ++which) {
+        stack_ = std::make_unique<Stack>();
+        start();
+        int socket = established();
+        Bytes data = pattern(5 * 1460, 34);
+        ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+        ASSERT_EQ(sent().size(), 5u);
+        std::uint32_t base = toro_isn_ + 1;
+        advance(1 * kSecond);
+        EXPECT_EQ(only_sent().sequence, base);
+        peer_sends(80, kPeerIsn + 1, base + 2920, kAck, {}, 65535, bad_options(base)[which]);
+        auto frames = sent();
+        ASSERT_EQ(frames.size(), 2u) << "option " << which;
+        EXPECT_EQ(frames[0].sequence, base + 2920);
+        EXPECT_EQ(frames[1].sequence, base + 4380);
+    }
+}
+
+TEST_F(Tcp, SackNotUsedUnlessNegotiated) {
+    int listener = listen(80);
+    // MSS and window scale only: no SACK-permitted.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 7});
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 1}));
+    toro_isn_ = syn_ack.sequence;
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    int socket = *stack_->tcp_accept(listener, nullptr, now_);
+    sent();
+    // Out-of-order data: a duplicate ACK without SACK blocks.
+    peer_sends(80, kPeerIsn + 1 + 1460, toro_isn_ + 1, kAck, pattern(1460, 35));
+    EXPECT_TRUE(only_sent().tcp_options.empty());
+    // SACK blocks from a peer that never offered them are not believed.
+    Bytes data = pattern(5 * 1460, 36);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    std::uint32_t base = toro_isn_ + 1;
+    advance(1 * kSecond);
+    EXPECT_EQ(only_sent().sequence, base);
+    peer_sends(80, kPeerIsn + 1, base + 2920, kAck, {}, 65535, sack_option({{base + 4380, base + 7300}}));
+    EXPECT_EQ(sent().size(), 2u);  // 2 and 3 again
 }
 
 TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {

@@ -76,6 +76,7 @@ void Connection::take_syn_options(const TcpOptions& options) {
     std::uint16_t peer_mss = options.has_mss ? options.mss : kDefaultMss;
     send_mss_ = peer_mss < settings_->mss ? peer_mss : settings_->mss;
     timestamps_ = options.has_timestamps;  // RFC 7323 §3.2
+    sack_permitted_ = options.sack_permitted;  // RFC 2018 §2
     if (timestamps_) {
         ts_recent_ = options.timestamp_value;
         ts_recent_at_ = now_;

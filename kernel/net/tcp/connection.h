@@ -11,7 +11,8 @@
 // updates, probes); timers.cpp the retransmission timer (RFC 6298), the
 // delayed ACK, the persist timer and TIME-WAIT; keepalive.cpp the
 // keepalive timer (RFC 1122 §4.2.3.6); timestamps.cpp RFC 7323's
-// timestamps (PAWS, TS.Recent, RTT from echoes); congestion.cpp NewReno
+// timestamps (PAWS, TS.Recent, RTT from echoes); sack.cpp RFC 2018's
+// selective acknowledgments, both ways; congestion.cpp NewReno
 // (RFC 5681, RFC 6582); connection.cpp opening, the user's calls and
 // closing.
 #pragma once
@@ -183,6 +184,7 @@ public:
     std::uint32_t receive_next() const { return rcv_nxt_; }
     unsigned duplicate_acks() const { return duplicate_acks_; }
     bool timestamps() const { return timestamps_; }
+    bool sack_permitted() const { return sack_permitted_; }
     std::uint16_t send_mss() const { return send_mss_; }
 
 private:
@@ -236,6 +238,15 @@ private:
     void take_timestamp(const InSegment& segment);
     bool rtt_from_echo(const InSegment& segment);
 
+    // sack.cpp
+    std::size_t sack_option_length() const;
+    std::size_t write_sack_option(std::uint8_t* out) const;
+    void take_sack_blocks(const InSegment& segment);
+    void add_sacked(std::uint32_t first, std::uint32_t end);
+    void prune_sacked();
+    std::uint32_t past_sacked(std::uint32_t sequence) const;
+    std::uint32_t next_sacked(std::uint32_t sequence, std::uint32_t limit) const;
+
     // keepalive.cpp
     void heard_from_peer(std::uint64_t now);
     void on_keepalive_timeout(std::uint64_t now);
@@ -285,11 +296,27 @@ private:
     // Bytes that came beyond a gap, held in the receive buffer's free
     // space past RCV.NXT: their sequence ranges, unordered, bounded.
     static constexpr unsigned kMaxHeldRanges = 8;
+    // `arrival` orders them by the newest segment in each (RFC 2018 §4:
+    // the SACK blocks sent start with the most recent).
     struct HeldRange {
         std::uint32_t first, end;
+        std::uint64_t arrival;
     };
     HeldRange held_[kMaxHeldRanges] = {};
     unsigned held_count_ = 0;
+    std::uint64_t held_arrivals_ = 0;
+
+    // SACK (RFC 2018): both SYNs carried SACK-permitted. The scoreboard:
+    // what the peer said it holds beyond SND.UNA, merged, within
+    // SND.UNA..the end of the data, bounded (a block that does not fit is
+    // forgotten, which costs at most a needless retransmission).
+    bool sack_permitted_ = false;
+    static constexpr unsigned kMaxSackedRanges = 8;
+    struct SackedRange {
+        std::uint32_t first, end;
+    };
+    SackedRange sacked_[kMaxSackedRanges] = {};
+    unsigned sacked_count_ = 0;
 
     // Retransmission (RFC 6298), in nanoseconds.
     std::uint64_t srtt_ns_ = 0, rttvar_ns_ = 0;

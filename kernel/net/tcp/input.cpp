@@ -179,6 +179,7 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
     }
     std::uint32_t window_before = snd_wnd_;
     if (persisting_) retries_ = 0;  // the peer answers our probes
+    take_sack_blocks(segment);  // before a fast retransmit may use them
     if (seq_gt(ack, snd_una_)) {
         acknowledge(segment, now);
     } else if (ack == snd_una_ && segment.payload_length == 0 &&
@@ -219,6 +220,7 @@ void Connection::acknowledge(const InSegment& segment, std::uint64_t now) {
     std::size_t data = acked < send_.length() ? acked : send_.length();
     send_.consume(data);
     snd_una_ = ack;
+    prune_sacked();
     if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;  // acknowledged past a go-back
     // The timed segment gives the finer sample (the clock's nanoseconds,
     // not TSopt's milliseconds); when Karn allows none, the echo does
@@ -313,7 +315,7 @@ bool Connection::hold_range(std::uint32_t first, std::uint32_t end) {
         held_[i] = held_[--held_count_];  // merged in: look at the rest again
     }
     if (held_count_ == kMaxHeldRanges) return false;
-    held_[held_count_++] = {first, end};
+    held_[held_count_++] = {first, end, ++held_arrivals_};
     return true;
 }
 

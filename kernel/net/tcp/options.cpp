@@ -28,6 +28,14 @@ TcpOptions parse_options(const std::uint8_t* bytes, std::size_t length) {
             options.window_scale = body[0] > kMaxWindowScale ? kMaxWindowScale : body[0];
         } else if (kind == kOptionSackPermitted && size == 2) {
             options.sack_permitted = true;
+        } else if (kind == kOptionSack && size >= 10 && size <= 2 + 8 * kMaxSackBlocks &&
+                   (size - 2) % 8 == 0) {
+            // RFC 2018 §3: 2 + 8n bytes (n <= 4 fit in 40); a length
+            // other than that makes the whole option suspect.
+            options.sack_count = (size - 2u) / 8u;
+            for (unsigned i = 0; i < options.sack_count; ++i) {
+                options.sack[i] = {load32(body + 8 * i), load32(body + 8 * i + 4)};
+            }
         } else if (kind == kOptionTimestamps && size == 10) {
             options.has_timestamps = true;
             options.timestamp_value = load32(body);
@@ -78,6 +86,18 @@ std::size_t write_timestamps(std::uint8_t* out, std::uint32_t value, std::uint32
     store32(out + 4, value);
     store32(out + 8, echo);
     return kTimestampsSpace;
+}
+
+std::size_t write_sack(std::uint8_t* out, const SackBlock* blocks, unsigned count) {
+    out[0] = kOptionNop;
+    out[1] = kOptionNop;
+    out[2] = kOptionSack;
+    out[3] = static_cast<std::uint8_t>(2 + 8 * count);
+    for (unsigned i = 0; i < count; ++i) {
+        store32(out + 4 + 8 * i, blocks[i].left);
+        store32(out + 8 + 8 * i, blocks[i].right);
+    }
+    return 4 + 8 * count;
 }
 
 }  // namespace toro::net::tcp

@@ -45,16 +45,27 @@ std::size_t Connection::unsent_bytes() const {
 // Sends the next segment of data (and the FIN after the last byte) if the
 // windows and Nagle allow; true if it sent one.
 bool Connection::send_data_segment(std::uint64_t now, bool force) {
+    bool resending = seq_lt(snd_nxt_, snd_max_);
+    if (resending) snd_nxt_ = past_sacked(snd_nxt_);  // what the peer holds is not sent again
     std::uint32_t offset = snd_nxt_ - snd_una_;
     std::size_t available = unsent_bytes();
     std::uint32_t window = snd_wnd_ < cwnd_ ? snd_wnd_ : cwnd_;
     std::uint32_t in_flight = flight_size();
     std::size_t usable = window > in_flight ? window - in_flight : 0;
-    std::size_t length = available < send_mss_ ? available : send_mss_;
+    // SACK blocks riding on the segment take their bytes from the payload.
+    std::size_t mss = send_mss_ - sack_option_length();
+    std::size_t length = available < mss ? available : mss;
     if (length > usable) length = usable;
+    bool cut_at_sacked = false;
+    if (resending) {
+        std::uint32_t end = snd_nxt_ + static_cast<std::uint32_t>(length);
+        std::uint32_t cut = next_sacked(snd_nxt_, end);
+        cut_at_sacked = cut != end;
+        length = cut - snd_nxt_;
+    }
     bool fin = fin_queued_ && offset <= send_.length() && offset + length == send_.length();
     if (length == 0 && !fin) return false;
-    if (length < send_mss_ && !fin && !force) {
+    if (length < mss && !fin && !force && !cut_at_sacked) {
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a short segment only
         // when it is all there is, or the window allows no more and is at
         // least half the largest one the peer offered.
@@ -109,16 +120,17 @@ void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
 }
 
 // RFC 7323 §3.2: once agreed, TSopt goes in every segment (a RST too,
-// which §3.2 recommends), echoing TS.Recent.
+// which §3.2 recommends), echoing TS.Recent. RFC 2018 §4: SACK blocks go
+// in every ACK while bytes beyond a gap are held.
 void Connection::finish_segment(OutSegment& segment) {
+    std::size_t length = 0;
+    if (timestamps_) length += write_timestamps(segment.options, timestamp_now(), ts_recent_);
     if ((segment.flags & kAck) != 0) {
         segment.acknowledgment = rcv_nxt_;
         last_ack_sent_ = rcv_nxt_;
+        if ((segment.flags & kRst) == 0) length += write_sack_option(segment.options + length);
     }
-    if (timestamps_) {
-        segment.options_length =
-            write_timestamps(segment.options, timestamp_now(), ts_recent_);
-    }
+    segment.options_length = length;
 }
 
 // Our SYN, or SYN-ACK in SYN-RECEIVED: its window unscaled, its options
@@ -137,6 +149,7 @@ void Connection::send_syn() {
     options.mss = settings_->mss;
     options.window_scale = !answering || window_scaling_ ? offered_scale_ : -1;
     options.timestamps = !answering || timestamps_;
+    options.sack_permitted = !answering || sack_permitted_;
     options.timestamp_value = timestamp_now();
     options.timestamp_echo = answering ? ts_recent_ : 0;  // RFC 7323 §3.2: 0 when nothing to echo
     segment.options_length = write_syn_options(segment.options, options);
@@ -150,10 +163,13 @@ void Connection::send_syn() {
 }
 
 // Fast retransmit and NewReno's partial ACKs: the first unacknowledged
-// segment again, without moving SND.NXT.
+// segment again (short of what the peer SACKed), without moving SND.NXT.
 void Connection::retransmit_first(std::uint64_t now) {
     (void)now;
-    std::size_t length = send_.length() < send_mss_ ? send_.length() : send_mss_;
+    std::size_t mss = send_mss_ - sack_option_length();
+    std::size_t length = send_.length() < mss ? send_.length() : mss;
+    // Up to the first byte the peer SACKed, which it need not get again.
+    length = next_sacked(snd_una_, snd_una_ + static_cast<std::uint32_t>(length)) - snd_una_;
     bool fin = fin_sent_ && length == send_.length();
     if (length == 0 && !fin) return;
     OutSegment segment;

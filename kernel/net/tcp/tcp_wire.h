@@ -36,6 +36,7 @@ inline constexpr std::uint8_t kOptionNop = 1;
 inline constexpr std::uint8_t kOptionMss = 2;
 inline constexpr std::uint8_t kOptionWindowScale = 3;
 inline constexpr std::uint8_t kOptionSackPermitted = 4;
+inline constexpr std::uint8_t kOptionSack = 5;
 inline constexpr std::uint8_t kOptionTimestamps = 8;
 // What TSopt takes in every segment once agreed: two NOPs and its 10
 // bytes, so the 32-bit words stay aligned (RFC 7323 Appendix A).
@@ -47,6 +48,12 @@ inline constexpr std::uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3
 inline constexpr std::uint16_t kMinMss = 88;
 inline constexpr std::uint16_t kDefaultMss = 536;  // RFC 9293 §3.7.1, when none is sent
 
+// A SACK block (RFC 2018 §3): the bytes [left, right) arrived.
+struct SackBlock {
+    std::uint32_t left = 0, right = 0;
+};
+inline constexpr unsigned kMaxSackBlocks = 4;  // what 40 bytes hold: 2 + 4 * 8
+
 struct TcpOptions {
     bool has_mss = false;
     std::uint16_t mss = 0;  // clamped to kMinMss and above
@@ -55,6 +62,9 @@ struct TcpOptions {
     bool sack_permitted = false;
     bool has_timestamps = false;  // only with its length right (10)
     std::uint32_t timestamp_value = 0, timestamp_echo = 0;  // TSval, TSecr
+    // Only from an option of length 2 + 8n; their contents unchecked here.
+    unsigned sack_count = 0;
+    SackBlock sack[kMaxSackBlocks];
 };
 
 // Reads the options of one segment. An option whose length is 0, 1 or
@@ -76,5 +86,7 @@ struct SynOptions {
 std::size_t write_syn_options(std::uint8_t* out, const SynOptions& options);
 // NOP, NOP, TSopt: kTimestampsSpace bytes.
 std::size_t write_timestamps(std::uint8_t* out, std::uint32_t value, std::uint32_t echo);
+// NOP, NOP, SACK with `count` (1 to 4) blocks: 4 + 8 * count bytes.
+std::size_t write_sack(std::uint8_t* out, const SackBlock* blocks, unsigned count);
 
 }  // namespace toro::net::tcp

@@ -87,6 +87,7 @@ void Connection::on_retransmit_timeout(std::uint64_t now) {
     if (snd_una_ == snd_max_) return;  // nothing outstanding
     congestion_on_timeout();
     snd_nxt_ = snd_una_;
+    sacked_count_ = 0;  // RFC 2018 §8: the peer may have reneged
     if (snd_wnd_ == 0) {
         // The peer shut its window on data in flight: probe it until it
         // opens, rather than send into it.
