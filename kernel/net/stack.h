@@ -187,7 +187,11 @@ public:
     // For tests and reports: the state of a TCP socket's connection.
     Result<tcp::State> tcp_state(int socket) const;
     const tcp::TcpSettings& tcp_settings() const { return tcp_settings_; }
-    void set_tcp_settings(const tcp::TcpSettings& settings) { tcp_settings_ = settings; }
+    // Its MSS is clamped to what the interface's MTU carries.
+    void set_tcp_settings(const tcp::TcpSettings& settings);
+    // IP bytes in one frame: the NIC's largest frame less Ethernet's
+    // header, and never more than standard Ethernet's 1500.
+    std::size_t mtu() const { return mtu_; }
 
 private:
     // The slots of a table that scans look at (see arp_slots_).
@@ -381,6 +385,7 @@ private:
     unsigned device_cpu_ = 0;
     MacAddress mac_{};
     InterfaceConfig config_;
+    std::size_t mtu_ = kEthernetMtu;
     StackLimits limits_;
     PacketPool pool_;
     WakeDriver wake_driver_ = nullptr;

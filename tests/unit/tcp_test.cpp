@@ -1121,6 +1121,40 @@ TEST_F(Tcp, SackNotUsedUnlessNegotiated) {
     EXPECT_EQ(sent().size(), 2u);  // 2 and 3 again
 }
 
+// RFC 9293 §3.7.1: the MSS announced is the interface's MTU less 40, and
+// segments sent are no larger than it or the peer's, whichever is less.
+TEST_F(Tcp, MssClampedToInterfaceMtu) {
+    nic_.set_max_frame_size(1014);  // an MTU of 1000: the NIC refuses longer frames
+    stack_ = std::make_unique<Stack>();
+    start();
+    int listener = listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());  // it offers 1460
+    Parsed syn_ack = only_sent();
+    ASSERT_GE(syn_ack.tcp_options.size(), 4u);
+    EXPECT_EQ(Bytes(syn_ack.tcp_options.begin(), syn_ack.tcp_options.begin() + 4), (Bytes{2, 4, 0x03, 0xC0}));
+    toro_isn_ = syn_ack.sequence;
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    int socket = *stack_->tcp_accept(listener, nullptr, now_);
+    Bytes data = pattern(3000, 41);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 3u);  // the last 120 bytes wait for an ACK (Nagle)
+    for (const Parsed& frame : frames) EXPECT_EQ(frame.payload.size(), 960u);
+    // With timestamps the payload is 12 bytes less; the active open's SYN
+    // announces the same MSS.
+    stack_ = std::make_unique<Stack>();
+    start();
+    socket = established_with_timestamps(100);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames[0].payload.size(), 948u);
+    auto active = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*active, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    EXPECT_EQ(Bytes(syn.tcp_options.begin(), syn.tcp_options.begin() + 4), (Bytes{2, 4, 0x03, 0xC0}));
+}
+
 TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {
     int listener = listen(80);
     for (int i = 0; i < 50; ++i) {
