@@ -685,26 +685,42 @@ TEST_F(Tcp, AcceptStillWorksAfter10000Connections) {  // Unikraft #736
 
 TEST_F(Tcp, NoStateLeaksFromAResetConnectionIntoTheNext) {  // smoltcp #518
     int listener = listen(80);
-    int first = accept_from_peer(listener, 80);
+    // The first connection agrees on window scale, timestamps and SACK,
+    // holds bytes beyond a gap and has SACK blocks from its peer.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options_with_timestamps(100));
+    toro_isn_ = only_sent().sequence;
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535, timestamp_option(100, 0));
+    int first = *stack_->tcp_accept(listener, nullptr, now_);
+    Bytes data = pattern(2000, 8);
+    ASSERT_TRUE(stack_->tcp_send(first, data.data(), data.size(), now_).ok());
     sent();
-    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0);  // window shut, scale 7
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535,
+               timestamp_option(200, 0) + sack_option({{toro_isn_ + 1000, toro_isn_ + 1449}}));
+    peer_sends(80, kPeerIsn + 101, toro_isn_ + 1, kAck, Bytes{1, 2}, 65535, timestamp_option(300, 0));
+    sent();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0, timestamp_option(400, 0));  // window shut, scale 7
     peer_sends(80, kPeerIsn + 1, 0, kRst);
     ASSERT_EQ(stack_->tcp_close(first, false, now_), Error::kOk);
-    // The next connection offers no window scale and a small MSS.
+    // The next connection offers no window scale, timestamps or SACK, and a small MSS.
     peer_sends(80, 5000, 0, kSyn, {}, 1000, {2, 4, 0x02, 0x00});
     Parsed syn_ack = only_sent();
     EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4}));
     peer_sends(80, 5001, syn_ack.sequence + 1, kAck, {}, 1000);
     auto second = stack_->tcp_accept(listener, nullptr, now_);
     ASSERT_TRUE(second.ok());
-    Bytes data = pattern(2000, 8);
     ASSERT_TRUE(stack_->tcp_send(*second, data.data(), data.size(), now_).ok());
     auto frames = sent();
     ASSERT_FALSE(frames.empty());
-    EXPECT_EQ(frames[0].payload.size(), 512u);  // its MSS, and its unscaled window of 1000
+    EXPECT_EQ(frames[0].payload.size(), 512u);  // its MSS (no TSopt's 12 off), and its unscaled window of 1000
+    EXPECT_TRUE(frames[0].tcp_options.empty());
     std::size_t total = 0;
     for (const Parsed& frame : frames) total += frame.payload.size();
     EXPECT_LE(total, 1000u);
+    // Bytes beyond a gap: a duplicate ACK with neither SACK blocks nor TSopt.
+    peer_sends(80, 5101, syn_ack.sequence + 1, kAck, Bytes{3}, 1000);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.acknowledgment, 5001u);
+    EXPECT_TRUE(ack.tcp_options.empty());
 }
 
 TEST_F(Tcp, ReadsMalformedOptionsWithoutTrustingTheirLengths) {
