@@ -875,6 +875,26 @@ TEST_F(Tcp, KeepaliveAbortsAfterUnansweredProbes) {
     EXPECT_EQ(stack_->stats().tcp_keepalive_timeouts, 1u);
 }
 
+// While data is unacknowledged the retransmission timer watches the peer:
+// no probes then, and the idle time counts from the peer's last segment.
+TEST_F(Tcp, KeepaliveWaitsWhileDataIsInFlight) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepIdle, 10, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    Bytes data{1, 2, 3};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    for (int i = 0; i < 15; ++i) {
+        advance(1 * kSecond);
+        for (const Parsed& frame : sent()) EXPECT_FALSE(frame.payload.empty()) << "a probe at " << i;
+    }
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 4, kAck);
+    advance(10 * kSecond);
+    Parsed probe = only_sent();
+    EXPECT_EQ(probe.sequence, toro_isn_ + 3);  // SND.NXT - 1
+    EXPECT_TRUE(probe.payload.empty());
+}
+
 TEST_F(Tcp, KeepaliveAnsweredKeepsConnection) {
     int listener = listen(80);
     // Set on the listener: the accepted connection inherits it.
@@ -1044,6 +1064,22 @@ TEST_F(Tcp, SackBlocksSentForOutOfOrderData) {
     }
     EXPECT_EQ(sack_blocks_in(ack.tcp_options).size(), 3u);
     EXPECT_EQ(ack.tcp_options.size(), 40u);
+}
+
+// A data segment that carries SACK blocks gives their bytes up from its
+// payload: with TSopt too, the frame still fits the MTU.
+TEST_F(Tcp, SackBlocksOnADataSegmentComeOutOfItsPayload) {
+    int socket = established_with_timestamps(100);
+    peer_sends(80, kPeerIsn + 1 + 1448, toro_isn_ + 1, kAck, pattern(1448, 37), 65535, timestamp_option(100, 0));
+    sent();
+    Bytes data = pattern(3000, 38);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(sack_blocks_in(frames[0].tcp_options),
+              (Blocks{{kPeerIsn + 1 + 1448, kPeerIsn + 1 + 2896}}));
+    EXPECT_EQ(frames[0].tcp_options.size(), 24u);         // TSopt 12, one block 12
+    EXPECT_EQ(frames[0].payload.size(), 1460u - 24u);    // 40 + 24 + 1436 = 1500
 }
 
 // Segments 0 and 2 of five were lost. After the RTO sends 0 again, the
