@@ -26,7 +26,7 @@ hal::DeviceStatus MemoryNic::transmit(const hal::FramePiece* pieces, std::size_t
         frame.insert(frame.end(), pieces[i].bytes, pieces[i].bytes + pieces[i].length);
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    if (frame.empty() || frame.size() > kMaxFrame) return hal::DeviceStatus::kInvalid;
+    if (frame.empty() || frame.size() > max_frame_) return hal::DeviceStatus::kInvalid;
     if (from_kernel_.size() >= transmit_capacity_) {
         ++counters_.send_dropped;
         return hal::DeviceStatus::kWouldBlock;

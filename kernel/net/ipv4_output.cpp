@@ -10,7 +10,6 @@ namespace toro::net {
 namespace {
 
 constexpr std::uint8_t kDefaultTimeToLive = 64;  // RFC 1700, Linux's default
-constexpr std::size_t kFragmentPayload = (kEthernetMtu - sizeof(Ipv4Header)) & ~std::size_t{7};
 
 // The pieces covering bytes [start, start + length) of `pieces`.
 std::size_t slice_pieces(const hal::FramePiece* pieces, std::size_t count, std::size_t start,
@@ -62,10 +61,13 @@ Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
     if (!route(destination, &next_hop, &broadcast)) return Error::kNetworkUnreachable;
     if (broadcast) next_hop = kAnyAddress;  // marks "to every station"
     std::uint16_t identification = next_identification();
+    // What fits goes whole; fragments but the last carry multiples of 8.
+    std::size_t room = mtu_ - sizeof(Ipv4Header);
+    std::size_t fragment_payload = length <= room ? length : room & ~std::size_t{7};
     for (std::size_t offset = 0;;) {
         std::size_t part = length - offset;
-        bool more = part > kFragmentPayload;
-        if (more) part = kFragmentPayload;
+        bool more = part > fragment_payload;
+        if (more) part = fragment_payload;
         hal::FramePiece slices[kMaxPieces];
         std::size_t slice_count =
             part == 0 ? 0 : slice_pieces(pieces, count, offset, part, slices, kMaxPieces - 1);

@@ -122,7 +122,12 @@ Error set_option(int socket, SocketOption option, int value) {
         case SocketOption::kLingerAbort: { TORO_WITH_STACK(tcp_set_linger_abort(socket, value != 0)); }
         case SocketOption::kSendBuffer: { TORO_WITH_STACK(tcp_set_buffer_sizes(socket, bytes, 0)); }
         case SocketOption::kReceiveBuffer: { TORO_WITH_STACK(tcp_set_buffer_sizes(socket, 0, bytes)); }
-        case SocketOption::kKeepAlive: return Error::kNotSupported;
+        case SocketOption::kKeepAlive:
+        case SocketOption::kKeepIdle:
+        case SocketOption::kKeepInterval:
+        case SocketOption::kKeepCount: {
+            TORO_WITH_STACK(tcp_set_keepalive(socket, option, value, hal::clock_now_ns()));
+        }
     }
     return Error::kInvalid;
 }

@@ -13,6 +13,12 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
     device_ = device;
     device_cpu_ = hal::cpu_current();
     device->mac_address(mac_.bytes);
+    // RFC 791 §3.2: every link carries 68 bytes; no frame here is longer
+    // than a packet, or than Ethernet's (what the peers expect).
+    std::size_t frame = device->max_frame_size();
+    mtu_ = frame < sizeof(EthernetHeader) + 68 ? 68 : frame - sizeof(EthernetHeader);
+    if (mtu_ > kEthernetMtu) mtu_ = kEthernetMtu;
+    set_tcp_settings(tcp_settings_);
     limits_ = limits;
     pool_.initialize(pool_memory, pool_bytes);
     // RFC 6056 §3.3.1 would have a per-destination offset; a random start
@@ -24,6 +30,17 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
     icmp_tokens_ = limits_.icmp_errors_per_second;
     icmp_refilled_at_ = now;
     configure(config, now);
+}
+
+// The MSS we announce and send with is the route's: one interface, so its
+// MTU less the IP and TCP headers (RFC 9293 §3.7.1), never below the
+// floor taken from peers (the connection's arithmetic counts on it: a
+// link under 128 bytes is not one TCP serves).
+void Stack::set_tcp_settings(const tcp::TcpSettings& settings) {
+    tcp_settings_ = settings;
+    std::size_t route_mss = mtu_ - sizeof(Ipv4Header) - sizeof(tcp::TcpHeader);
+    if (tcp_settings_.mss > route_mss) tcp_settings_.mss = static_cast<std::uint16_t>(route_mss);
+    if (tcp_settings_.mss < tcp::kMinMss) tcp_settings_.mss = tcp::kMinMss;
 }
 
 void Stack::configure(const InterfaceConfig& config, std::uint64_t now) {
@@ -192,6 +209,8 @@ NetStats Stack::stats() const {
     stats.tcp_segments_received = tcp_segments_received_;
     stats.tcp_segments_sent = tcp_segments_sent_;
     stats.tcp_resets_sent = tcp_resets_sent_;
+    stats.tcp_keepalive_timeouts = tcp_keepalive_timeouts_;
+    stats.tcp_paws_drops = tcp_paws_drops_;
     return stats;
 }
 

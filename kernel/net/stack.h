@@ -178,13 +178,20 @@ public:
     Error tcp_set_buffer_sizes(int socket, std::size_t send_bytes, std::size_t receive_bytes);
     Error tcp_set_reuse_address(int socket, bool reuse);
     Error tcp_set_linger_abort(int socket, bool abort);
+    // SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (toro/net.h
+    // gives their ranges): kInvalid outside them.
+    Error tcp_set_keepalive(int socket, SocketOption option, int value, std::uint64_t now);
     Result<Endpoint> tcp_local(int socket) const;
     Result<Endpoint> tcp_peer(int socket) const;
     Result<unsigned> tcp_ready(int socket) const;
     // For tests and reports: the state of a TCP socket's connection.
     Result<tcp::State> tcp_state(int socket) const;
     const tcp::TcpSettings& tcp_settings() const { return tcp_settings_; }
-    void set_tcp_settings(const tcp::TcpSettings& settings) { tcp_settings_ = settings; }
+    // Its MSS is clamped to what the interface's MTU carries.
+    void set_tcp_settings(const tcp::TcpSettings& settings);
+    // IP bytes in one frame: the NIC's largest frame less Ethernet's
+    // header, and never more than standard Ethernet's 1500.
+    std::size_t mtu() const { return mtu_; }
 
 private:
     // The slots of a table that scans look at (see arp_slots_).
@@ -226,6 +233,7 @@ private:
         bool no_delay = false;
         bool reuse_address = false;
         bool linger_abort = false;  // SO_LINGER 0: close resets
+        tcp::KeepaliveSettings keepalive;  // a listener's, its connections inherit
         Endpoint local;
         // Listener: how many may wait; a child: its listener's slot.
         unsigned backlog = 0;
@@ -320,6 +328,7 @@ private:
     // tcp/segment_out.cpp
     void send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) override;
     void connection_changed(tcp::Connection& connection) override;
+    void count(Counter counter) override;
     void tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment);
     void tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
                       std::uint32_t acknowledgment, std::uint8_t flags);
@@ -377,6 +386,7 @@ private:
     unsigned device_cpu_ = 0;
     MacAddress mac_{};
     InterfaceConfig config_;
+    std::size_t mtu_ = kEthernetMtu;
     StackLimits limits_;
     PacketPool pool_;
     WakeDriver wake_driver_ = nullptr;
@@ -409,6 +419,8 @@ private:
     std::uint64_t tcp_ready_counter_ = 0;
     std::uint64_t isn_key_[2] = {};  // RFC 6528's secret, drawn at initialize
     std::uint64_t tcp_resets_sent_ = 0;
+    std::uint64_t tcp_keepalive_timeouts_ = 0;
+    std::uint64_t tcp_paws_drops_ = 0;
     std::uint64_t tcp_segments_sent_ = 0;
     std::uint64_t tcp_segments_received_ = 0;
     std::uint64_t tcp_now_ = 0;  // the time of the call in progress, for what connections send

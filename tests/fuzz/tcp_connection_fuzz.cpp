@@ -286,7 +286,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     int listener = *stack->tcp_open();
     FUZZ_CHECK(stack->tcp_bind(listener, {{0}, kPort}) == toro::Error::kOk);
     FUZZ_CHECK(stack->tcp_listen(listener, 4) == toro::Error::kOk);
-    static const std::uint8_t syn_options[] = {2, 4, 0x05, 0xB4, 1, 3, 3, 2};
+    // MSS, SACK-permitted, timestamps (TSval 1), window scale, as Linux
+    // offers them: the input's segments then meet PAWS, TS.Recent and the
+    // SACK scoreboard when their options carry TSopt or SACK blocks.
+    static const std::uint8_t syn_options[] = {2, 4, 0x05, 0xB4, 4, 2, 8, 10, 0, 0, 0, 1,
+                                               0, 0, 0, 0, 1, 3, 3, 2};
     peer_segment(*stack, kPeerIsn, 0, 0x02, 65535, syn_options, sizeof syn_options, 0, 0, now);
     peer_segment(*stack, kPeerIsn + 1, peer.toro_isn + 1, 0x10, 16384, nullptr, 0, 0, 0, now);
     peer.synchronized = true;

@@ -20,6 +20,7 @@ using namespace toro_test;
 using toro::Error;
 using toro::net::Endpoint;
 using toro::net::Packet;
+using toro::net::SocketOption;
 using toro::net::Stack;
 using toro::net::StackLimits;
 using toro::net::tcp::State;
@@ -50,6 +51,75 @@ public:
 
 // MSS 1460, SACK permitted, window scale 7: what a Linux peer offers.
 Bytes linux_syn_options() { return {2, 4, 0x05, 0xB4, 4, 2, 1, 3, 3, 7}; }
+
+Bytes be32(std::uint32_t value) {
+    return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+            static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+}
+Bytes operator+(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+// NOP, NOP, TSopt.
+Bytes timestamp_option(std::uint32_t value, std::uint32_t echo) {
+    return Bytes{1, 1, 8, 10} + be32(value) + be32(echo);
+}
+// And with timestamps, as Linux's SYN has them: MSS, SACK-permitted, TSopt, NOP, window scale.
+Bytes linux_syn_options_with_timestamps(std::uint32_t value) {
+    return Bytes{2, 4, 0x05, 0xB4, 4, 2, 8, 10} + be32(value) + be32(0) + Bytes{1, 3, 3, 7};
+}
+// NOP, NOP, SACK with the blocks given as (left, right) pairs.
+Bytes sack_option(std::initializer_list<std::pair<std::uint32_t, std::uint32_t>> blocks) {
+    Bytes option{1, 1, 5, static_cast<std::uint8_t>(2 + 8 * blocks.size())};
+    for (auto [left, right] : blocks) option = option + be32(left) + be32(right);
+    return option;
+}
+using Blocks = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+// The SACK blocks in `options`, in their order.
+Blocks sack_blocks_in(const Bytes& options) {
+    Blocks blocks;
+    for (std::size_t at = 0; at < options.size();) {
+        if (options[at] == 0) break;
+        if (options[at] == 1) {
+            ++at;
+            continue;
+        }
+        if (at + 1 >= options.size() || options[at + 1] < 2) break;
+        if (options[at] == 5) {
+            for (std::size_t b = at + 2; b + 8 <= at + options[at + 1]; b += 8) {
+                auto word = [&](std::size_t from) {
+                    return std::uint32_t{options[from]} << 24 | std::uint32_t{options[from + 1]} << 16 |
+                           std::uint32_t{options[from + 2]} << 8 | options[from + 3];
+                };
+                blocks.emplace_back(word(b), word(b + 4));
+            }
+        }
+        at += options[at + 1];
+    }
+    return blocks;
+}
+// TSopt's TSval and TSecr in `options` (walked by their lengths), if there.
+bool timestamps_in(const Bytes& options, std::uint32_t* value, std::uint32_t* echo) {
+    for (std::size_t at = 0; at < options.size();) {
+        if (options[at] == 0) break;
+        if (options[at] == 1) {
+            ++at;
+            continue;
+        }
+        if (at + 1 >= options.size() || options[at + 1] < 2) break;
+        if (options[at] == 8 && options[at + 1] == 10 && at + 10 <= options.size()) {
+            auto word = [&](std::size_t from) {
+                return std::uint32_t{options[from]} << 24 | std::uint32_t{options[from + 1]} << 16 |
+                       std::uint32_t{options[from + 2]} << 8 | options[from + 3];
+            };
+            if (value != nullptr) *value = word(at + 2);
+            if (echo != nullptr) *echo = word(at + 6);
+            return true;
+        }
+        at += options[at + 1];
+    }
+    return false;
+}
 
 class Tcp : public ::testing::Test {
 protected:
@@ -154,6 +224,20 @@ protected:
         sent();
         return socket;
     }
+    // As established(), the peer offering timestamps too (its TSval
+    // `value`); leaves the SYN-ACK's TSval in toro_tsval_.
+    int established_with_timestamps(std::uint32_t value) {
+        int listener = listener_ = listen(80);
+        peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options_with_timestamps(value));
+        Parsed syn_ack = only_sent();
+        toro_isn_ = syn_ack.sequence;
+        EXPECT_TRUE(timestamps_in(syn_ack.tcp_options, &toro_tsval_, nullptr));
+        peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535, timestamp_option(value, toro_tsval_));
+        auto accepted = stack_->tcp_accept(listener, nullptr, now_);
+        EXPECT_TRUE(accepted.ok());
+        sent();
+        return accepted.ok() ? *accepted : -1;
+    }
     std::size_t in_use() const { return stack_->pool().in_use() - baseline_; }
 
     hal_posix::MemoryNic nic_;
@@ -163,6 +247,8 @@ protected:
     std::uint64_t now_ = 1000 * kSecond;
     std::size_t baseline_ = 0;
     std::uint32_t toro_isn_ = 0;
+    std::uint32_t toro_tsval_ = 0;
+    int listener_ = -1;
 };
 
 TEST_F(Tcp, AnswersASynToAClosedPortWithRst) {
@@ -185,8 +271,9 @@ TEST_F(Tcp, CompletesAPassiveOpenWithTheSynAckOptions) {
     Parsed syn_ack = only_sent();
     EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
     EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
-    // MSS 1460, then NOP and window scale (64 KiB buffer: scale 1).
-    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 1}));
+    // MSS 1460, NOPs and SACK-permitted (the peer offered it; no
+    // timestamps), then NOP and window scale (64 KiB buffer: scale 1).
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 1, 4, 2, 1, 3, 3, 1}));
     EXPECT_EQ(stack_->tcp_accept(listener, nullptr, now_).error(), Error::kWouldBlock);
     peer_sends(80, kPeerIsn + 1, syn_ack.sequence + 1, kAck);
     Endpoint peer;
@@ -602,26 +689,42 @@ TEST_F(Tcp, AcceptStillWorksAfter10000Connections) {  // Unikraft #736
 
 TEST_F(Tcp, NoStateLeaksFromAResetConnectionIntoTheNext) {  // smoltcp #518
     int listener = listen(80);
-    int first = accept_from_peer(listener, 80);
+    // The first connection agrees on window scale, timestamps and SACK,
+    // holds bytes beyond a gap and has SACK blocks from its peer.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options_with_timestamps(100));
+    toro_isn_ = only_sent().sequence;
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535, timestamp_option(100, 0));
+    int first = *stack_->tcp_accept(listener, nullptr, now_);
+    Bytes data = pattern(2000, 8);
+    ASSERT_TRUE(stack_->tcp_send(first, data.data(), data.size(), now_).ok());
     sent();
-    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0);  // window shut, scale 7
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 65535,
+               timestamp_option(200, 0) + sack_option({{toro_isn_ + 1000, toro_isn_ + 1449}}));
+    peer_sends(80, kPeerIsn + 101, toro_isn_ + 1, kAck, Bytes{1, 2}, 65535, timestamp_option(300, 0));
+    sent();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0, timestamp_option(400, 0));  // window shut, scale 7
     peer_sends(80, kPeerIsn + 1, 0, kRst);
     ASSERT_EQ(stack_->tcp_close(first, false, now_), Error::kOk);
-    // The next connection offers no window scale and a small MSS.
+    // The next connection offers no window scale, timestamps or SACK, and a small MSS.
     peer_sends(80, 5000, 0, kSyn, {}, 1000, {2, 4, 0x02, 0x00});
     Parsed syn_ack = only_sent();
     EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4}));
     peer_sends(80, 5001, syn_ack.sequence + 1, kAck, {}, 1000);
     auto second = stack_->tcp_accept(listener, nullptr, now_);
     ASSERT_TRUE(second.ok());
-    Bytes data = pattern(2000, 8);
     ASSERT_TRUE(stack_->tcp_send(*second, data.data(), data.size(), now_).ok());
     auto frames = sent();
     ASSERT_FALSE(frames.empty());
-    EXPECT_EQ(frames[0].payload.size(), 512u);  // its MSS, and its unscaled window of 1000
+    EXPECT_EQ(frames[0].payload.size(), 512u);  // its MSS (no TSopt's 12 off), and its unscaled window of 1000
+    EXPECT_TRUE(frames[0].tcp_options.empty());
     std::size_t total = 0;
     for (const Parsed& frame : frames) total += frame.payload.size();
     EXPECT_LE(total, 1000u);
+    // Bytes beyond a gap: a duplicate ACK with neither SACK blocks nor TSopt.
+    peer_sends(80, 5101, syn_ack.sequence + 1, kAck, Bytes{3}, 1000);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.acknowledgment, 5001u);
+    EXPECT_TRUE(ack.tcp_options.empty());
 }
 
 TEST_F(Tcp, ReadsMalformedOptionsWithoutTrustingTheirLengths) {
@@ -732,6 +835,380 @@ TEST_F(Tcp, ADeadlineSetWhilePollRunsIsKept) {
     now_ += 61 * kSecond;  // past the RTO, and past the ARP entry's 60 s
     std::uint64_t next = stack_->poll(now_);
     EXPECT_LE(next, now_ + 1 * kSecond);  // the ARP retry, not the next RTO
+}
+
+// RFC 1122 §4.2.3.6: off unless asked for; then a probe after two hours
+// without a segment from the peer, numbered SND.NXT - 1 and empty.
+TEST_F(Tcp, KeepaliveProbesAfterIdle) {
+    int socket = established();
+    advance(3 * 3600 * kSecond);
+    EXPECT_TRUE(sent().empty());  // off by default
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    advance(7199 * kSecond);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kSecond);
+    Parsed probe = only_sent();
+    EXPECT_EQ(probe.tcp_flags, kAck);
+    EXPECT_EQ(probe.sequence, toro_isn_);  // SND.NXT - 1
+    EXPECT_EQ(probe.acknowledgment, kPeerIsn + 1);
+    EXPECT_TRUE(probe.payload.empty());
+    EXPECT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepIdle, 0, now_), Error::kInvalid);
+    EXPECT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepCount, 128, now_), Error::kInvalid);
+}
+
+TEST_F(Tcp, KeepaliveAbortsAfterUnansweredProbes) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepIdle, 10, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepInterval, 5, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepCount, 3, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    advance(10 * kSecond);
+    EXPECT_EQ(only_sent().sequence, toro_isn_);
+    for (int i = 0; i < 2; ++i) {
+        advance(4 * kSecond);
+        EXPECT_TRUE(sent().empty());
+        advance(1 * kSecond);
+        EXPECT_EQ(only_sent().sequence, toro_isn_);
+    }
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    advance(5 * kSecond);  // the third went unanswered too
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags & kRst, kRst);
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+    EXPECT_EQ(stack_->stats().tcp_keepalive_timeouts, 1u);
+}
+
+// While data is unacknowledged the retransmission timer watches the peer:
+// no probes then, and the idle time counts from the peer's last segment.
+TEST_F(Tcp, KeepaliveWaitsWhileDataIsInFlight) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepIdle, 10, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(socket, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    Bytes data{1, 2, 3};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    for (int i = 0; i < 15; ++i) {
+        advance(1 * kSecond);
+        for (const Parsed& frame : sent()) EXPECT_FALSE(frame.payload.empty()) << "a probe at " << i;
+    }
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 4, kAck);
+    advance(10 * kSecond);
+    Parsed probe = only_sent();
+    EXPECT_EQ(probe.sequence, toro_isn_ + 3);  // SND.NXT - 1
+    EXPECT_TRUE(probe.payload.empty());
+}
+
+TEST_F(Tcp, KeepaliveAnsweredKeepsConnection) {
+    int listener = listen(80);
+    // Set on the listener: the accepted connection inherits it.
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepIdle, 10, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepInterval, 5, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepCount, 2, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_keepalive(listener, SocketOption::kKeepAlive, 1, now_), Error::kOk);
+    int socket = accept_from_peer(listener, 80);
+    sent();
+    advance(10 * kSecond);
+    EXPECT_EQ(only_sent().sequence, toro_isn_);
+    for (int round = 0; round < 5; ++round) {  // more rounds than probes allowed
+        peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);  // the peer's answer
+        EXPECT_TRUE(sent().empty());
+        advance(9 * kSecond);  // the idle time starts again from the answer
+        EXPECT_TRUE(sent().empty());
+        advance(1 * kSecond);
+        EXPECT_EQ(only_sent().sequence, toro_isn_);
+    }
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    EXPECT_EQ(stack_->stats().tcp_keepalive_timeouts, 0u);
+}
+
+// RFC 7323 §3.2: TSopt in every segment only when both SYNs had it.
+TEST_F(Tcp, TimestampsNegotiatedOnlyWhenBothSend) {
+    int socket = established_with_timestamps(100);
+    Bytes data = pattern(3000, 21);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 2u);  // the tail waits for an ACK (Nagle)
+    std::uint32_t value = 0, echo = 0;
+    ASSERT_TRUE(timestamps_in(frames[0].tcp_options, &value, &echo));
+    EXPECT_EQ(echo, 100u);  // TS.Recent: the peer's TSval
+    EXPECT_EQ(frames[0].tcp_options.size(), 12u);
+    EXPECT_EQ(frames[0].payload.size(), 1448u);  // 1460 less TSopt's 12: the frame fits the MTU
+    // A peer that sends no TSopt gets none, and whole 1460-byte segments.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options(), 40001);
+    Parsed syn_ack = only_sent();
+    EXPECT_FALSE(timestamps_in(syn_ack.tcp_options, nullptr, nullptr));
+    peer_sends(80, kPeerIsn + 1, syn_ack.sequence + 1, kAck, {}, 65535, {}, 40001);
+    auto plain = stack_->tcp_accept(listener_, nullptr, now_);
+    ASSERT_TRUE(plain.ok());
+    ASSERT_TRUE(stack_->tcp_send(*plain, data.data(), data.size(), now_).ok());
+    frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_TRUE(frames[0].tcp_options.empty());
+    EXPECT_EQ(frames[0].payload.size(), 1460u);
+    // Our SYN always offers it (TSecr 0); a SYN-ACK without it turns it off.
+    auto active = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*active, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    ASSERT_TRUE(timestamps_in(syn.tcp_options, &value, &echo));
+    EXPECT_EQ(echo, 0u);
+    peer_sends(syn.source_port, 7000, syn.sequence + 1, kSyn | kAck, {}, 29200, linux_syn_options(), 8080);
+    EXPECT_TRUE(only_sent().tcp_options.empty());
+}
+
+// RFC 7323 §5.3: a segment whose TSval is older than TS.Recent is an old
+// duplicate: answered with an ACK and dropped, whatever its sequence number.
+TEST_F(Tcp, PawsDropsOldSegmentAndAcks) {
+    int socket = established_with_timestamps(1000);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{1}, 65535, timestamp_option(1010, toro_tsval_));
+    peer_sends(80, kPeerIsn + 2, toro_isn_ + 1, kAck, Bytes{2}, 65535, timestamp_option(900, toro_tsval_));
+    Parsed ack = only_sent();  // at once, not delayed
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);  // the second byte was not taken
+    std::uint32_t echo = 0;
+    ASSERT_TRUE(timestamps_in(ack.tcp_options, nullptr, &echo));
+    EXPECT_EQ(echo, 1010u);
+    EXPECT_EQ(stack_->stats().tcp_paws_drops, 1u);
+    Bytes buffer(8);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
+    // A RST is judged by its sequence number alone.
+    peer_sends(80, kPeerIsn + 2, 0, kRst, {}, 0, timestamp_option(5, 0));
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kConnectionReset);
+}
+
+// RFC 7323 §5.5: after 24 days idle TS.Recent says nothing (TSvals may
+// have wrapped), so an older TSval is taken.
+TEST_F(Tcp, PawsSkippedAfter24DaysIdle) {
+    int socket = established_with_timestamps(1000);
+    advance(25ull * 24 * 3600 * kSecond);
+    sent();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{7}, 65535, timestamp_option(5, toro_tsval_));
+    Bytes buffer(8);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
+    EXPECT_EQ(stack_->stats().tcp_paws_drops, 0u);
+}
+
+// RFC 7323 §4.2: after a retransmission Karn allows no sample from the
+// timed segment, but the echo of the copy that arrived gives one.
+TEST_F(Tcp, RttMeasuredFromTimestampEcho) {
+    int socket = established_with_timestamps(100);
+    Bytes data{9, 9, 9};
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    advance(1 * kSecond);  // the RTO: sent again, the RTO doubled to 2 s
+    Parsed again = only_sent();
+    std::uint32_t value = 0;
+    ASSERT_TRUE(timestamps_in(again.tcp_options, &value, nullptr));
+    advance(50 * kMs);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 4, kAck, {}, 65535, timestamp_option(200, value));
+    // A 50 ms sample: RTO = 50 + 4 * 25 ms, raised to the 200 ms floor.
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 4);
+    advance(199 * kMs);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kMs);
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 4);
+}
+
+TEST_F(Tcp, TimestampOptionMalformedIgnored) {
+    listen(80);
+    // TSopt of length 8 (it is 10): not an offer.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, Bytes{2, 4, 0x05, 0xB4, 8, 8, 0, 0, 0, 1, 0, 0});
+    EXPECT_FALSE(timestamps_in(only_sent().tcp_options, nullptr, nullptr));
+    // One running past the header: not an offer either.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, Bytes{2, 4, 0x05, 0xB4, 1, 1, 8, 10, 0, 0, 0, 1}, 40001);
+    EXPECT_FALSE(timestamps_in(only_sent().tcp_options, nullptr, nullptr));
+    stack_ = std::make_unique<Stack>();
+    start();
+    int socket = established_with_timestamps(1000);
+    // On an agreed connection, a bad TSopt is no TSopt: no PAWS, TS.Recent kept.
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, Bytes{1}, 65535, Bytes{1, 1, 8, 6, 0, 0, 0, 5});
+    advance(40 * kMs);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);
+    std::uint32_t echo = 0;
+    ASSERT_TRUE(timestamps_in(ack.tcp_options, nullptr, &echo));
+    EXPECT_EQ(echo, 1000u);
+    Bytes buffer(8);
+    EXPECT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1u);
+}
+
+// RFC 2018 §4: the block with the newest segment first, then the others;
+// as many as fit: 4, or 3 beside TSopt.
+TEST_F(Tcp, SackBlocksSentForOutOfOrderData) {
+    established();  // the peer offered SACK-permitted
+    Bytes data = pattern(1460, 31);
+    std::uint32_t base = kPeerIsn + 1;
+    auto piece = [&](std::uint32_t index) {
+        peer_sends(80, base + index * 1460, toro_isn_ + 1, kAck, data);
+        return only_sent();
+    };
+    Parsed ack = piece(2);
+    EXPECT_EQ(ack.acknowledgment, base);
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options), (Blocks{{base + 2920, base + 4380}}));
+    ack = piece(4);
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options), (Blocks{{base + 5840, base + 7300}, {base + 2920, base + 4380}}));
+    ack = piece(1);  // joins the first range: that one is now the newest
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options), (Blocks{{base + 1460, base + 4380}, {base + 5840, base + 7300}}));
+    for (std::uint32_t index : {6u, 8u, 10u}) ack = piece(index);
+    Blocks blocks = sack_blocks_in(ack.tcp_options);
+    ASSERT_EQ(blocks.size(), 4u);  // five ranges held, four fit
+    EXPECT_EQ(blocks[0], std::make_pair(base + 14600, base + 16060));
+    EXPECT_EQ(blocks[1], std::make_pair(base + 11680, base + 13140));
+    EXPECT_EQ(blocks[2], std::make_pair(base + 8760, base + 10220));
+    ack = piece(0);  // the gap before all of them fills: the rest stay held
+    EXPECT_EQ(ack.acknowledgment, base + 4380);
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options).size(), 4u);
+    // With timestamps, 3 blocks fit beside TSopt in the 40 bytes.
+    stack_ = std::make_unique<Stack>();
+    start();
+    established_with_timestamps(100);
+    for (std::uint32_t index : {2u, 4u, 6u, 8u}) {
+        peer_sends(80, base + index * 1460, toro_isn_ + 1, kAck, data, 65535, timestamp_option(100, 0));
+        ack = only_sent();
+    }
+    EXPECT_EQ(sack_blocks_in(ack.tcp_options).size(), 3u);
+    EXPECT_EQ(ack.tcp_options.size(), 40u);
+}
+
+// A data segment that carries SACK blocks gives their bytes up from its
+// payload: with TSopt too, the frame still fits the MTU.
+TEST_F(Tcp, SackBlocksOnADataSegmentComeOutOfItsPayload) {
+    int socket = established_with_timestamps(100);
+    peer_sends(80, kPeerIsn + 1 + 1448, toro_isn_ + 1, kAck, pattern(1448, 37), 65535, timestamp_option(100, 0));
+    sent();
+    Bytes data = pattern(3000, 38);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(sack_blocks_in(frames[0].tcp_options),
+              (Blocks{{kPeerIsn + 1 + 1448, kPeerIsn + 1 + 2896}}));
+    EXPECT_EQ(frames[0].tcp_options.size(), 24u);         // TSopt 12, one block 12
+    EXPECT_EQ(frames[0].payload.size(), 1460u - 24u);    // 40 + 24 + 1436 = 1500
+}
+
+// Segments 0 and 2 of five were lost. After the RTO sends 0 again, the
+// peer's ACK says it holds 3 and 4: the go-back sends 2 and stops there.
+TEST_F(Tcp, RetransmitSkipsSackedBytes) {
+    int socket = established();
+    Bytes data = pattern(5 * 1460, 32);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    std::uint32_t base = toro_isn_ + 1;
+    peer_sends(80, kPeerIsn + 1, base, kAck, {}, 65535, sack_option({{base + 1460, base + 2920}, {base + 4380, base + 7300}}));
+    advance(1 * kSecond);
+    EXPECT_EQ(only_sent().sequence, base);  // the scoreboard is not trusted after a timeout
+    peer_sends(80, kPeerIsn + 1, base + 2920, kAck, {}, 65535, sack_option({{base + 4380, base + 7300}}));
+    auto frames = sent();  // cwnd 2 segments: without SACK, 2 and 3 would go
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].sequence, base + 2920);
+    EXPECT_EQ(frames[0].payload.size(), 1460u);
+    peer_sends(80, kPeerIsn + 1, base + 7300, kAck);
+    advance(10 * kSecond);
+    EXPECT_TRUE(sent().empty());  // all acknowledged: nothing more to send
+    // Fast retransmit sends only up to the first SACKed byte.
+    stack_ = std::make_unique<Stack>();
+    start();
+    socket = established();
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    base = toro_isn_ + 1;
+    for (int i = 0; i < 3; ++i) {
+        peer_sends(80, kPeerIsn + 1, base, kAck, {}, 65535, sack_option({{base + 1000, base + 7300}}));
+    }
+    Parsed retransmitted = only_sent();
+    EXPECT_EQ(retransmitted.sequence, base);
+    EXPECT_EQ(retransmitted.payload.size(), 1000u);
+}
+
+// Each malformed SACK would, if believed, keep segment 3 from being sent
+// again; each is ignored, so the go-back sends 2 and 3.
+TEST_F(Tcp, MalformedSackBlockIgnored) {
+    auto bad_options = [](std::uint32_t base) {
+        return std::vector<Bytes>{
+            // A length other than 2 + 8n (an extra byte).
+            Bytes{1, 5, 11} + be32(base + 4380) + be32(base + 7300) + Bytes{0},
+            // Left edge not below the right one.
+            sack_option({{base + 7300, base + 4380}}),
+            // Beyond SND.MAX.
+            sack_option({{base + 4380, base + 7300 + 100000}}),
+            // Below SND.UNA (which this ACK moves to base + 2920).
+            sack_option({{base - 100, base + 7300}}),
+        };
+    };
+    for (std::size_t which = 0; which < 4; ++which) {
+        stack_ = std::make_unique<Stack>();
+        start();
+        int socket = established();
+        Bytes data = pattern(5 * 1460, 34);
+        ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+        ASSERT_EQ(sent().size(), 5u);
+        std::uint32_t base = toro_isn_ + 1;
+        advance(1 * kSecond);
+        EXPECT_EQ(only_sent().sequence, base);
+        peer_sends(80, kPeerIsn + 1, base + 2920, kAck, {}, 65535, bad_options(base)[which]);
+        auto frames = sent();
+        ASSERT_EQ(frames.size(), 2u) << "option " << which;
+        EXPECT_EQ(frames[0].sequence, base + 2920);
+        EXPECT_EQ(frames[1].sequence, base + 4380);
+    }
+}
+
+TEST_F(Tcp, SackNotUsedUnlessNegotiated) {
+    int listener = listen(80);
+    // MSS and window scale only: no SACK-permitted.
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 7});
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_options, (Bytes{2, 4, 0x05, 0xB4, 1, 3, 3, 1}));
+    toro_isn_ = syn_ack.sequence;
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    int socket = *stack_->tcp_accept(listener, nullptr, now_);
+    sent();
+    // Out-of-order data: a duplicate ACK without SACK blocks.
+    peer_sends(80, kPeerIsn + 1 + 1460, toro_isn_ + 1, kAck, pattern(1460, 35));
+    EXPECT_TRUE(only_sent().tcp_options.empty());
+    // SACK blocks from a peer that never offered them are not believed.
+    Bytes data = pattern(5 * 1460, 36);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 5u);
+    std::uint32_t base = toro_isn_ + 1;
+    advance(1 * kSecond);
+    EXPECT_EQ(only_sent().sequence, base);
+    peer_sends(80, kPeerIsn + 1, base + 2920, kAck, {}, 65535, sack_option({{base + 4380, base + 7300}}));
+    EXPECT_EQ(sent().size(), 2u);  // 2 and 3 again
+}
+
+// RFC 9293 §3.7.1: the MSS announced is the interface's MTU less 40, and
+// segments sent are no larger than it or the peer's, whichever is less.
+TEST_F(Tcp, MssClampedToInterfaceMtu) {
+    nic_.set_max_frame_size(1014);  // an MTU of 1000: the NIC refuses longer frames
+    stack_ = std::make_unique<Stack>();
+    start();
+    int listener = listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());  // it offers 1460
+    Parsed syn_ack = only_sent();
+    ASSERT_GE(syn_ack.tcp_options.size(), 4u);
+    EXPECT_EQ(Bytes(syn_ack.tcp_options.begin(), syn_ack.tcp_options.begin() + 4), (Bytes{2, 4, 0x03, 0xC0}));
+    toro_isn_ = syn_ack.sequence;
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    int socket = *stack_->tcp_accept(listener, nullptr, now_);
+    Bytes data = pattern(3000, 41);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 3u);  // the last 120 bytes wait for an ACK (Nagle)
+    for (const Parsed& frame : frames) EXPECT_EQ(frame.payload.size(), 960u);
+    // With timestamps the payload is 12 bytes less; the active open's SYN
+    // announces the same MSS.
+    stack_ = std::make_unique<Stack>();
+    start();
+    socket = established_with_timestamps(100);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    frames = sent();
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames[0].payload.size(), 948u);
+    auto active = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*active, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    EXPECT_EQ(Bytes(syn.tcp_options.begin(), syn.tcp_options.begin() + 4), (Bytes{2, 4, 0x03, 0xC0}));
 }
 
 TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {

@@ -26,7 +26,7 @@ public:
 
     const char* name() const override { return name_.c_str(); }
     void mac_address(std::uint8_t out[6]) const override;
-    std::size_t max_frame_size() const override { return kMaxFrame; }
+    std::size_t max_frame_size() const override { return max_frame_; }
     void attach(hal::EventId event) override;
     hal::DeviceStatus transmit(const hal::FramePiece* pieces, std::size_t count) override;
     hal::DeviceStatus receive(std::uint8_t* buffer, std::size_t capacity,
@@ -42,6 +42,9 @@ public:
     std::size_t sent_waiting() const;
     // Transmits fail with kWouldBlock once this many frames wait untaken.
     void set_transmit_capacity(std::size_t frames);
+    // A smaller link (a tunnel's, say): what max_frame_size() says, and
+    // the largest frame transmit takes. Before the kernel uses the NIC.
+    void set_max_frame_size(std::size_t bytes) { max_frame_ = bytes < kMaxFrame ? bytes : kMaxFrame; }
 
     static constexpr std::size_t kMaxFrame = 1514;
 
@@ -53,6 +56,7 @@ private:
     std::deque<Frame> from_kernel_;
     std::size_t receive_capacity_ = 4096;
     std::size_t transmit_capacity_ = ~std::size_t{0};
+    std::size_t max_frame_ = kMaxFrame;
     hal::EventId event_ = hal::kNoEvent;
     bool armed_ = false;  // raise on the next inject (receive answered "nothing")
     hal::NetCounters counters_;

@@ -126,8 +126,13 @@ enum class SocketOption {
     kLingerAbort,    // SO_LINGER with a time of 0: 1 makes close reset the connection
     kSendBuffer,     // SO_SNDBUF, bytes (2 KiB to 4 MiB), before connect or listen
     kReceiveBuffer,  // SO_RCVBUF, the same
-    kKeepAlive,      // SO_KEEPALIVE: not yet (kNotSupported)
+    kKeepAlive,      // SO_KEEPALIVE: 1 probes a connection idle for kKeepIdle
+    kKeepIdle,       // TCP_KEEPIDLE: seconds without a segment from the peer (1-32767, default 7200)
+    kKeepInterval,   // TCP_KEEPINTVL: seconds between unanswered probes (1-32767, default 75)
+    kKeepCount,      // TCP_KEEPCNT: unanswered probes before kTimedOut (1-127, default 9)
 };
+// Keepalive settings may be made on a listener (its connections inherit
+// them, as Linux's do) or on a connection at any time.
 Error set_option(int socket, SocketOption option, int value);
 
 // Waiting on several sockets at once (poll(2)'s shape).
@@ -165,6 +170,8 @@ struct NetStats {
     std::size_t tcp_buffer_limit;        // what all of them may hold
     std::uint64_t tcp_segments_received, tcp_segments_sent;
     std::uint64_t tcp_resets_sent;       // to segments for no connection
+    std::uint64_t tcp_keepalive_timeouts;  // connections given up after unanswered probes
+    std::uint64_t tcp_paws_drops;        // old duplicates PAWS dropped (RFC 7323 §5)
 };
 NetStats net_stats();
 

@@ -22,13 +22,15 @@ const char* state_name(State state) {
 }
 
 void Connection::initialize(ConnectionOwner* owner, const TcpSettings* settings, Endpoint local,
-                            Endpoint remote, std::uint32_t initial_sequence) {
+                            Endpoint remote, std::uint32_t initial_sequence,
+                            std::uint32_t timestamp_offset) {
     *this = Connection{};
     owner_ = owner;
     settings_ = settings;
     local_ = local;
     remote_ = remote;
     iss_ = initial_sequence;
+    timestamp_offset_ = timestamp_offset;
     snd_una_ = snd_nxt_ = snd_max_ = iss_;
     recover_ = iss_;  // RFC 6582 §3.2: "recover" starts at the ISN
     rto_ns_ = settings->initial_rto_ns;
@@ -52,12 +54,14 @@ void Connection::detach_buffers() {
 }
 
 void Connection::connect(std::uint64_t now) {
+    now_ = now;
     enter(State::kSynSent);
     send_syn();
     arm_retransmit(now);
 }
 
 void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
+    now_ = now;
     passive_ = true;
     irs_ = syn.sequence;
     rcv_nxt_ = syn.sequence + 1;
@@ -71,10 +75,20 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
     arm_retransmit(now);
 }
 
-// The peer's SYN options fix the MSS we send and whether windows scale.
+// The peer's SYN options fix the MSS we send, whether windows scale and
+// whether segments carry timestamps (we offer both in every SYN).
 void Connection::take_syn_options(const TcpOptions& options) {
     std::uint16_t peer_mss = options.has_mss ? options.mss : kDefaultMss;
     send_mss_ = peer_mss < settings_->mss ? peer_mss : settings_->mss;
+    timestamps_ = options.has_timestamps;  // RFC 7323 §3.2
+    sack_permitted_ = options.sack_permitted;  // RFC 2018 §2
+    if (timestamps_) {
+        ts_recent_ = options.timestamp_value;
+        ts_recent_at_ = now_;
+        // The MSS counts no options (RFC 6691 §3): TSopt in every segment
+        // takes its 12 bytes from the payload, or frames would outgrow the MTU.
+        send_mss_ = static_cast<std::uint16_t>(send_mss_ - kTimestampsSpace);
+    }
     window_scaling_ = options.has_window_scale;
     if (window_scaling_) {
         snd_scale_ = options.window_scale;
@@ -97,12 +111,13 @@ void Connection::enter(State state) {
 
 void Connection::close_with(Error error) {
     if (error_ == Error::kOk) error_ = error;
-    retransmit_at_ = delayed_ack_at_ = state_deadline_ = 0;
+    retransmit_at_ = delayed_ack_at_ = state_deadline_ = keepalive_at_ = 0;
     enter(State::kClosed);
 }
 
 Result<std::size_t> Connection::send(const std::uint8_t* bytes, std::size_t length,
                                      std::uint64_t now) {
+    now_ = now;
     if (error_ != Error::kOk) return error_;
     if (fin_queued_) return Error::kBrokenPipe;
     if (state_ == State::kSynSent || state_ == State::kSynReceived) return Error::kWouldBlock;
@@ -116,6 +131,7 @@ Result<std::size_t> Connection::send(const std::uint8_t* bytes, std::size_t leng
 
 Result<std::size_t> Connection::receive(std::uint8_t* out, std::size_t capacity,
                                         std::uint64_t now) {
+    now_ = now;
     if (receive_.length() == 0) {
         if (fin_received_) return std::size_t{0};
         if (error_ != Error::kOk) return error_;
@@ -137,6 +153,7 @@ Result<std::size_t> Connection::receive(std::uint8_t* out, std::size_t capacity,
 }
 
 void Connection::shutdown_send(std::uint64_t now) {
+    now_ = now;
     if (fin_queued_) return;
     switch (state_) {
         case State::kSynSent: close_with(Error::kNotConnected); return;  // nothing to finish
@@ -158,6 +175,7 @@ void Connection::abort() {
 }
 
 void Connection::orphan(std::uint64_t now) {
+    now_ = now;
     orphaned_ = true;
     if (state_ == State::kFinWait2) state_deadline_ = hal_deadline(now, settings_->fin_wait2_ns);
 }

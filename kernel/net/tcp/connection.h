@@ -9,7 +9,10 @@
 // Where each part lives: input.cpp is RFC 9293 §3.10.7 "SEGMENT ARRIVES",
 // step by step; output.cpp decides what to send (data, FIN, ACK, window
 // updates, probes); timers.cpp the retransmission timer (RFC 6298), the
-// delayed ACK, the persist timer and TIME-WAIT; congestion.cpp NewReno
+// delayed ACK, the persist timer and TIME-WAIT; keepalive.cpp the
+// keepalive timer (RFC 1122 §4.2.3.6); timestamps.cpp RFC 7323's
+// timestamps (PAWS, TS.Recent, RTT from echoes); sack.cpp RFC 2018's
+// selective acknowledgments, both ways; congestion.cpp NewReno
 // (RFC 5681, RFC 6582); connection.cpp opening, the user's calls and
 // closing.
 #pragma once
@@ -86,6 +89,9 @@ public:
     // Something a waiting thread may care about changed: data or space
     // arrived, the state moved, an error was set.
     virtual void connection_changed(Connection& connection) = 0;
+    // Something worth counting in net_stats() happened.
+    enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop };
+    virtual void count(Counter counter) = 0;
 
 protected:
     ~ConnectionOwner() = default;
@@ -104,14 +110,28 @@ struct TcpSettings {
     std::uint16_t mss = 1460;                         // what we announce: the route's MTU less 40
 };
 
+// SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
+// Linux defaults them: after two hours without a segment from the peer
+// (RFC 1122 §4.2.3.6: no less by default), a probe every 75 s, and the
+// connection given up (kTimedOut) when 9 went unanswered.
+struct KeepaliveSettings {
+    bool enabled = false;
+    std::uint64_t idle_ns = 7200'000'000'000;
+    std::uint64_t interval_ns = 75'000'000'000;
+    unsigned probes = 9;
+};
+
 class Connection {
 public:
     Connection() = default;
 
     // Prepares a connection between the endpoints, buffers and all; it
-    // stays closed until connect() or accept_syn().
+    // stays closed until connect() or accept_syn(). `timestamp_offset`
+    // (random, from the stack) is added to the clock in the TSvals sent,
+    // so they tell nothing of the machine's uptime (RFC 7323 §7.1).
     void initialize(ConnectionOwner* owner, const TcpSettings* settings, Endpoint local,
-                    Endpoint remote, std::uint32_t initial_sequence);
+                    Endpoint remote, std::uint32_t initial_sequence,
+                    std::uint32_t timestamp_offset);
     void attach_buffers(std::uint8_t* send, std::size_t send_bytes, std::uint8_t* receive,
                         std::size_t receive_bytes);
     // TIME-WAIT with no user left: nothing more is sent, delivered or
@@ -145,6 +165,9 @@ public:
     void orphan(std::uint64_t now);
     bool orphaned() const { return orphaned_; }
     void set_no_delay(bool no_delay) { no_delay_ = no_delay; }
+    // Takes effect at once: the idle time counts from `now` (and from each
+    // segment the peer sends after).
+    void set_keepalive(const KeepaliveSettings& keepalive, std::uint64_t now);
 
     State state() const { return state_; }
     Endpoint local() const { return local_; }
@@ -164,6 +187,9 @@ public:
     std::uint32_t send_window() const { return snd_wnd_; }
     std::uint32_t receive_next() const { return rcv_nxt_; }
     unsigned duplicate_acks() const { return duplicate_acks_; }
+    bool timestamps() const { return timestamps_; }
+    bool sack_permitted() const { return sack_permitted_; }
+    std::uint16_t send_mss() const { return send_mss_; }
 
 private:
     // connection.cpp
@@ -182,7 +208,7 @@ private:
     bool hold_range(std::uint32_t first, std::uint32_t end);
     void take_held_ranges();
     void update_window(const InSegment& segment);
-    void acknowledge(std::uint32_t ack, std::uint64_t now);
+    void acknowledge(const InSegment& segment, std::uint64_t now);
 
     // output.cpp
     void output(std::uint64_t now);
@@ -190,6 +216,9 @@ private:
     // wait (the override timeout).
     bool send_data_segment(std::uint64_t now, bool force);
     void send_control(std::uint8_t flags, std::uint32_t sequence);
+    // The ACK number (if the segment has ACK set) and the options of a
+    // segment after the handshake.
+    void finish_segment(OutSegment& segment);
     // A segment without data carries SND.MAX, not SND.NXT: while earlier
     // data is being sent again, the peer may already hold what lies past
     // SND.NXT, and would drop an ACK numbered inside it (FreeBSD does the same).
@@ -207,6 +236,25 @@ private:
     void on_persist_timeout(std::uint64_t now);
     void schedule_ack(std::uint64_t now, bool full_segment);
 
+    // timestamps.cpp
+    std::uint32_t timestamp_now() const;
+    bool paws_rejects(const InSegment& segment) const;
+    void take_timestamp(const InSegment& segment);
+    bool rtt_from_echo(const InSegment& segment);
+
+    // sack.cpp
+    std::size_t sack_option_length() const;
+    std::size_t write_sack_option(std::uint8_t* out) const;
+    void take_sack_blocks(const InSegment& segment);
+    void add_sacked(std::uint32_t first, std::uint32_t end);
+    void prune_sacked();
+    std::uint32_t past_sacked(std::uint32_t sequence) const;
+    std::uint32_t next_sacked(std::uint32_t sequence, std::uint32_t limit) const;
+
+    // keepalive.cpp
+    void heard_from_peer(std::uint64_t now);
+    void on_keepalive_timeout(std::uint64_t now);
+
     // congestion.cpp
     void congestion_on_ack(std::uint32_t acked, std::uint64_t now);
     void congestion_on_duplicate_ack(std::uint64_t now);
@@ -214,6 +262,9 @@ private:
 
     ConnectionOwner* owner_ = nullptr;
     const TcpSettings* settings_ = nullptr;
+    // The time of the call in progress (every entry point is handed it),
+    // for what needs it deep inside: the TSval of each segment sent.
+    std::uint64_t now_ = 0;
     Endpoint local_, remote_;
     State state_ = State::kClosed;
     Error error_ = Error::kOk;
@@ -249,11 +300,27 @@ private:
     // Bytes that came beyond a gap, held in the receive buffer's free
     // space past RCV.NXT: their sequence ranges, unordered, bounded.
     static constexpr unsigned kMaxHeldRanges = 8;
+    // `arrival` orders them by the newest segment in each (RFC 2018 §4:
+    // the SACK blocks sent start with the most recent).
     struct HeldRange {
         std::uint32_t first, end;
+        std::uint64_t arrival;
     };
     HeldRange held_[kMaxHeldRanges] = {};
     unsigned held_count_ = 0;
+    std::uint64_t held_arrivals_ = 0;
+
+    // SACK (RFC 2018): both SYNs carried SACK-permitted. The scoreboard:
+    // what the peer said it holds beyond SND.UNA, merged, within
+    // SND.UNA..the end of the data, bounded (a block that does not fit is
+    // forgotten, which costs at most a needless retransmission).
+    bool sack_permitted_ = false;
+    static constexpr unsigned kMaxSackedRanges = 8;
+    struct SackedRange {
+        std::uint32_t first, end;
+    };
+    SackedRange sacked_[kMaxSackedRanges] = {};
+    unsigned sacked_count_ = 0;
 
     // Retransmission (RFC 6298), in nanoseconds.
     std::uint64_t srtt_ns_ = 0, rttvar_ns_ = 0;
@@ -269,6 +336,21 @@ private:
     std::uint64_t delayed_ack_at_ = 0;
     unsigned unacked_segments_ = 0;
     bool ack_now_ = false;
+
+    // Timestamps (RFC 7323 §3-5): both SYNs carried TSopt. TS.Recent is the
+    // peer's TSval to echo, set when ts_recent_at_; Last.ACK.sent the ACK
+    // number of the last segment sent (§4.3).
+    bool timestamps_ = false;
+    std::uint32_t timestamp_offset_ = 0;
+    std::uint32_t ts_recent_ = 0;
+    std::uint64_t ts_recent_at_ = 0;
+    std::uint32_t last_ack_sent_ = 0;
+
+    // Keepalive: when the next probe (or the first) is due, and how many
+    // went unanswered.
+    KeepaliveSettings keepalive_;
+    std::uint64_t keepalive_at_ = 0;
+    unsigned keepalive_probes_ = 0;
 
     // TIME-WAIT, and an orphaned FIN-WAIT-2.
     std::uint64_t state_deadline_ = 0;

@@ -1,6 +1,7 @@
 // Segments in: checked (lengths, checksum), then handed to their
 // connection, to a listener (RFC 9293 §3.10.7.2, LISTEN), or answered with
 // a RST when nothing listens (§3.10.7.1, CLOSED).
+#include "hal/random.h"
 #include "net/checksum.h"
 #include "net/stack.h"
 #include "net/tcp/sequence.h"
@@ -126,6 +127,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     child->local = local;
     child->bound = true;
     child->no_delay = listener.no_delay;
+    child->keepalive = listener.keepalive;
     child->send_bytes = listener.send_bytes;
     child->receive_bytes = listener.receive_bytes;
     if (!tcp_give_buffers(*child)) {
@@ -133,10 +135,12 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
         return;
     }
     tcp::Connection& connection = child->connection;
-    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now));
+    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now),
+                          static_cast<std::uint32_t>(hal::random_u64()));
     connection.attach_buffers(child->buffers, child->send_bytes, child->buffers + child->send_bytes,
                               child->receive_bytes);
     connection.set_no_delay(child->no_delay);
+    connection.set_keepalive(child->keepalive, now);
     child->half_open_order = ++tcp_ready_counter_;
     connection.accept_syn(syn, now);
     tcp_settle(*child, now);

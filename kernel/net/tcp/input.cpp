@@ -1,6 +1,7 @@
 // RFC 9293 §3.10.7 "SEGMENT ARRIVES", for a connection that exists (the
 // stack answers segments for CLOSED and LISTEN). The steps keep the RFC's
-// numbers; RFC 5961 hardens steps 2, 4 and 5 against blind injection.
+// numbers; RFC 5961 hardens steps 2, 4 and 5 against blind injection, and
+// RFC 7323 §5.3 puts PAWS before step 1.
 #include "net/packet.h"
 #include "net/tcp/connection.h"
 #include "net/tcp/sequence.h"
@@ -17,8 +18,16 @@ std::uint32_t segment_length(const InSegment& segment) {
 }  // namespace
 
 void Connection::input(const InSegment& segment, std::uint64_t now) {
+    now_ = now;
     if (state_ == State::kClosed) return;
     if (state_ == State::kSynSent) return input_syn_sent(segment, now);
+    // RFC 7323 §5.3 R1: a segment older than the last one taken (an old
+    // duplicate from a wrapped sequence space) is answered and dropped.
+    if (paws_rejects(segment)) {
+        owner_->count(ConnectionOwner::Counter::kPawsDrop);
+        send_ack();
+        return;
+    }
     // Step 1: is it in the window? If not, say where we are (unless it is a RST).
     if (!acceptable(segment)) {
         if ((segment.flags & kRst) == 0) {
@@ -29,6 +38,8 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
         }
         return;
     }
+    heard_from_peer(now);
+    take_timestamp(segment);
     // Step 2: RST.
     if ((segment.flags & kRst) != 0) {
         input_rst(segment);
@@ -97,6 +108,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     retries_ = 0;
     retransmit_at_ = 0;
     enter(State::kEstablished);
+    heard_from_peer(now);
     ack_now_ = true;  // the handshake's third segment; data sent now carries it
     output(now);
 }
@@ -167,8 +179,9 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
     }
     std::uint32_t window_before = snd_wnd_;
     if (persisting_) retries_ = 0;  // the peer answers our probes
+    take_sack_blocks(segment);  // before a fast retransmit may use them
     if (seq_gt(ack, snd_una_)) {
-        acknowledge(ack, now);
+        acknowledge(segment, now);
     } else if (ack == snd_una_ && segment.payload_length == 0 &&
                (segment.flags & (kSyn | kFin)) == 0 &&
                (std::uint32_t{segment.window} << snd_scale_) == window_before && flight_size() > 0) {
@@ -201,15 +214,22 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
 }
 
 // New data acknowledged: free it, time it, grow the window.
-void Connection::acknowledge(std::uint32_t ack, std::uint64_t now) {
+void Connection::acknowledge(const InSegment& segment, std::uint64_t now) {
+    std::uint32_t ack = segment.acknowledgment;
     std::uint32_t acked = ack - snd_una_;
     std::size_t data = acked < send_.length() ? acked : send_.length();
     send_.consume(data);
     snd_una_ = ack;
+    prune_sacked();
     if (seq_lt(snd_nxt_, snd_una_)) snd_nxt_ = snd_una_;  // acknowledged past a go-back
+    // The timed segment gives the finer sample (the clock's nanoseconds,
+    // not TSopt's milliseconds); when Karn allows none, the echo does
+    // (RFC 7323 §4.2: an ACK that moves SND.UNA).
     if (rtt_timing_ && seq_ge(ack, rtt_sequence_)) {
         rtt_sample(now - rtt_started_);
         rtt_timing_ = false;
+    } else if (!rtt_timing_) {
+        rtt_from_echo(segment);
     }
     retries_ = 0;
     congestion_on_ack(acked, now);
@@ -295,7 +315,7 @@ bool Connection::hold_range(std::uint32_t first, std::uint32_t end) {
         held_[i] = held_[--held_count_];  // merged in: look at the rest again
     }
     if (held_count_ == kMaxHeldRanges) return false;
-    held_[held_count_++] = {first, end};
+    held_[held_count_++] = {first, end, ++held_arrivals_};
     return true;
 }
 

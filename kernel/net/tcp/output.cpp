@@ -45,16 +45,27 @@ std::size_t Connection::unsent_bytes() const {
 // Sends the next segment of data (and the FIN after the last byte) if the
 // windows and Nagle allow; true if it sent one.
 bool Connection::send_data_segment(std::uint64_t now, bool force) {
+    bool resending = seq_lt(snd_nxt_, snd_max_);
+    if (resending) snd_nxt_ = past_sacked(snd_nxt_);  // what the peer holds is not sent again
     std::uint32_t offset = snd_nxt_ - snd_una_;
     std::size_t available = unsent_bytes();
     std::uint32_t window = snd_wnd_ < cwnd_ ? snd_wnd_ : cwnd_;
     std::uint32_t in_flight = flight_size();
     std::size_t usable = window > in_flight ? window - in_flight : 0;
-    std::size_t length = available < send_mss_ ? available : send_mss_;
+    // SACK blocks riding on the segment take their bytes from the payload.
+    std::size_t mss = send_mss_ - sack_option_length();
+    std::size_t length = available < mss ? available : mss;
     if (length > usable) length = usable;
+    bool cut_at_sacked = false;
+    if (resending) {
+        std::uint32_t end = snd_nxt_ + static_cast<std::uint32_t>(length);
+        std::uint32_t cut = next_sacked(snd_nxt_, end);
+        cut_at_sacked = cut != end;
+        length = cut - snd_nxt_;
+    }
     bool fin = fin_queued_ && offset <= send_.length() && offset + length == send_.length();
     if (length == 0 && !fin) return false;
-    if (length < send_mss_ && !fin && !force) {
+    if (length < mss && !fin && !force && !cut_at_sacked) {
         // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a short segment only
         // when it is all there is, or the window allows no more and is at
         // least half the largest one the peer offered.
@@ -80,8 +91,8 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
         rtt_sequence_ = snd_nxt_;
         rtt_started_ = now;
     }
-    segment.acknowledgment = rcv_nxt_;
     segment.window = window_to_advertise();
+    finish_segment(segment);
     owner_->send_segment(*this, segment);
     ack_now_ = false;
     delayed_ack_at_ = 0;
@@ -98,8 +109,8 @@ void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
     OutSegment segment;
     segment.sequence = sequence;
     segment.flags = flags;
-    if ((flags & kAck) != 0) segment.acknowledgment = rcv_nxt_;
     if ((flags & kRst) == 0) segment.window = window_to_advertise();
+    finish_segment(segment);
     owner_->send_segment(*this, segment);
     if ((flags & kAck) != 0) {
         ack_now_ = false;
@@ -108,8 +119,23 @@ void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
     }
 }
 
+// RFC 7323 §3.2: once agreed, TSopt goes in every segment (a RST too,
+// which §3.2 recommends), echoing TS.Recent. RFC 2018 §4: SACK blocks go
+// in every ACK while bytes beyond a gap are held.
+void Connection::finish_segment(OutSegment& segment) {
+    std::size_t length = 0;
+    if (timestamps_) length += write_timestamps(segment.options, timestamp_now(), ts_recent_);
+    if ((segment.flags & kAck) != 0) {
+        segment.acknowledgment = rcv_nxt_;
+        last_ack_sent_ = rcv_nxt_;
+        if ((segment.flags & kRst) == 0) length += write_sack_option(segment.options + length);
+    }
+    segment.options_length = length;
+}
+
 // Our SYN, or SYN-ACK in SYN-RECEIVED: its window unscaled, its options
-// our MSS and (offered first, or answering the peer's) our window scale.
+// our MSS and (offered first, or answering the peer's) our window scale
+// and timestamps.
 void Connection::send_syn() {
     OutSegment segment;
     segment.sequence = iss_;
@@ -119,9 +145,15 @@ void Connection::send_syn() {
         segment.flags |= kAck;
         segment.acknowledgment = rcv_nxt_;
     }
-    bool scale = !answering || window_scaling_;
-    segment.options_length =
-        write_syn_options(segment.options, settings_->mss, scale ? offered_scale_ : -1);
+    SynOptions options;
+    options.mss = settings_->mss;
+    options.window_scale = !answering || window_scaling_ ? offered_scale_ : -1;
+    options.timestamps = !answering || timestamps_;
+    options.sack_permitted = !answering || sack_permitted_;
+    options.timestamp_value = timestamp_now();
+    options.timestamp_echo = answering ? ts_recent_ : 0;  // RFC 7323 §3.2: 0 when nothing to echo
+    segment.options_length = write_syn_options(segment.options, options);
+    if (answering) last_ack_sent_ = rcv_nxt_;
     std::size_t space = receive_.space();
     segment.window = static_cast<std::uint16_t>(space > 0xFFFF ? 0xFFFF : space);
     if (answering) rcv_adv_ = rcv_nxt_ + segment.window;  // in SYN-SENT, RCV.NXT is not known yet
@@ -131,10 +163,13 @@ void Connection::send_syn() {
 }
 
 // Fast retransmit and NewReno's partial ACKs: the first unacknowledged
-// segment again, without moving SND.NXT.
+// segment again (short of what the peer SACKed), without moving SND.NXT.
 void Connection::retransmit_first(std::uint64_t now) {
     (void)now;
-    std::size_t length = send_.length() < send_mss_ ? send_.length() : send_mss_;
+    std::size_t mss = send_mss_ - sack_option_length();
+    std::size_t length = send_.length() < mss ? send_.length() : mss;
+    // Up to the first byte the peer SACKed, which it need not get again.
+    length = next_sacked(snd_una_, snd_una_ + static_cast<std::uint32_t>(length)) - snd_una_;
     bool fin = fin_sent_ && length == send_.length();
     if (length == 0 && !fin) return;
     OutSegment segment;
@@ -142,8 +177,8 @@ void Connection::retransmit_first(std::uint64_t now) {
     segment.flags = static_cast<std::uint8_t>(kAck | (fin ? kFin : 0));
     segment.payload_count = send_.pieces(0, length, segment.payload);
     segment.payload_length = length;
-    segment.acknowledgment = rcv_nxt_;
     segment.window = window_to_advertise();
+    finish_segment(segment);
     if (rtt_timing_ && seq_le(rtt_sequence_, snd_una_ + static_cast<std::uint32_t>(length) + fin)) {
         rtt_timing_ = false;  // Karn: its ACK could be for either copy
     }

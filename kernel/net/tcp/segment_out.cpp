@@ -108,6 +108,13 @@ void Stack::connection_changed(tcp::Connection& connection) {
     }
 }
 
+void Stack::count(Counter counter) {
+    switch (counter) {
+        case Counter::kKeepaliveTimeout: ++tcp_keepalive_timeouts_; break;
+        case Counter::kPawsDrop: ++tcp_paws_drops_; break;
+    }
+}
+
 void Stack::signal_tcp_waiters(TcpSocket& socket) {
     for (Event* waiter : socket.waiters) {
         if (waiter != nullptr) waiter->signal();

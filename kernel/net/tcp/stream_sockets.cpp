@@ -241,10 +241,12 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
     socket->kind = TcpSocket::Kind::kConnection;
     socket->half_open_order = ++tcp_ready_counter_;
     tcp::Connection& connection = socket->connection;
-    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now));
+    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now),
+                          static_cast<std::uint32_t>(hal::random_u64()));
     connection.attach_buffers(socket->buffers, socket->send_bytes, socket->buffers + socket->send_bytes,
                               socket->receive_bytes);
     connection.set_no_delay(socket->no_delay);
+    connection.set_keepalive(socket->keepalive, now);
     connection.connect(now);
     tcp_settle(*socket, now);
     wake_driver_if_sooner();
@@ -375,6 +377,30 @@ Error Stack::tcp_set_linger_abort(int descriptor, bool abort) {
     TcpSocket* socket = tcp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
     socket->linger_abort = abort;
+    return Error::kOk;
+}
+
+Error Stack::tcp_set_keepalive(int descriptor, SocketOption option, int value, std::uint64_t now) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    tcp::KeepaliveSettings& keepalive = socket->keepalive;
+    constexpr int kMaxSeconds = 32767;  // Linux's bound for TCP_KEEPIDLE and TCP_KEEPINTVL
+    bool seconds = option == SocketOption::kKeepIdle || option == SocketOption::kKeepInterval;
+    if (seconds && (value < 1 || value > kMaxSeconds)) return Error::kInvalid;
+    if (option == SocketOption::kKeepCount && (value < 1 || value > 127)) return Error::kInvalid;
+    std::uint64_t ns = static_cast<std::uint64_t>(value) * kSecond;
+    switch (option) {
+        case SocketOption::kKeepAlive: keepalive.enabled = value != 0; break;
+        case SocketOption::kKeepIdle: keepalive.idle_ns = ns; break;
+        case SocketOption::kKeepInterval: keepalive.interval_ns = ns; break;
+        case SocketOption::kKeepCount: keepalive.probes = static_cast<unsigned>(value); break;
+        default: return Error::kInvalid;
+    }
+    if (socket->kind == TcpSocket::Kind::kConnection) {
+        socket->connection.set_keepalive(keepalive, now);
+        tcp_settle(*socket, now);
+        wake_driver_if_sooner();
+    }
     return Error::kOk;
 }
 

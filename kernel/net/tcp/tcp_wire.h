@@ -1,6 +1,7 @@
 // TCP's header (RFC 9293 §3.1) and the options the stack speaks: MSS
-// (RFC 9293 §3.7.1), window scale (RFC 7323 §2), SACK-permitted (RFC
-// 2018). Every parser checks each length against the bytes it was given.
+// (RFC 9293 §3.7.1), window scale (RFC 7323 §2), timestamps (RFC 7323
+// §3), SACK-permitted and SACK (RFC 2018). Every parser checks each length
+// against the bytes it was given.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,11 @@ inline constexpr std::uint8_t kOptionNop = 1;
 inline constexpr std::uint8_t kOptionMss = 2;
 inline constexpr std::uint8_t kOptionWindowScale = 3;
 inline constexpr std::uint8_t kOptionSackPermitted = 4;
+inline constexpr std::uint8_t kOptionSack = 5;
+inline constexpr std::uint8_t kOptionTimestamps = 8;
+// What TSopt takes in every segment once agreed: two NOPs and its 10
+// bytes, so the 32-bit words stay aligned (RFC 7323 Appendix A).
+inline constexpr std::uint16_t kTimestampsSpace = 12;
 
 inline constexpr std::uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3
 // The smallest MSS taken from a peer: an MSS of 0 (or 1) would make every
@@ -42,12 +48,23 @@ inline constexpr std::uint8_t kMaxWindowScale = 14;  // RFC 7323 §2.3
 inline constexpr std::uint16_t kMinMss = 88;
 inline constexpr std::uint16_t kDefaultMss = 536;  // RFC 9293 §3.7.1, when none is sent
 
+// A SACK block (RFC 2018 §3): the bytes [left, right) arrived.
+struct SackBlock {
+    std::uint32_t left = 0, right = 0;
+};
+inline constexpr unsigned kMaxSackBlocks = 4;  // what 40 bytes hold: 2 + 4 * 8
+
 struct TcpOptions {
     bool has_mss = false;
     std::uint16_t mss = 0;  // clamped to kMinMss and above
     bool has_window_scale = false;
     std::uint8_t window_scale = 0;  // clamped to kMaxWindowScale
     bool sack_permitted = false;
+    bool has_timestamps = false;  // only with its length right (10)
+    std::uint32_t timestamp_value = 0, timestamp_echo = 0;  // TSval, TSecr
+    // Only from an option of length 2 + 8n; their contents unchecked here.
+    unsigned sack_count = 0;
+    SackBlock sack[kMaxSackBlocks];
 };
 
 // Reads the options of one segment. An option whose length is 0, 1 or
@@ -55,8 +72,21 @@ struct TcpOptions {
 // option the stack does not know is skipped by its length.
 TcpOptions parse_options(const std::uint8_t* bytes, std::size_t length);
 
-// The options of a SYN or SYN-ACK: MSS, then window scale (behind a NOP)
-// when `window_scale` >= 0. Returns the length written (a multiple of 4).
-std::size_t write_syn_options(std::uint8_t* out, std::uint16_t mss, int window_scale);
+// What a SYN or SYN-ACK offers.
+struct SynOptions {
+    std::uint16_t mss = kDefaultMss;
+    int window_scale = -1;  // none when negative
+    bool sack_permitted = false;
+    bool timestamps = false;
+    std::uint32_t timestamp_value = 0, timestamp_echo = 0;
+};
+// Writes them in Linux's order, which middleboxes know: MSS, SACK-
+// permitted, timestamps (NOPs where one of the two is missing), NOP and
+// window scale; at most 20 bytes. Returns the length (a multiple of 4).
+std::size_t write_syn_options(std::uint8_t* out, const SynOptions& options);
+// NOP, NOP, TSopt: kTimestampsSpace bytes.
+std::size_t write_timestamps(std::uint8_t* out, std::uint32_t value, std::uint32_t echo);
+// NOP, NOP, SACK with `count` (1 to 4) blocks: 4 + 8 * count bytes.
+std::size_t write_sack(std::uint8_t* out, const SackBlock* blocks, unsigned count);
 
 }  // namespace toro::net::tcp

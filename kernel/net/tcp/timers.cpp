@@ -1,6 +1,7 @@
 // The connection's timers: retransmission (RFC 6298), the persist timer
 // that probes a zero window (RFC 9293 §3.8.6.1), the delayed ACK (RFC
-// 5681 §4.2), TIME-WAIT and an orphaned FIN-WAIT-2.
+// 5681 §4.2), TIME-WAIT and an orphaned FIN-WAIT-2; keepalive.cpp runs
+// the keepalive timer.
 #include "net/tcp/connection.h"
 
 namespace toro::net::tcp {
@@ -16,11 +17,13 @@ std::uint64_t earliest(std::uint64_t a, std::uint64_t b) {
 }  // namespace
 
 std::uint64_t Connection::next_deadline() const {
-    std::uint64_t next = earliest(earliest(retransmit_at_, delayed_ack_at_), state_deadline_);
+    std::uint64_t next = earliest(earliest(retransmit_at_, delayed_ack_at_),
+                                  earliest(state_deadline_, keepalive_at_));
     return next == 0 ? ~std::uint64_t{0} : next;
 }
 
 std::uint64_t Connection::poll(std::uint64_t now) {
+    now_ = now;
     if (state_deadline_ != 0 && now >= state_deadline_) {
         state_deadline_ = 0;
         if (state_ == State::kTimeWait || state_ == State::kFinWait2) close_with(Error::kOk);
@@ -32,6 +35,10 @@ std::uint64_t Connection::poll(std::uint64_t now) {
         } else {
             on_retransmit_timeout(now);
         }
+    }
+    if (keepalive_at_ != 0 && now >= keepalive_at_) {
+        keepalive_at_ = 0;
+        on_keepalive_timeout(now);
     }
     if (delayed_ack_at_ != 0 && now >= delayed_ack_at_) {
         delayed_ack_at_ = 0;
@@ -80,6 +87,7 @@ void Connection::on_retransmit_timeout(std::uint64_t now) {
     if (snd_una_ == snd_max_) return;  // nothing outstanding
     congestion_on_timeout();
     snd_nxt_ = snd_una_;
+    sacked_count_ = 0;  // RFC 2018 §8: the peer may have reneged
     if (snd_wnd_ == 0) {
         // The peer shut its window on data in flight: probe it until it
         // opens, rather than send into it.
