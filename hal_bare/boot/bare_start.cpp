@@ -279,6 +279,7 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     boot_info.command_line = command_line;
     boot_info.kernel_options = kernel_options;
     bare::pci_enumerate();
+    bare::pci_assign_resources();
     if (bare::nic_memory_bytes != nullptr) {  // a NIC driver is linked in
         std::size_t bytes = (bare::nic_memory_bytes() + hal::kPageSize - 1) & ~(hal::kPageSize - 1);
         if (bytes != 0) {

@@ -111,6 +111,11 @@ void pci_write16(const PciFunction& f, std::uint8_t offset, std::uint16_t value)
     out16(static_cast<std::uint16_t>(kDataPort + (offset & 2)), value);
 }
 
+void pci_write32(const PciFunction& f, std::uint8_t offset, std::uint32_t value) {
+    out32(kAddressPort, address_of(f.bus, f.device, f.function, offset));
+    out32(kDataPort, value);
+}
+
 void pci_enumerate() {
     function_count = 0;
     for (std::uint32_t& word : buses_seen) word = 0;

@@ -26,12 +26,17 @@ struct PciBar {
 std::uint32_t pci_read32(const PciFunction& function, std::uint8_t offset);
 std::uint16_t pci_read16(const PciFunction& function, std::uint8_t offset);
 void pci_write16(const PciFunction& function, std::uint8_t offset, std::uint16_t value);
+void pci_write32(const PciFunction& function, std::uint8_t offset, std::uint32_t value);
 
 // Boot CPU, before kernel_main: scans bus 0 and every bus behind a
 // PCI-to-PCI bridge, and prints one line per function. Cheap: two port
 // accesses per empty slot.
 void pci_enumerate();
 std::size_t pci_function_count();
+// Boot CPU, after pci_enumerate: gives BARs the firmware left unassigned an
+// address, and routes the INTx of functions it left unrouted (qboot does
+// neither; SeaBIOS both). Prints a line for each change.
+void pci_assign_resources();
 const PciFunction& pci_function(std::size_t index);
 // The first function of `class_code`.`subclass` at or after `start`
 // (an index), or null.
