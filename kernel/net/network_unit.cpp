@@ -26,7 +26,12 @@ namespace toro::net {
 
 namespace {
 
-constexpr unsigned kPoolOrder = 11;  // 8 MiB of packets: 4096 of them
+// The packet pool: 2 KiB a packet, an eighth of RAM at most, between
+// 256 KiB (128 packets) and 8 MiB (4096): a webserver booted with -m 4M
+// still gets a pool, and one with gigabytes no more than it can use.
+constexpr unsigned kMinPoolOrder = 6, kMaxPoolOrder = 11;
+// TCP's buffers, all connections together: a quarter of RAM at most.
+constexpr std::size_t kTcpMemoryShare = 4;
 constexpr unsigned kFramesPerTurn = 64;
 
 // TCP's buffers come from the kernel's allocator; the stack bounds the total.
@@ -139,17 +144,20 @@ Result<NetworkUnit*> start_unit() {
     if (!parse_interface_options(kernel_options(), &config, &bad_word)) {
         print("net: ignoring the bad option '%s'\n", bad_word);
     }
-    void* pool = allocate_pages(kPoolOrder);
+    std::size_t ram = memory_stats().total_bytes;
+    unsigned pool_order = kMaxPoolOrder;
+    while (pool_order > kMinPoolOrder && (hal::kPageSize << pool_order) > ram / 8) --pool_order;
+    void* pool = allocate_pages(pool_order);
     NetworkUnit* created = pool != nullptr ? make<NetworkUnit>() : nullptr;
     if (created == nullptr) {
-        if (pool != nullptr) free_pages(pool, kPoolOrder);
+        if (pool != nullptr) free_pages(pool, pool_order);
         return Error::kNoMemory;
     }
     created->device = device;
     created->event = hal::event_bind(hal::cpu_current(), NetworkUnit::on_device_event, created);
     if (created->event == hal::kNoEvent) {
         destroy(created);
-        free_pages(pool, kPoolOrder);
+        free_pages(pool, pool_order);
         return Error::kNoMemory;
     }
     // The NIC contract: attach before the first transmit (initialize sends
@@ -158,7 +166,9 @@ Result<NetworkUnit*> start_unit() {
     device->attach(created->event);
     {
         SpinLockGuard guard(created->stack.lock());
-        created->stack.initialize(device, pool, hal::kPageSize << kPoolOrder, config, StackLimits{},
+        StackLimits limits;
+        if (limits.tcp_memory_bytes > ram / kTcpMemoryShare) limits.tcp_memory_bytes = ram / kTcpMemoryShare;
+        created->stack.initialize(device, pool, hal::kPageSize << pool_order, config, limits,
                                   hal::clock_now_ns());
         created->stack.set_wake_driver(NetworkUnit::wake, created);
         created->stack.set_buffer_allocator(&created->buffers);
