@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # apps/fetch (Toro's active open) on a TAP inside a namespace, downloading
 # from Linux's `python3 -m http.server`: files of edge sizes and a large
-# one, each checked by SHA-256; the body written to an ext2 disk with
+# one, each checked by SHA-256; from nginx (sendfile on), 5 MiB + 3 bytes
+# and 1 GiB, with the rate fetch reports; the body written to an ext2 disk with
 # --out read back byte-exact with debugfs; a closed port refused; a 404
 # reported as a failure; and the capture valid to tshark.
 set -euo pipefail
@@ -30,6 +31,34 @@ for size in 0 1 1460 65535 65536 5242883 67108864; do
     grep -q "fetch: 200, $size bytes in .* sha256 $want" <<<"$OUT" || { echo "FAIL: f$size: $OUT (want $want)"; exit 1; }
     echo "f$size: $(grep -o 'in .* MB/s' <<<"$OUT"), byte-exact"
 done
+
+# nginx: its sendfile path, and a 1 GiB body.
+if command -v nginx >/dev/null; then
+    chmod 755 "$WORK"  # nginx's worker runs as www-data
+    head -c 1073741824 /dev/urandom >"$WORK/www/f1g"
+    cat >"$WORK/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.error.log;
+events { worker_connections 64; }
+http { access_log off; sendfile on; server { listen $LINUX_IP:8080; root $WORK/www; } }
+CONF
+    in_ns nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+    for _ in $(seq 50); do in_ns python3 -c "import socket; socket.create_connection(('$LINUX_IP', 8080), 1)" 2>/dev/null && break; sleep 0.1; done
+    for name in f5242883 f1g; do
+        size=$(stat -c %s "$WORK/www/$name")
+        OUT=$(in_ns timeout 300 "$APPS/fetch" --cpus 2 --nic tap:toro0 --ip "$TORO_IP/24" -- \
+              "http://$LINUX_IP:8080/$name" 2>&1) || { echo "FAIL: fetch $name from nginx: $OUT"; exit 1; }
+        want=$(sha256sum "$WORK/www/$name" | cut -d' ' -f1)
+        grep -q "fetch: 200, $size bytes in .* sha256 $want" <<<"$OUT" ||
+            { echo "FAIL: $name from nginx: $OUT (want $want)"; exit 1; }
+        echo "nginx $name: $(grep -o 'in .* MB/s' <<<"$OUT"), byte-exact"
+    done
+    rm -f "$WORK/www/f1g"
+else
+    echo "FAIL: nginx is needed (Debian package nginx)"; exit 1
+fi
 
 # --out: the body on an ext2 disk, read back from the image.
 mke2fs -q -t ext2 -F "$WORK/disk.img" 16M
