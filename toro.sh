@@ -48,14 +48,66 @@ deps() {
     missing="$(missing_packages)"
     [[ -z "$missing" ]] && return 0
     if [[ "$(id -u)" -eq 0 ]]; then
-        echo "toro: installing $missing"
+        # On stderr, so that it shows even where apt-get's own output is kept
+        # in a log (run): on a fresh machine this takes minutes.
+        echo "toro: installing $(wc -w <<<"$missing") missing Debian packages with apt-get" \
+             "(once, a few minutes): $missing" >&2
         DEBIAN_FRONTEND=noninteractive apt-get update -q
         # shellcheck disable=SC2086
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+        echo "toro: packages installed" >&2
     else
         echo "toro: missing packages; run: sudo apt-get install -y $missing" >&2
         exit 1
     fi
+}
+
+# Reads ninja's output on stdin and shows its progress on stderr: one line
+# rewritten in place on a terminal, else a line at each quarter. Silent
+# when there is nothing to compile or link.
+show_progress() {
+    local line done total percent quarter=-1 shown=0
+    while IFS= read -r line; do
+        [[ "$line" =~ ^\[([0-9]+)/([0-9]+)\]\ (Building|Linking) ]] || continue  # not cmake's own checks
+        done=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+        percent=$((done * 100 / total))
+        if [[ -t 2 ]]; then
+            printf '\rtoro: building: %d of %d steps (%d%%)' "$done" "$total" "$percent" >&2
+            shown=1
+        elif ((percent / 25 > quarter)); then
+            quarter=$((percent / 25))
+            echo "toro: building: $done of $total steps ($percent%)" >&2
+        fi
+    done
+    [[ $shown -eq 1 ]] && printf '\n' >&2
+    return 0
+}
+
+# build_quietly PRESET: what build does, its output kept in a log shown only
+# if it fails, with what it is doing and its progress on stderr.
+build_quietly() {
+    local preset="$1" log status=0
+    log="$(mktemp)"
+    deps >"$log" 2>&1 || status=$?
+    if [[ $status -eq 0 ]]; then
+        [[ -f "$(preset_dir "$preset")/build.ninja" ]] ||
+            echo "toro: configuring the $preset build (first run)" >&2
+        cmake --preset "$preset" >>"$log" 2>&1 || status=$?
+    fi
+    if [[ $status -eq 0 ]]; then
+        cmake --build --preset "$preset" 2>&1 | tee -a "$log" | show_progress
+        status=${PIPESTATUS[0]}
+    fi
+    [[ $status -eq 0 ]] || cat "$log" >&2
+    rm -f "$log"
+    return $status
+}
+
+preset_dir() {
+    case "$1" in
+        default) echo build ;;
+        *) echo "build-$1" ;;
+    esac
 }
 
 build() {
@@ -86,14 +138,7 @@ run() {
     # A bad QEMU flag is refused before anything is built (the defaults
     # name the image the build makes: they are read after it).
     [[ $qemu -eq 1 && $defaults -eq 0 ]] && parse_qemu_flags "$@"
-    local log
-    log="$(mktemp)"
-    if ! build default >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        exit 1
-    fi
-    rm -f "$log"
+    build_quietly default || exit 1
     [[ $qemu -eq 1 && $defaults -eq 1 ]] && parse_qemu_flags "$@"
     [[ $qemu -eq 1 ]] && { run_qemu "$app"; return; }
     if [[ ! -x "build/apps/$app" ]]; then
@@ -279,6 +324,8 @@ bench() {
     bench/ata/ata_bench.sh build-release 32 5
     bench/net/net_bench.sh build-release 5 500 5
     bench/net/udp_echo_bench.sh build-release 3 5
+    bench/net/tcp_bench.sh build-release 5 3
+    bench/net/qemu_tcp_bench.sh build-release 10 3
 }
 
 command="${1:-help}"
