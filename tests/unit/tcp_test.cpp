@@ -824,6 +824,39 @@ TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
     EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
 }
 
+// Found by tcp_pair_fuzz: after a timeout SND.NXT goes back to SND.UNA,
+// so a RST numbered SND.NXT lay below what the peer had received (its
+// ACKs were the segments lost), the peer dropped it as outside its window
+// (RFC 5961 §3.2) and stayed in FIN-WAIT-2 for ever. A RST carries
+// SND.MAX, the next byte the peer can expect.
+TEST_F(Tcp, TheResetGivingUpCarriesTheHighestSequenceSent) {
+    int socket = established();
+    Bytes data = pattern(3 * 1460, 4);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 3u);
+    std::vector<Parsed> frames;
+    for (int i = 0; i < 20; ++i) {
+        advance(60 * kSecond);
+        for (const Parsed& frame : sent()) frames.push_back(frame);
+    }
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames.back().tcp_flags & kRst, kRst);
+    EXPECT_EQ(frames.back().sequence, toro_isn_ + 1 + 3 * 1460);
+}
+
+TEST_F(Tcp, AnAbortDuringRetransmissionCarriesTheHighestSequenceSent) {
+    int socket = established();
+    Bytes data = pattern(3 * 1460, 5);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 3u);
+    advance(1 * kSecond);  // the RTO: the first segment again
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 1);
+    ASSERT_EQ(stack_->tcp_close(socket, true, now_), Error::kOk);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags & kRst, kRst);
+    EXPECT_EQ(reset.sequence, toro_isn_ + 1 + 3 * 1460);
+}
+
 // A retransmission at a poll finds the neighbour's ARP entry expired: the
 // ARP request's retry deadline, made while the poll ran, must be in what
 // poll returns (else the segment waits for ARP with no timer: found by

@@ -223,6 +223,11 @@ private:
     // data is being sent again, the peer may already hold what lies past
     // SND.NXT, and would drop an ACK numbered inside it (FreeBSD does the same).
     void send_ack() { send_control(kAck, snd_max_); }
+    // A RST carries SND.MAX too: after a timeout SND.NXT is back at
+    // SND.UNA, which may lie below what the peer received (its ACKs were
+    // what was lost), and the peer drops a RST outside its window
+    // (RFC 5961 §3.2).
+    void send_reset() { send_control(kRst | kAck, snd_max_); }
     void send_syn();
     void retransmit_first(std::uint64_t now);
     std::uint16_t window_to_advertise();
