@@ -464,6 +464,17 @@ TEST_F(Tcp, RetransmitsALostSynAck) {  // IncludeOS #542
     EXPECT_EQ(again.tcp_options, first.tcp_options);
 }
 
+// No application hears of a half-open connection giving up: the counter
+// is what tells (tcp_pair_fuzz excuses the RST that follows by it).
+TEST_F(Tcp, AHalfOpenConnectionGivingUpIsCounted) {
+    listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    for (int i = 0; i < 10; ++i) advance(60 * kSecond);
+    sent();
+    EXPECT_EQ(stack_->stats().tcp_connections, 0u);
+    EXPECT_EQ(stack_->stats().tcp_retry_timeouts, 1u);
+}
+
 TEST_F(Tcp, FastRetransmitOnThreeDupAcks) {
     int socket = established();
     Bytes data = pattern(5 * 1460, 4);
@@ -822,6 +833,7 @@ TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
     EXPECT_EQ(frames.back().tcp_flags & kRst, kRst);
     Bytes buffer(8);
     EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+    EXPECT_EQ(stack_->stats().tcp_retry_timeouts, 1u);
 }
 
 // Found by tcp_pair_fuzz: after a timeout SND.NXT goes back to SND.UNA,

@@ -90,7 +90,7 @@ public:
     // arrived, the state moved, an error was set.
     virtual void connection_changed(Connection& connection) = 0;
     // Something worth counting in net_stats() happened.
-    enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop };
+    enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop, kRetriesExhausted };
     virtual void count(Counter counter) = 0;
 
 protected:

@@ -74,6 +74,7 @@ void Connection::on_retransmit_timeout(std::uint64_t now) {
     bool opening = state_ == State::kSynSent || state_ == State::kSynReceived;
     if (retries_ > (opening ? settings_->syn_retries : settings_->data_retries)) {
         if (!opening) send_reset();
+        owner_->count(ConnectionOwner::Counter::kRetriesExhausted);
         close_with(Error::kTimedOut);
         return;
     }
@@ -117,6 +118,7 @@ void Connection::on_persist_timeout(std::uint64_t now) {
     // even one keeping the window shut, starts the count again).
     if (++retries_ > settings_->data_retries) {
         send_reset();
+        owner_->count(ConnectionOwner::Counter::kRetriesExhausted);
         close_with(Error::kTimedOut);
         return;
     }
