@@ -869,6 +869,33 @@ TEST_F(Tcp, AnAbortDuringRetransmissionCarriesTheHighestSequenceSent) {
     EXPECT_EQ(reset.sequence, toro_isn_ + 1 + 3 * 1460);
 }
 
+// Found by tcp_pair_fuzz: a forged segment (seq one too far, checksum
+// right) left the two ends disagreeing on where the client's FIN lay; the
+// server then ACKed a byte the client never sent, the client answered
+// that ACK with its own (RFC 5961 §5.2), the server found that one out of
+// its window and answered it (RFC 9293 step 1), and so on without end and
+// without the clock moving: an ACK storm. As Linux does
+// (tcp_invalid_ratelimit), an answer to an invalid segment that holds no
+// sequence space goes out at most every 500 ms; one to old data or a FIN
+// always goes, as the peer's recovery needs it.
+TEST_F(Tcp, AnswersToInvalidPureAcksAreRateLimited) {
+    int socket = established();
+    (void)socket;
+    std::uint32_t unsent = toro_isn_ + 1 + 1000;
+    peer_sends(80, kPeerIsn + 1, unsent, kAck);
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 1);
+    peer_sends(80, kPeerIsn + 1, unsent, kAck);
+    peer_sends(80, kPeerIsn - 5, toro_isn_ + 1, kAck);  // out of the window
+    EXPECT_TRUE(sent().empty());
+    advance(500 * kMs);
+    peer_sends(80, kPeerIsn + 1, unsent, kAck);
+    EXPECT_EQ(sent().size(), 1u);
+    Bytes old = pattern(10, 3);
+    peer_sends(80, kPeerIsn + 1 - 10, toro_isn_ + 1, kAck, old);  // old data: answered every time
+    peer_sends(80, kPeerIsn + 1 - 10, toro_isn_ + 1, kAck, old);
+    EXPECT_EQ(sent().size(), 2u);
+}
+
 // A retransmission at a poll finds the neighbour's ARP entry expired: the
 // ARP request's retry deadline, made while the poll ran, must be in what
 // poll returns (else the segment waits for ARP with no timer: found by

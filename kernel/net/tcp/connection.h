@@ -107,6 +107,9 @@ struct TcpSettings {
     std::uint64_t fin_wait2_ns = 60'000'000'000;      // an orphaned FIN-WAIT-2 is given up after this
     unsigned syn_retries = 6;                         // then kTimedOut (about 127 s at 1 s doubling)
     unsigned data_retries = 12;
+    // Answers to invalid segments holding no sequence space, at most one
+    // per this (Linux's tcp_invalid_ratelimit): see answer_invalid.
+    std::uint64_t invalid_answer_ns = 500'000'000;
     std::uint16_t mss = 1460;                         // what we announce: the route's MTU less 40
 };
 
@@ -201,6 +204,7 @@ private:
     void input_syn_sent(const InSegment& segment, std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
+    void answer_invalid(const InSegment& segment);
     bool input_ack(const InSegment& segment, std::uint64_t now);
     void input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
                     std::size_t length, std::uint64_t now);
@@ -339,6 +343,7 @@ private:
 
     // Acknowledgments.
     std::uint64_t delayed_ack_at_ = 0;
+    std::uint64_t invalid_answered_at_ = 0;  // the last rate-limited answer (0: none yet)
     unsigned unacked_segments_ = 0;
     bool ack_now_ = false;
 
