@@ -590,6 +590,25 @@ TEST_F(Tcp, SendsIntoASmallWindowAfterTheOverrideTimeout) {
     EXPECT_TRUE(std::equal(segment.payload.begin(), segment.payload.end(), data.begin()));
 }
 
+// Found by tcp_pair_fuzz: a fast retransmission took a full segment
+// from the send buffer, past the 384 bytes ever sent (and past the
+// peer's window) without counting them as sent; the peer took them and
+// ACKed them, Toro refused that ACK as one for data never sent, and the
+// connection retransmitted until it gave up. A retransmission carries
+// only bytes sent before.
+TEST_F(Tcp, AFastRetransmissionCarriesOnlyBytesSentBefore) {
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 3);  // 3 << 7: 384 bytes
+    Bytes data = pattern(3000, 12);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    advance(1 * kSecond);  // the override timeout: 384 bytes go
+    ASSERT_EQ(only_sent().payload.size(), 384u);
+    for (int i = 0; i < 3; ++i) peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 3);
+    Parsed again = only_sent();
+    EXPECT_EQ(again.sequence, toro_isn_ + 1);
+    EXPECT_EQ(again.payload.size(), 384u);
+}
+
 TEST_F(Tcp, ZeroWindowProbesGiveUpWhenNobodyAnswers) {
     int socket = established();
     peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 0);
