@@ -28,8 +28,8 @@ usage: ./toro.sh COMMAND [ARGS]
   test                  build and run every test: the default build, then the ASan+UBSan build,
                         then 60 s of each fuzz target
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
-  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2, net_input, tcp_connection) for
-                        SECONDS (default 60; 0: until interrupted); see docs/testing.md
+  fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2, net_input, tcp_connection,
+                        tcp_pair) for SECONDS (default 60; 0: until interrupted); see docs/testing.md
   help                  print this
 USAGE
 }
@@ -259,7 +259,7 @@ test_all() {
     for target in "${FUZZ_TARGETS[@]}"; do fuzz_briefly "$target" 60; done
 }
 
-FUZZ_TARGETS=(ext2 net_input tcp_connection)
+FUZZ_TARGETS=(ext2 net_input tcp_connection tcp_pair)
 
 # fuzz TARGET [SECONDS]: build the fuzz preset, then run it.
 fuzz() {
@@ -283,6 +283,7 @@ make_fuzz_seeds() {
         ext2) tests/fuzz/make_seeds.sh "$2" "$ROOT/../shared/corpora/e2fsprogs" ;;
         net_input) python3 tests/fuzz/make_net_seeds.py "$2" ;;
         tcp_connection) python3 tests/fuzz/make_tcp_seeds.py "$2" ;;
+        tcp_pair) python3 tests/fuzz/make_tcp_pair_seeds.py "$2" ;;
     esac
 }
 
@@ -294,6 +295,7 @@ run_fuzzer() {
     local work="build-fuzz/fuzz/$target"
     local max_len=4194304  # ext2: images of up to 4 MiB
     [[ "$target" == net_input ]] && max_len=65536
+    [[ "$target" == tcp_pair ]] && max_len=4096  # a decision byte per frame: 4096 frames is a long story
     mkdir -p "$work/corpus" "$work/crashes" && make_fuzz_seeds "$target" "$work/seeds" &&
         # -close_fd_mask=1: the kernels' console (stdout) stays quiet; reports go to stderr.
         "build-fuzz/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -timeout=10 \

@@ -211,6 +211,7 @@ NetStats Stack::stats() const {
     stats.tcp_resets_sent = tcp_resets_sent_;
     stats.tcp_keepalive_timeouts = tcp_keepalive_timeouts_;
     stats.tcp_paws_drops = tcp_paws_drops_;
+    stats.tcp_retry_timeouts = tcp_retry_timeouts_;
     return stats;
 }
 

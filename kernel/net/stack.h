@@ -421,6 +421,7 @@ private:
     std::uint64_t tcp_resets_sent_ = 0;
     std::uint64_t tcp_keepalive_timeouts_ = 0;
     std::uint64_t tcp_paws_drops_ = 0;
+    std::uint64_t tcp_retry_timeouts_ = 0;
     std::uint64_t tcp_segments_sent_ = 0;
     std::uint64_t tcp_segments_received_ = 0;
     std::uint64_t tcp_now_ = 0;  // the time of the call in progress, for what connections send

@@ -464,6 +464,17 @@ TEST_F(Tcp, RetransmitsALostSynAck) {  // IncludeOS #542
     EXPECT_EQ(again.tcp_options, first.tcp_options);
 }
 
+// No application hears of a half-open connection giving up: the counter
+// is what tells (tcp_pair_fuzz excuses the RST that follows by it).
+TEST_F(Tcp, AHalfOpenConnectionGivingUpIsCounted) {
+    listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    for (int i = 0; i < 10; ++i) advance(60 * kSecond);
+    sent();
+    EXPECT_EQ(stack_->stats().tcp_connections, 0u);
+    EXPECT_EQ(stack_->stats().tcp_retry_timeouts, 1u);
+}
+
 TEST_F(Tcp, FastRetransmitOnThreeDupAcks) {
     int socket = established();
     Bytes data = pattern(5 * 1460, 4);
@@ -577,6 +588,25 @@ TEST_F(Tcp, SendsIntoASmallWindowAfterTheOverrideTimeout) {
     EXPECT_EQ(segment.sequence, toro_isn_ + 1);
     EXPECT_EQ(segment.payload.size(), 384u);
     EXPECT_TRUE(std::equal(segment.payload.begin(), segment.payload.end(), data.begin()));
+}
+
+// Found by tcp_pair_fuzz: a fast retransmission took a full segment
+// from the send buffer, past the 384 bytes ever sent (and past the
+// peer's window) without counting them as sent; the peer took them and
+// ACKed them, Toro refused that ACK as one for data never sent, and the
+// connection retransmitted until it gave up. A retransmission carries
+// only bytes sent before.
+TEST_F(Tcp, AFastRetransmissionCarriesOnlyBytesSentBefore) {
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 3);  // 3 << 7: 384 bytes
+    Bytes data = pattern(3000, 12);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    advance(1 * kSecond);  // the override timeout: 384 bytes go
+    ASSERT_EQ(only_sent().payload.size(), 384u);
+    for (int i = 0; i < 3; ++i) peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 3);
+    Parsed again = only_sent();
+    EXPECT_EQ(again.sequence, toro_isn_ + 1);
+    EXPECT_EQ(again.payload.size(), 384u);
 }
 
 TEST_F(Tcp, ZeroWindowProbesGiveUpWhenNobodyAnswers) {
@@ -822,6 +852,67 @@ TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
     EXPECT_EQ(frames.back().tcp_flags & kRst, kRst);
     Bytes buffer(8);
     EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
+    EXPECT_EQ(stack_->stats().tcp_retry_timeouts, 1u);
+}
+
+// Found by tcp_pair_fuzz: after a timeout SND.NXT goes back to SND.UNA,
+// so a RST numbered SND.NXT lay below what the peer had received (its
+// ACKs were the segments lost), the peer dropped it as outside its window
+// (RFC 5961 §3.2) and stayed in FIN-WAIT-2 for ever. A RST carries
+// SND.MAX, the next byte the peer can expect.
+TEST_F(Tcp, TheResetGivingUpCarriesTheHighestSequenceSent) {
+    int socket = established();
+    Bytes data = pattern(3 * 1460, 4);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 3u);
+    std::vector<Parsed> frames;
+    for (int i = 0; i < 20; ++i) {
+        advance(60 * kSecond);
+        for (const Parsed& frame : sent()) frames.push_back(frame);
+    }
+    ASSERT_FALSE(frames.empty());
+    EXPECT_EQ(frames.back().tcp_flags & kRst, kRst);
+    EXPECT_EQ(frames.back().sequence, toro_isn_ + 1 + 3 * 1460);
+}
+
+TEST_F(Tcp, AnAbortDuringRetransmissionCarriesTheHighestSequenceSent) {
+    int socket = established();
+    Bytes data = pattern(3 * 1460, 5);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 3u);
+    advance(1 * kSecond);  // the RTO: the first segment again
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 1);
+    ASSERT_EQ(stack_->tcp_close(socket, true, now_), Error::kOk);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags & kRst, kRst);
+    EXPECT_EQ(reset.sequence, toro_isn_ + 1 + 3 * 1460);
+}
+
+// Found by tcp_pair_fuzz: a forged segment (seq one too far, checksum
+// right) left the two ends disagreeing on where the client's FIN lay; the
+// server then ACKed a byte the client never sent, the client answered
+// that ACK with its own (RFC 5961 §5.2), the server found that one out of
+// its window and answered it (RFC 9293 step 1), and so on without end and
+// without the clock moving: an ACK storm. As Linux does
+// (tcp_invalid_ratelimit), an answer to an invalid segment that holds no
+// sequence space goes out at most every 500 ms; one to old data or a FIN
+// always goes, as the peer's recovery needs it.
+TEST_F(Tcp, AnswersToInvalidPureAcksAreRateLimited) {
+    int socket = established();
+    (void)socket;
+    std::uint32_t unsent = toro_isn_ + 1 + 1000;
+    peer_sends(80, kPeerIsn + 1, unsent, kAck);
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 1);
+    peer_sends(80, kPeerIsn + 1, unsent, kAck);
+    peer_sends(80, kPeerIsn - 5, toro_isn_ + 1, kAck);  // out of the window
+    EXPECT_TRUE(sent().empty());
+    advance(500 * kMs);
+    peer_sends(80, kPeerIsn + 1, unsent, kAck);
+    EXPECT_EQ(sent().size(), 1u);
+    Bytes old = pattern(10, 3);
+    peer_sends(80, kPeerIsn + 1 - 10, toro_isn_ + 1, kAck, old);  // old data: answered every time
+    peer_sends(80, kPeerIsn + 1 - 10, toro_isn_ + 1, kAck, old);
+    EXPECT_EQ(sent().size(), 2u);
 }
 
 // A retransmission at a poll finds the neighbour's ARP entry expired: the

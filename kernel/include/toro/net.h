@@ -172,6 +172,8 @@ struct NetStats {
     std::uint64_t tcp_resets_sent;       // to segments for no connection
     std::uint64_t tcp_keepalive_timeouts;  // connections given up after unanswered probes
     std::uint64_t tcp_paws_drops;        // old duplicates PAWS dropped (RFC 7323 §5)
+    std::uint64_t tcp_retry_timeouts;    // connections given up when their retries ran out
+                                         // (SYN, SYN-ACK, data or window probes), seen or not
 };
 NetStats net_stats();
 

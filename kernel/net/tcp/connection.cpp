@@ -170,7 +170,7 @@ void Connection::shutdown_send(std::uint64_t now) {
 void Connection::abort() {
     bool synchronized = state_ != State::kClosed && state_ != State::kSynSent &&
                         state_ != State::kTimeWait;
-    if (synchronized) send_control(kRst | kAck, snd_nxt_);
+    if (synchronized) send_reset();
     close_with(Error::kConnectionAborted);
 }
 

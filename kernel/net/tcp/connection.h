@@ -90,7 +90,7 @@ public:
     // arrived, the state moved, an error was set.
     virtual void connection_changed(Connection& connection) = 0;
     // Something worth counting in net_stats() happened.
-    enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop };
+    enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop, kRetriesExhausted };
     virtual void count(Counter counter) = 0;
 
 protected:
@@ -107,6 +107,9 @@ struct TcpSettings {
     std::uint64_t fin_wait2_ns = 60'000'000'000;      // an orphaned FIN-WAIT-2 is given up after this
     unsigned syn_retries = 6;                         // then kTimedOut (about 127 s at 1 s doubling)
     unsigned data_retries = 12;
+    // Answers to invalid segments holding no sequence space, at most one
+    // per this (Linux's tcp_invalid_ratelimit): see answer_invalid.
+    std::uint64_t invalid_answer_ns = 500'000'000;
     std::uint16_t mss = 1460;                         // what we announce: the route's MTU less 40
 };
 
@@ -201,6 +204,7 @@ private:
     void input_syn_sent(const InSegment& segment, std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
+    void answer_invalid(const InSegment& segment);
     bool input_ack(const InSegment& segment, std::uint64_t now);
     void input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
                     std::size_t length, std::uint64_t now);
@@ -223,6 +227,11 @@ private:
     // data is being sent again, the peer may already hold what lies past
     // SND.NXT, and would drop an ACK numbered inside it (FreeBSD does the same).
     void send_ack() { send_control(kAck, snd_max_); }
+    // A RST carries SND.MAX too: after a timeout SND.NXT is back at
+    // SND.UNA, which may lie below what the peer received (its ACKs were
+    // what was lost), and the peer drops a RST outside its window
+    // (RFC 5961 §3.2).
+    void send_reset() { send_control(kRst | kAck, snd_max_); }
     void send_syn();
     void retransmit_first(std::uint64_t now);
     std::uint16_t window_to_advertise();
@@ -334,6 +343,7 @@ private:
 
     // Acknowledgments.
     std::uint64_t delayed_ack_at_ = 0;
+    std::uint64_t invalid_answered_at_ = 0;  // the last rate-limited answer (0: none yet)
     unsigned unacked_segments_ = 0;
     bool ack_now_ = false;
 

@@ -17,6 +17,23 @@ std::uint32_t segment_length(const InSegment& segment) {
 
 }  // namespace
 
+// An invalid segment (outside the window, failing PAWS, an ACK of data
+// never sent, a RST or SYN that gets a challenge) is answered with an
+// ACK saying where we are. Two ends that disagree on that (after a forged
+// or corrupted segment got through its checksum) would answer each
+// other's answers without end, an ACK storm; so, as Linux does, an
+// answer to a segment holding no sequence space goes out at most once
+// per invalid_answer_ns (RFC 5961 §7 asks the same of challenge ACKs).
+// Old data and FINs are always answered: the peer's recovery needs it.
+void Connection::answer_invalid(const InSegment& segment) {
+    if (segment_length(segment) == 0) {
+        bool recent = invalid_answered_at_ != 0 && now_ - invalid_answered_at_ < settings_->invalid_answer_ns;
+        if (recent) return;
+        invalid_answered_at_ = now_;
+    }
+    send_ack();
+}
+
 void Connection::input(const InSegment& segment, std::uint64_t now) {
     now_ = now;
     if (state_ == State::kClosed) return;
@@ -25,7 +42,7 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     // duplicate from a wrapped sequence space) is answered and dropped.
     if (paws_rejects(segment)) {
         owner_->count(ConnectionOwner::Counter::kPawsDrop);
-        send_ack();
+        answer_invalid(segment);
         return;
     }
     // Step 1: is it in the window? If not, say where we are (unless it is a RST).
@@ -34,7 +51,7 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
             if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
                 state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
             }
-            send_ack();
+            answer_invalid(segment);
         }
         return;
     }
@@ -49,7 +66,7 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     // ACK, whatever its sequence number; a peer that really restarted
     // answers it with a RST that the exact check of step 2 accepts.
     if ((segment.flags & kSyn) != 0) {
-        send_ack();
+        answer_invalid(segment);
         return;
     }
     // Step 5: ACK.
@@ -134,7 +151,7 @@ bool Connection::acceptable(const InSegment& segment) const {
 // elsewhere in the window gets a challenge ACK.
 bool Connection::input_rst(const InSegment& segment) {
     if (segment.sequence != rcv_nxt_) {
-        send_ack();
+        answer_invalid(segment);
         return false;
     }
     switch (state_) {
@@ -169,12 +186,8 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
     // RFC 5961 §5.2: an ACK for data never sent is answered and dropped;
     // one older than the largest window the peer ever offered gets a
     // challenge ACK.
-    if (seq_gt(ack, snd_max_)) {
-        send_ack();
-        return false;
-    }
-    if (seq_lt(ack, snd_una_ - max_snd_wnd_)) {
-        send_ack();
+    if (seq_gt(ack, snd_max_) || seq_lt(ack, snd_una_ - max_snd_wnd_)) {
+        answer_invalid(segment);
         return false;
     }
     std::uint32_t window_before = snd_wnd_;

@@ -40,7 +40,7 @@ void Connection::on_keepalive_timeout(std::uint64_t now) {
         return;
     }
     if (keepalive_probes_ >= keepalive_.probes) {
-        send_control(kRst | kAck, snd_nxt_);
+        send_reset();
         owner_->count(ConnectionOwner::Counter::kKeepaliveTimeout);
         close_with(Error::kTimedOut);
         return;

@@ -164,10 +164,15 @@ void Connection::send_syn() {
 
 // Fast retransmit and NewReno's partial ACKs: the first unacknowledged
 // segment again (short of what the peer SACKed), without moving SND.NXT.
+// Only bytes sent before, below SND.MAX: a byte past it would reach the
+// peer uncounted (beyond the window it offered, too), and its ACK would
+// be refused as one for data never sent.
 void Connection::retransmit_first(std::uint64_t now) {
     (void)now;
     std::size_t mss = send_mss_ - sack_option_length();
-    std::size_t length = send_.length() < mss ? send_.length() : mss;
+    std::uint32_t sent = snd_max_ - snd_una_;
+    if (fin_sent_ && sent > 0) --sent;  // the FIN's number is no byte
+    std::size_t length = sent < mss ? sent : mss;
     // Up to the first byte the peer SACKed, which it need not get again.
     length = next_sacked(snd_una_, snd_una_ + static_cast<std::uint32_t>(length)) - snd_una_;
     bool fin = fin_sent_ && length == send_.length();

@@ -112,6 +112,7 @@ void Stack::count(Counter counter) {
     switch (counter) {
         case Counter::kKeepaliveTimeout: ++tcp_keepalive_timeouts_; break;
         case Counter::kPawsDrop: ++tcp_paws_drops_; break;
+        case Counter::kRetriesExhausted: ++tcp_retry_timeouts_; break;
     }
 }
 

@@ -73,7 +73,8 @@ void Connection::on_retransmit_timeout(std::uint64_t now) {
     ++retries_;
     bool opening = state_ == State::kSynSent || state_ == State::kSynReceived;
     if (retries_ > (opening ? settings_->syn_retries : settings_->data_retries)) {
-        if (!opening) send_control(kRst | kAck, snd_nxt_);
+        if (!opening) send_reset();
+        owner_->count(ConnectionOwner::Counter::kRetriesExhausted);
         close_with(Error::kTimedOut);
         return;
     }
@@ -116,7 +117,8 @@ void Connection::on_persist_timeout(std::uint64_t now) {
     // Unanswered probes are given up as retransmissions are (an answer,
     // even one keeping the window shut, starts the count again).
     if (++retries_ > settings_->data_retries) {
-        send_control(kRst | kAck, snd_nxt_);
+        send_reset();
+        owner_->count(ConnectionOwner::Counter::kRetriesExhausted);
         close_with(Error::kTimedOut);
         return;
     }
