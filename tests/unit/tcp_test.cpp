@@ -825,6 +825,31 @@ TEST_F(Tcp, KeepsDataBeyondTheReceiveBufferOut) {
     EXPECT_EQ(update.window, 4096);
 }
 
+// RFC 9293 §3.10.7.4: text past the window's right edge is trimmed, even
+// when the buffer has room for it (the application read less than a
+// segment, so no window update told the peer of that room).
+TEST_F(Tcp, TrimsTextBeyondTheAdvertisedWindowThoughTheBufferHasRoom) {
+    StackLimits limits;
+    limits.tcp_receive_buffer_bytes = 4096;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int socket = established();
+    Bytes data = pattern(1460, 9);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, data);
+    peer_sends(80, kPeerIsn + 1 + 1460, toro_isn_ + 1, kAck, data);
+    Parsed ack = sent().back();
+    ASSERT_EQ(ack.acknowledgment, kPeerIsn + 1 + 2920);
+    ASSERT_EQ(ack.window, 4096 - 2920);
+    Bytes buffer(1000);
+    ASSERT_EQ(*stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_), 1000u);
+    EXPECT_TRUE(sent().empty());  // 1,000 bytes of room is not worth an update
+    peer_sends(80, kPeerIsn + 1 + 2920, toro_isn_ + 1, kAck, data);
+    Parsed trimmed = only_sent();
+    EXPECT_EQ(trimmed.acknowledgment, kPeerIsn + 1 + 4096);  // 1,176 of its 1,460 bytes taken
+    Bytes rest(8192);
+    EXPECT_EQ(*stack_->tcp_receive(socket, rest.data(), rest.size(), now_), 4096u - 1000u);
+}
+
 TEST_F(Tcp, NagleHoldsASmallSegmentWhileDataIsUnacknowledged) {
     int socket = established();
     Bytes byte{1};
