@@ -212,6 +212,7 @@ NetStats Stack::stats() const {
     stats.tcp_keepalive_timeouts = tcp_keepalive_timeouts_;
     stats.tcp_paws_drops = tcp_paws_drops_;
     stats.tcp_retry_timeouts = tcp_retry_timeouts_;
+    stats.tcp_challenge_acks_limited = tcp_challenge_acks_limited_;
     return stats;
 }
 

@@ -56,6 +56,12 @@ struct StackLimits {
     std::size_t tcp_receive_buffer_bytes = 64 * 1024;
     std::size_t tcp_memory_bytes = 16 * 1024 * 1024;
     unsigned tcp_default_backlog = 128;  // connections a listener holds before accept
+    // RFC 5961 §7: challenge ACKs all connections may send in a second,
+    // as Linux's tcp_challenge_ack_limit. Each second's budget is drawn
+    // between half and one and a half times this, so that an attacker
+    // cannot count the answers to learn what another connection was sent
+    // (CVE-2016-5696).
+    unsigned tcp_challenge_acks_per_second = 1000;
 };
 
 // Where TCP's buffers come from: the kernel's allocator on a machine,
@@ -329,6 +335,7 @@ private:
     void send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) override;
     void connection_changed(tcp::Connection& connection) override;
     void count(Counter counter) override;
+    bool challenge_ack_allowed(std::uint64_t now) override;
     void tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment);
     void tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
                       std::uint32_t acknowledgment, std::uint8_t flags);
@@ -422,6 +429,9 @@ private:
     std::uint64_t tcp_keepalive_timeouts_ = 0;
     std::uint64_t tcp_paws_drops_ = 0;
     std::uint64_t tcp_retry_timeouts_ = 0;
+    std::uint64_t tcp_challenge_acks_limited_ = 0;
+    std::uint64_t challenge_second_ = ~std::uint64_t{0};  // the second the budget is for
+    unsigned challenge_budget_ = 0;
     std::uint64_t tcp_segments_sent_ = 0;
     std::uint64_t tcp_segments_received_ = 0;
     std::uint64_t tcp_now_ = 0;  // the time of the call in progress, for what connections send

@@ -543,6 +543,33 @@ TEST_F(Tcp, ChallengeAckForASynInTheWindow) {  // RFC 5961 §4
     EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
 }
 
+// RFC 5961 §7: all connections share one budget of challenge ACKs a
+// second, drawn between half and one and a half times the limit. A SYN
+// holds sequence space, so no per-connection limit slows a flood of them.
+TEST_F(Tcp, ChallengeAcksAreLimitedPerSecondAcrossConnections) {
+    StackLimits limits;
+    limits.tcp_challenge_acks_per_second = 10;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int listener = listen(80);
+    int first = accept_from_peer(listener, 80, kPeerPort);
+    int second = accept_from_peer(listener, 80, kPeerPort + 1);
+    sent();
+    std::size_t answered = 0;
+    for (std::uint16_t i = 0; i < 40; ++i) {
+        peer_sends(80, kPeerIsn + 50 + i, 0, kSyn, {}, 65535, {}, static_cast<std::uint16_t>(kPeerPort + i % 2));
+        answered += sent().size();
+    }
+    EXPECT_GE(answered, 6u);
+    EXPECT_LE(answered, 15u);
+    EXPECT_EQ(stack_->stats().tcp_challenge_acks_limited, 40u - answered);
+    EXPECT_EQ(stack_->tcp_state(first).value(), State::kEstablished);
+    EXPECT_EQ(stack_->tcp_state(second).value(), State::kEstablished);
+    advance(kSecond);  // a new second, a new budget
+    peer_sends(80, kPeerIsn + 50, 0, kSyn, {}, 65535, {}, kPeerPort);
+    EXPECT_EQ(only_sent().tcp_flags, kAck);
+}
+
 TEST_F(Tcp, AnAckForDataNeverSentIsAnsweredAndDropped) {  // RFC 5961 §5.2
     int socket = established();
     peer_sends(80, kPeerIsn + 1, toro_isn_ + 5000, kAck, Bytes{1});

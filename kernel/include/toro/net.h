@@ -174,6 +174,7 @@ struct NetStats {
     std::uint64_t tcp_paws_drops;        // old duplicates PAWS dropped (RFC 7323 §5)
     std::uint64_t tcp_retry_timeouts;    // connections given up when their retries ran out
                                          // (SYN, SYN-ACK, data or window probes), seen or not
+    std::uint64_t tcp_challenge_acks_limited;  // not sent: over the budget per second (RFC 5961 §7)
 };
 NetStats net_stats();
 

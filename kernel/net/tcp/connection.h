@@ -92,6 +92,9 @@ public:
     // Something worth counting in net_stats() happened.
     enum class Counter : std::uint8_t { kKeepaliveTimeout, kPawsDrop, kRetriesExhausted };
     virtual void count(Counter counter) = 0;
+    // RFC 5961 §7: may a challenge ACK go out now? The stack's budget,
+    // shared by all its connections.
+    virtual bool challenge_ack_allowed(std::uint64_t now) = 0;
 
 protected:
     ~ConnectionOwner() = default;
@@ -205,6 +208,7 @@ private:
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
     void answer_invalid(const InSegment& segment);
+    void challenge(const InSegment& segment);
     bool input_ack(const InSegment& segment, std::uint64_t now);
     void input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,
                     std::size_t length, std::uint64_t now);

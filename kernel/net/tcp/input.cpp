@@ -34,6 +34,16 @@ void Connection::answer_invalid(const InSegment& segment) {
     send_ack();
 }
 
+// RFC 5961's challenge ACKs (an in-window RST or SYN, an ACK outside the
+// acceptable range) are also counted against the stack's budget per
+// second (§7): a flood of SYNs holds sequence space, so answer_invalid
+// would answer every one, and each answer is a packet an attacker made
+// us send.
+void Connection::challenge(const InSegment& segment) {
+    if (!owner_->challenge_ack_allowed(now_)) return;
+    answer_invalid(segment);
+}
+
 void Connection::input(const InSegment& segment, std::uint64_t now) {
     now_ = now;
     if (state_ == State::kClosed) return;
@@ -66,7 +76,7 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     // ACK, whatever its sequence number; a peer that really restarted
     // answers it with a RST that the exact check of step 2 accepts.
     if ((segment.flags & kSyn) != 0) {
-        answer_invalid(segment);
+        challenge(segment);
         return;
     }
     // Step 5: ACK.
@@ -151,7 +161,7 @@ bool Connection::acceptable(const InSegment& segment) const {
 // elsewhere in the window gets a challenge ACK.
 bool Connection::input_rst(const InSegment& segment) {
     if (segment.sequence != rcv_nxt_) {
-        answer_invalid(segment);
+        challenge(segment);
         return false;
     }
     switch (state_) {
@@ -187,7 +197,7 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
     // one older than the largest window the peer ever offered gets a
     // challenge ACK.
     if (seq_gt(ack, snd_max_) || seq_lt(ack, snd_una_ - max_snd_wnd_)) {
-        answer_invalid(segment);
+        challenge(segment);
         return false;
     }
     std::uint32_t window_before = snd_wnd_;

@@ -116,6 +116,21 @@ void Stack::count(Counter counter) {
     }
 }
 
+bool Stack::challenge_ack_allowed(std::uint64_t now) {
+    std::uint64_t second = now / kSecond;
+    if (second != challenge_second_) {
+        challenge_second_ = second;
+        unsigned limit = limits_.tcp_challenge_acks_per_second;
+        challenge_budget_ = limit == 0 ? 0 : limit / 2 + static_cast<unsigned>(hal::random_u64() % limit) + 1;
+    }
+    if (challenge_budget_ == 0) {
+        ++tcp_challenge_acks_limited_;
+        return false;
+    }
+    --challenge_budget_;
+    return true;
+}
+
 void Stack::signal_tcp_waiters(TcpSocket& socket) {
     for (Event* waiter : socket.waiters) {
         if (waiter != nullptr) waiter->signal();
