@@ -34,6 +34,28 @@ hal::DeviceStatus MemoryNic::transmit(const hal::FramePiece* pieces, std::size_t
     ++counters_.sent_frames;
     counters_.sent_bytes += frame.size();
     from_kernel_.push_back(std::move(frame));
+    segment_sizes_.push_back(0);
+    return hal::DeviceStatus::kOk;
+}
+
+hal::DeviceStatus MemoryNic::transmit_tcp_segments(const hal::FramePiece* pieces, std::size_t count,
+                                                   std::size_t segment_bytes) {
+    Frame frame;
+    for (std::size_t i = 0; i < count; ++i) {
+        frame.insert(frame.end(), pieces[i].bytes, pieces[i].bytes + pieces[i].length);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (frame.size() <= max_frame_ || frame.size() > max_offload_frame_ || segment_bytes == 0) {
+        return hal::DeviceStatus::kInvalid;
+    }
+    if (from_kernel_.size() >= transmit_capacity_) {
+        ++counters_.send_dropped;
+        return hal::DeviceStatus::kWouldBlock;
+    }
+    ++counters_.sent_frames;
+    counters_.sent_bytes += frame.size();
+    from_kernel_.push_back(std::move(frame));
+    segment_sizes_.push_back(segment_bytes);
     return hal::DeviceStatus::kOk;
 }
 
@@ -75,12 +97,14 @@ void MemoryNic::inject(const Frame& frame) {
     }
 }
 
-bool MemoryNic::take_sent(Frame* frame) {
+bool MemoryNic::take_sent(Frame* frame, std::size_t* segment_bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (from_kernel_.empty()) return false;
     bool was_full = from_kernel_.size() >= transmit_capacity_;
     *frame = std::move(from_kernel_.front());
     from_kernel_.pop_front();
+    if (segment_bytes != nullptr) *segment_bytes = segment_sizes_.front();
+    segment_sizes_.pop_front();
     // Room again after a refused transmit: the NIC contract's raise.
     if (was_full && event_ != hal::kNoEvent) hal::event_raise(event_);
     return true;

@@ -8,6 +8,15 @@
 // (kernel to ring, ring to packet). Transmit: writev(2) of the frame's
 // pieces from the NIC's CPU: one syscall and one copy per frame, made by
 // the host kernel.
+//
+// Segmentation offload: the device is opened with IFF_VNET_HDR when the
+// host has it, so every frame each way carries a virtio_net_hdr first.
+// Ours say "TCPv4 GSO, segments of N bytes" for an oversized TCP segment:
+// the host's stack takes it whole (to a local socket it is one receive,
+// as GRO would have made it; forwarded, the host cuts it). Its checksums
+// are complete (no NEEDS_CSUM), so a capture on the host checks them. The
+// host is never told it may send us offloaded frames (no TUNSETOFFLOAD):
+// its headers to us are all "none", and are dropped.
 #pragma once
 
 #include <atomic>
@@ -25,7 +34,8 @@ public:
     // Attaches to the TAP device `name`, creating it when it does not
     // exist and the process may (root). Null, with `error` set, otherwise.
     static std::unique_ptr<TapNic> open(const std::string& name, std::string* error);
-    TapNic(int fd, std::string name);
+    // `offload`: `fd` was opened with IFF_VNET_HDR.
+    TapNic(int fd, std::string name, bool offload);
     virtual ~TapNic();
 
     const char* name() const override { return name_.c_str(); }
@@ -37,14 +47,22 @@ public:
                               std::size_t* length) override;
     bool link_up() const override { return true; }
     hal::NetCounters counters() const override;
+    std::size_t max_offload_frame() const override { return offload_ ? kMaxOffloadFrame : 0; }
+    hal::DeviceStatus transmit_tcp_segments(const hal::FramePiece* pieces, std::size_t count,
+                                            std::size_t segment_bytes) override;
+
+    static constexpr std::size_t kMaxOffloadFrame = 14 + 65535;
 
 private:
     void wait_readable();
     void read_waiting_frames();
     void wait_writable();
+    hal::DeviceStatus write_frame(const void* header, const hal::FramePiece* pieces, std::size_t count,
+                                  std::size_t frames);
 
     int fd_;
     std::string name_;
+    bool offload_;
     std::uint8_t mac_[6];
     FrameRing ring_;
     std::atomic<hal::EventId> event_{hal::kNoEvent};

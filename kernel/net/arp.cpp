@@ -12,6 +12,7 @@
 // requests from spoofed on-link addresses, whose replies wait for ever-
 // unanswered requests, must not take the pool that receiving needs.
 #include "net/stack.h"
+#include "net/tcp_segmenter.h"
 
 namespace toro::net {
 
@@ -146,10 +147,21 @@ void Stack::arp_send(std::uint16_t operation, const MacAddress& target_mac, Ipv4
 }
 
 Error Stack::arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces,
-                           std::size_t count, std::uint64_t now) {
+                           std::size_t count, std::uint64_t now, std::size_t segment_bytes) {
     ArpEntry* entry = arp_find(next_hop);
     if (entry != nullptr && entry->state == ArpEntry::State::kResolved && entry->deadline > now) {
-        return send_frame(entry->mac, kEtherTypeIpv4, pieces, count);
+        return send_frame(entry->mac, kEtherTypeIpv4, pieces, count, segment_bytes);
+    }
+    if (segment_bytes != 0) {
+        // To wait for the address, an oversized segment is cut to fit
+        // packets, each of which waits (and is resolved) as one frame.
+        TcpSegmenter segmenter;
+        if (!segmenter.start(pieces, count, 0, segment_bytes)) return Error::kInvalid;
+        hal::FramePiece cut[kMaxPieces];
+        for (std::size_t n; (n = segmenter.next(cut, kMaxPieces)) != 0;) {
+            TORO_TRY(arp_send_ipv4(next_hop, cut, n, now));
+        }
+        return Error::kOk;
     }
     if (entry == nullptr) {
         entry = arp_allocate(next_hop, true, now);

@@ -4,31 +4,13 @@
 // slices of them.
 #include "net/checksum.h"
 #include "net/stack.h"
+#include "net/tcp_segmenter.h"
 
 namespace toro::net {
 
 namespace {
 
 constexpr std::uint8_t kDefaultTimeToLive = 64;  // RFC 1700, Linux's default
-
-// The pieces covering bytes [start, start + length) of `pieces`.
-std::size_t slice_pieces(const hal::FramePiece* pieces, std::size_t count, std::size_t start,
-                         std::size_t length, hal::FramePiece* out, std::size_t capacity) {
-    std::size_t used = 0;
-    for (std::size_t i = 0; i < count && length > 0; ++i) {
-        if (start >= pieces[i].length) {
-            start -= pieces[i].length;
-            continue;
-        }
-        if (used == capacity) return 0;
-        std::size_t take = pieces[i].length - start;
-        if (take > length) take = length;
-        out[used++] = {pieces[i].bytes + start, take};
-        length -= take;
-        start = 0;
-    }
-    return length == 0 ? used : 0;
-}
 
 }  // namespace
 
@@ -53,7 +35,7 @@ bool Stack::route(Ipv4Address destination, Ipv4Address* next_hop, bool* broadcas
 
 Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
                        const hal::FramePiece* pieces, std::size_t count, std::size_t length,
-                       std::uint64_t now) {
+                       std::uint64_t now, std::size_t segment_bytes) {
     if (length > kMaxIpv4Datagram - sizeof(Ipv4Header)) return Error::kMessageTooLong;
     if (destination.is_any()) return Error::kInvalid;  // no host is 0.0.0.0 (a DHCP client's source)
     Ipv4Address next_hop;
@@ -61,6 +43,17 @@ Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
     if (!route(destination, &next_hop, &broadcast)) return Error::kNetworkUnreachable;
     if (broadcast) next_hop = kAnyAddress;  // marks "to every station"
     std::uint16_t identification = next_identification();
+    if (segment_bytes != 0) {
+        // An oversized TCP segment goes whole, to be cut; its cuts number
+        // themselves from this identification on, so those are skipped.
+        if (protocol != kProtocolTcp || length > offload_segment_limit_ || count >= kMaxPieces) {
+            return Error::kMessageTooLong;
+        }
+        next_identification_ = static_cast<std::uint16_t>(
+            next_identification_ + (length - 1) / segment_bytes);
+        return ipv4_send_fragment(next_hop, destination, protocol, identification, 0, false,
+                                  pieces, count, length, now, segment_bytes);
+    }
     // What fits goes whole; fragments but the last carry multiples of 8.
     std::size_t room = mtu_ - sizeof(Ipv4Header);
     std::size_t fragment_payload = length <= room ? length : room & ~std::size_t{7};
@@ -82,7 +75,8 @@ Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
 Error Stack::ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination,
                                 std::uint8_t protocol, std::uint16_t identification,
                                 std::size_t offset, bool more, const hal::FramePiece* pieces,
-                                std::size_t count, std::size_t length, std::uint64_t now) {
+                                std::size_t count, std::size_t length, std::uint64_t now,
+                                std::size_t segment_bytes) {
     Ipv4Header header{};
     header.version_and_length = 0x45;
     store16(header.total_length, static_cast<std::uint16_t>(sizeof header + length));
@@ -99,9 +93,9 @@ Error Stack::ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination,
     frame[0] = {reinterpret_cast<const std::uint8_t*>(&header), sizeof header};
     for (std::size_t i = 0; i < count; ++i) frame[i + 1] = pieces[i];
     if (next_hop.is_any()) {
-        return send_frame(kBroadcastMac, kEtherTypeIpv4, frame, count + 1);
+        return send_frame(kBroadcastMac, kEtherTypeIpv4, frame, count + 1, segment_bytes);
     }
-    return arp_send_ipv4(next_hop, frame, count + 1, now);
+    return arp_send_ipv4(next_hop, frame, count + 1, now, segment_bytes);
 }
 
 }  // namespace toro::net

@@ -4,6 +4,7 @@
 
 #include "hal/cpu.h"
 #include "hal/random.h"
+#include "net/tcp_segmenter.h"
 
 namespace toro::net {
 
@@ -18,6 +19,15 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
     std::size_t frame = device->max_frame_size();
     mtu_ = frame < sizeof(EthernetHeader) + 68 ? 68 : frame - sizeof(EthernetHeader);
     if (mtu_ > kEthernetMtu) mtu_ = kEthernetMtu;
+    // TSO: IPv4's total length bounds a segment, whatever the device takes.
+    std::size_t offload = device->max_offload_frame();
+    offload_segment_limit_ = 0;
+    if (offload > frame && offload > sizeof(EthernetHeader) + sizeof(Ipv4Header) + tcp::kMaxTcpHeader) {
+        offload_segment_limit_ = offload - sizeof(EthernetHeader) - sizeof(Ipv4Header);
+        if (offload_segment_limit_ > kMaxIpv4Datagram - sizeof(Ipv4Header)) {
+            offload_segment_limit_ = kMaxIpv4Datagram - sizeof(Ipv4Header);
+        }
+    }
     set_tcp_settings(tcp_settings_);
     limits_ = limits;
     pool_.initialize(pool_memory, pool_bytes);
@@ -41,6 +51,10 @@ void Stack::set_tcp_settings(const tcp::TcpSettings& settings) {
     std::size_t route_mss = mtu_ - sizeof(Ipv4Header) - sizeof(tcp::TcpHeader);
     if (tcp_settings_.mss > route_mss) tcp_settings_.mss = static_cast<std::uint16_t>(route_mss);
     if (tcp_settings_.mss < tcp::kMinMss) tcp_settings_.mss = tcp::kMinMss;
+    std::size_t offload_payload = offload_segment_limit_ > tcp::kMaxTcpHeader
+                                      ? offload_segment_limit_ - tcp::kMaxTcpHeader
+                                      : 0;
+    if (tcp_settings_.offload_payload > offload_payload) tcp_settings_.offload_payload = offload_payload;
 }
 
 void Stack::configure(const InterfaceConfig& config, std::uint64_t now) {
@@ -98,7 +112,7 @@ std::uint64_t Stack::poll(std::uint64_t now) {
 }
 
 Error Stack::send_frame(const MacAddress& destination, std::uint16_t ether_type,
-                       const hal::FramePiece* pieces, std::size_t count) {
+                       const hal::FramePiece* pieces, std::size_t count, std::size_t segment_bytes) {
     EthernetHeader header;
     __builtin_memcpy(header.destination, destination.bytes, 6);
     __builtin_memcpy(header.source, mac_.bytes, 6);
@@ -107,13 +121,15 @@ Error Stack::send_frame(const MacAddress& destination, std::uint16_t ether_type,
     if (count > kMaxPieces) return Error::kInvalid;
     frame[0] = {reinterpret_cast<const std::uint8_t*>(&header), sizeof header};
     for (std::size_t i = 0; i < count; ++i) frame[i + 1] = pieces[i];
-    return transmit_or_queue(frame, count + 1);
+    return transmit_or_queue(frame, count + 1, segment_bytes);
 }
 
 // On the device's CPU a frame goes straight to the device (which copies
 // it); elsewhere it is copied into a packet for the driver to send. A frame
 // shorter than Ethernet's minimum is padded with zeros (IEEE 802.3 §4.2.3.3).
-Error Stack::transmit_or_queue(const hal::FramePiece* pieces, std::size_t count) {
+Error Stack::transmit_or_queue(const hal::FramePiece* pieces, std::size_t count,
+                               std::size_t segment_bytes) {
+    if (segment_bytes != 0) return transmit_cut(pieces, count, segment_bytes);
     std::size_t length = 0;
     for (std::size_t i = 0; i < count; ++i) length += pieces[i].length;
     if (length > kPacketCapacity) return Error::kMessageTooLong;
@@ -149,6 +165,30 @@ Error Stack::transmit_or_queue(const hal::FramePiece* pieces, std::size_t count)
     (transmit_queue_ != nullptr ? transmit_queue_tail_->next_queued : transmit_queue_) = packet;
     transmit_queue_tail_ = packet;
     if (wake_driver_ != nullptr) wake_driver_(wake_argument_);
+    return Error::kOk;
+}
+
+// An oversized TCP segment: the device cuts it (TSO) when it can take it
+// now; when it cannot (a full ring, or this is not the device's CPU), the
+// frame is cut here, and each cut is sent or queued as any frame is.
+Error Stack::transmit_cut(const hal::FramePiece* pieces, std::size_t count, std::size_t segment_bytes) {
+    TcpSegmenter segmenter;
+    if (!segmenter.start(pieces, count, sizeof(EthernetHeader), segment_bytes)) return Error::kInvalid;
+    if (hal::cpu_current() == device_cpu_ && transmit_queue_ == nullptr) {
+        hal::DeviceStatus status = device_->transmit_tcp_segments(pieces, count, segment_bytes);
+        if (status == hal::DeviceStatus::kOk) {
+            frames_sent_ += segmenter.cut_count();
+            return Error::kOk;
+        }
+        if (status == hal::DeviceStatus::kIoError) {
+            frames_dropped_ += segmenter.cut_count();
+            return Error::kIo;
+        }
+    }
+    hal::FramePiece cut[kMaxPieces];
+    for (std::size_t n; (n = segmenter.next(cut, kMaxPieces)) != 0;) {
+        TORO_TRY(transmit_or_queue(cut, n));
+    }
     return Error::kOk;
 }
 

@@ -266,10 +266,15 @@ private:
         Event* waiters[kWaitersPerSocket] = {};
     };
 
-    // ethernet (stack.cpp)
+    // ethernet (stack.cpp). `segment_bytes`, on these and the calls of
+    // arp.cpp and ipv4_output.cpp, is 0 for a frame the link takes, and for
+    // an oversized TCP segment the payload of each segment it is cut into:
+    // by the device (TSO) if it can take it now, else by TcpSegmenter.
     Error send_frame(const MacAddress& destination, std::uint16_t ether_type,
-                    const hal::FramePiece* pieces, std::size_t count);
-    Error transmit_or_queue(const hal::FramePiece* pieces, std::size_t count);
+                    const hal::FramePiece* pieces, std::size_t count, std::size_t segment_bytes = 0);
+    Error transmit_or_queue(const hal::FramePiece* pieces, std::size_t count,
+                            std::size_t segment_bytes = 0);
+    Error transmit_cut(const hal::FramePiece* pieces, std::size_t count, std::size_t segment_bytes);
     void flush_transmit_queue();
     void drop(Packet* packet) { ++frames_dropped_; pool_.release_chain(packet); }
 
@@ -284,7 +289,7 @@ private:
     std::uint64_t arp_poll(std::uint64_t now);
     // Sends an IPv4 frame to `next_hop`, resolving it first if need be.
     Error arp_send_ipv4(Ipv4Address next_hop, const hal::FramePiece* pieces, std::size_t count,
-                        std::uint64_t now);
+                        std::uint64_t now, std::size_t segment_bytes = 0);
 
     // ipv4_input.cpp, reassembly.cpp
     void ipv4_input(Packet* frame, std::uint64_t now);
@@ -300,13 +305,18 @@ private:
 
     // ipv4_output.cpp
     // Sends `pieces` (the IP payload, `length` bytes) to `destination`,
-    // fragmented as the MTU needs.
+    // fragmented as the MTU needs, or, with `segment_bytes`, whole: a TCP
+    // segment up to offload_payload() long, to be cut into segments.
     Error ipv4_send(Ipv4Address destination, std::uint8_t protocol, const hal::FramePiece* pieces,
-                    std::size_t count, std::size_t length, std::uint64_t now);
+                    std::size_t count, std::size_t length, std::uint64_t now,
+                    std::size_t segment_bytes = 0);
     Error ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination, std::uint8_t protocol,
                              std::uint16_t identification, std::size_t offset, bool more,
                              const hal::FramePiece* pieces, std::size_t count, std::size_t length,
-                             std::uint64_t now);
+                             std::uint64_t now, std::size_t segment_bytes = 0);
+    // The longest TCP segment (header and payload) the device cuts (TSO);
+    // 0 when it has no offload.
+    std::size_t offload_segment_limit() const { return offload_segment_limit_; }
     bool route(Ipv4Address destination, Ipv4Address* next_hop, bool* broadcast) const;
 
     // icmp.cpp
@@ -430,6 +440,7 @@ private:
     std::uint64_t tcp_paws_drops_ = 0;
     std::uint64_t tcp_retry_timeouts_ = 0;
     std::uint64_t tcp_challenge_acks_limited_ = 0;
+    std::size_t offload_segment_limit_ = 0;
     std::uint64_t challenge_second_ = ~std::uint64_t{0};  // the second the budget is for
     unsigned challenge_budget_ = 0;
     std::uint64_t tcp_segments_sent_ = 0;

@@ -167,12 +167,15 @@ protected:
     }
     // The TCP segments the stack sent. The peer answers ARP as a host
     // does (its entry expires after a minute of virtual time).
+    // Each TCP frame's segment size (MemoryNic's offload) goes in cuts_.
     std::vector<Parsed> sent() {
         std::vector<Parsed> frames;
         hal_posix::Frame frame;
+        std::size_t cut = 0;
+        cuts_.clear();
         for (bool asked = true; asked;) {
             asked = false;
-            while (nic_.take_sent(&frame)) {
+            while (nic_.take_sent(&frame, &cut)) {
                 std::string why;
                 auto parsed = parse(frame, &why);
                 EXPECT_TRUE(parsed.has_value()) << "the stack sent a malformed frame: " << why;
@@ -181,7 +184,7 @@ protected:
                     parsed->arp_target_ip == kPeer) {
                     asked = true;
                 }
-                if (parsed->protocol == 6) frames.push_back(*parsed);
+                if (parsed->protocol == 6) frames.push_back(*parsed), cuts_.push_back(cut);
             }
             if (asked) inject(ethernet(kToroMac, kPeerMac, 0x0806, arp(2, kPeerMac, kPeer, kToroMac, kToro)));
         }
@@ -249,6 +252,7 @@ protected:
     std::uint32_t toro_isn_ = 0;
     std::uint32_t toro_tsval_ = 0;
     int listener_ = -1;
+    std::vector<std::size_t> cuts_;
 };
 
 TEST_F(Tcp, AnswersASynToAClosedPortWithRst) {
@@ -1387,3 +1391,99 @@ TEST_F(Tcp, ConnectionMemoryReturnsToItsBaseline) {
 }
 
 }  // namespace
+
+// Segmentation offload (TSO): with a NIC that cuts, new data goes as
+// several segments in one frame, cut into the segments one at a time
+// would have made.
+class TcpOffload : public Tcp {
+protected:
+    void SetUp() override {
+        hal_posix::set_unbooted_random_seed(7);
+        nic_.set_offload(14 + 65535);
+        start();
+    }
+};
+
+TEST_F(TcpOffload, SendsTheInitialWindowAsOneFrameCutIntoMssSegments) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_no_delay(socket, true), Error::kOk);
+    Bytes data = pattern(20000, 3);
+    std::uint64_t segments_before = stack_->stats().tcp_segments_sent;
+    ASSERT_EQ(*stack_->tcp_send(socket, data.data(), data.size(), now_), 20000u);
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);  // RFC 6928's ten segments, in one
+    EXPECT_EQ(cuts_[0], 1460u);
+    EXPECT_EQ(frames[0].sequence, toro_isn_ + 1);
+    EXPECT_EQ(frames[0].payload, Bytes(data.begin(), data.begin() + 14600));
+    EXPECT_EQ(frames[0].tcp_flags, kAck);  // more is waiting: no PSH
+    EXPECT_EQ(stack_->stats().tcp_segments_sent, segments_before + 10);  // counted as they are cut
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1 + 14600, kAck);
+    frames = sent();
+    ASSERT_EQ(frames.size(), 1u);  // the rest, 5,400 bytes: its short last segment goes (TCP_NODELAY)
+    EXPECT_EQ(frames[0].payload, Bytes(data.begin() + 14600, data.end()));
+    EXPECT_EQ(frames[0].tcp_flags, kAck | kPsh);
+}
+
+TEST_F(TcpOffload, NagleStillHoldsTheShortLastSegment) {
+    int socket = established();
+    Bytes data = pattern(5000, 4);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].payload.size(), 3u * 1460u);  // the 620 after them wait for an ACK
+    EXPECT_EQ(cuts_[0], 1460u);
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1 + 3 * 1460, kAck);
+    Parsed rest = only_sent();
+    EXPECT_EQ(rest.payload, Bytes(data.begin() + 3 * 1460, data.end()));
+    EXPECT_EQ(cuts_[0], 0u);  // one segment: nothing to cut
+}
+
+TEST_F(TcpOffload, ARetransmissionIsOneSegment) {
+    int socket = established();
+    Bytes data = pattern(8000, 5);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    sent();
+    advance(1000 * kMs);  // the RTO
+    Parsed again = only_sent();
+    EXPECT_EQ(again.sequence, toro_isn_ + 1);
+    EXPECT_EQ(again.payload.size(), 1460u);
+}
+
+// A frame the NIC cannot take now waits in packets, which hold a link's
+// frame: the stack cuts it itself, as the NIC would have.
+TEST_F(TcpOffload, CutsInSoftwareWhatMustWaitForTheNic) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_no_delay(socket, true), Error::kOk);
+    nic_.set_transmit_capacity(0);
+    Bytes data = pattern(4000, 6);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    nic_.set_transmit_capacity(100);
+    stack_->poll(now_);  // the driver's turn: the queue goes out
+    auto frames = sent();
+    ASSERT_EQ(frames.size(), 3u);
+    std::size_t sizes[3] = {1460, 1460, 1080};
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(cuts_[i], 0u);
+        EXPECT_EQ(frames[i].sequence, toro_isn_ + 1 + i * 1460);
+        EXPECT_EQ(frames[i].payload, Bytes(data.begin() + static_cast<long>(i * 1460),
+                                           data.begin() + static_cast<long>(i * 1460 + sizes[i])));
+        EXPECT_EQ(frames[i].tcp_flags, i == 2 ? kAck | kPsh : kAck);
+        if (i > 0) EXPECT_EQ(frames[i].identification, static_cast<std::uint16_t>(frames[0].identification + i));
+    }
+}
+
+// So does a frame waiting for ARP (the peer's entry expired).
+TEST_F(TcpOffload, CutsInSoftwareWhatWaitsForArp) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_set_no_delay(socket, true), Error::kOk);
+    advance(61 * kSecond);
+    sent();
+    Bytes data = pattern(3000, 7);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    auto frames = sent();  // answers the ARP request; the cuts follow
+    ASSERT_EQ(frames.size(), 3u);
+    Bytes joined;
+    for (const Parsed& frame : frames) joined.insert(joined.end(), frame.payload.begin(), frame.payload.end());
+    EXPECT_EQ(joined, data);
+    EXPECT_EQ(frames[2].sequence, toro_isn_ + 1 + 2 * 1460);
+}

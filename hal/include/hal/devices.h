@@ -95,6 +95,26 @@ public:
     // Whether the link is up now (cable, peer, TAP carrier). Any CPU.
     virtual bool link_up() const = 0;
     virtual NetCounters counters() const = 0;
+
+    // TCP segmentation offload (TSO). The longest frame
+    // transmit_tcp_segments takes; 0, the default, when the device has
+    // none (the stack then never calls it).
+    virtual std::size_t max_offload_frame() const { return 0; }
+    // Queues one Ethernet frame carrying an IPv4 TCP segment longer than
+    // the link takes (at most max_offload_frame() bytes; no IP options),
+    // every header and checksum right for it as it stands. The device
+    // sends it as the segments a NIC's TSO makes: `segment_bytes` of its
+    // payload each (the last one the rest), each with the headers copied,
+    // its own IP total length, identification (counting up from the
+    // frame's), sequence number and checksums, and FIN and PSH on the
+    // last only. Otherwise as transmit(): copied before it returns,
+    // kWouldBlock when there is no room, kInvalid when it is not such a
+    // frame (and always, by default).
+    virtual DeviceStatus transmit_tcp_segments(const FramePiece* pieces, std::size_t count,
+                                               std::size_t segment_bytes) {
+        (void)pieces, (void)count, (void)segment_bytes;
+        return DeviceStatus::kInvalid;
+    }
 };
 
 // The machine's NICs, in a stable order: hosted, the order of the --nic

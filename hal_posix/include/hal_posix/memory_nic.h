@@ -33,12 +33,22 @@ public:
                               std::size_t* length) override;
     bool link_up() const override { return true; }
     hal::NetCounters counters() const override;
+    // Segmentation offload, once set_offload() gave it a size: the frame
+    // is kept whole, as the kernel handed it, with its segment size.
+    std::size_t max_offload_frame() const override { return max_offload_frame_; }
+    hal::DeviceStatus transmit_tcp_segments(const hal::FramePiece* pieces, std::size_t count,
+                                            std::size_t segment_bytes) override;
 
     // The far end. inject() queues a frame for the kernel (at most
     // `receive_capacity` wait; more are dropped and counted).
     void inject(const Frame& frame);
-    // The oldest frame the kernel sent, or false when none.
-    bool take_sent(Frame* frame);
+    // The oldest frame the kernel sent, or false when none; with
+    // `segment_bytes`, the segment size it was handed with (0 for a frame
+    // that was not to be cut).
+    bool take_sent(Frame* frame, std::size_t* segment_bytes = nullptr);
+    // Offers segmentation offload of frames up to `bytes` long (0: none).
+    // Before the kernel uses the NIC.
+    void set_offload(std::size_t bytes) { max_offload_frame_ = bytes; }
     std::size_t sent_waiting() const;
     // Transmits fail with kWouldBlock once this many frames wait untaken.
     void set_transmit_capacity(std::size_t frames);
@@ -54,9 +64,11 @@ private:
     mutable std::mutex mutex_;
     std::deque<Frame> to_kernel_;
     std::deque<Frame> from_kernel_;
+    std::deque<std::size_t> segment_sizes_;  // of each frame of from_kernel_
     std::size_t receive_capacity_ = 4096;
     std::size_t transmit_capacity_ = ~std::size_t{0};
     std::size_t max_frame_ = kMaxFrame;
+    std::size_t max_offload_frame_ = 0;
     hal::EventId event_ = hal::kNoEvent;
     bool armed_ = false;  // raise on the next inject (receive answered "nothing")
     hal::NetCounters counters_;

@@ -71,6 +71,9 @@ struct OutSegment {
     hal::FramePiece payload[2];  // bytes of the send buffer
     std::size_t payload_count = 0;
     std::size_t payload_length = 0;
+    // When the payload is longer: the bytes of each segment it is cut
+    // into (TSO), the MSS less the options.
+    std::size_t segment_bytes = 0;
 };
 
 class Connection;
@@ -114,6 +117,10 @@ struct TcpSettings {
     // per this (Linux's tcp_invalid_ratelimit): see answer_invalid.
     std::uint64_t invalid_answer_ns = 500'000'000;
     std::uint16_t mss = 1460;                         // what we announce: the route's MTU less 40
+    // Segmentation offload (TSO): the most payload one segment handed
+    // down may carry, cut into segments of the MSS below; capped at what
+    // the device cuts (0 when it cuts nothing). 0: one MSS a segment.
+    std::size_t offload_payload = 65535;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
@@ -227,6 +234,7 @@ private:
     // The ACK number (if the segment has ACK set) and the options of a
     // segment after the handshake.
     void finish_segment(OutSegment& segment);
+    std::size_t offloaded_length(std::size_t mss, std::size_t available, std::size_t usable) const;
     // A segment without data carries SND.MAX, not SND.NXT: while earlier
     // data is being sent again, the peer may already hold what lies past
     // SND.NXT, and would drop an ACK numbered inside it (FreeBSD does the same).

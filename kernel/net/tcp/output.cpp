@@ -56,6 +56,7 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
     std::size_t mss = send_mss_ - sack_option_length();
     std::size_t length = available < mss ? available : mss;
     if (length > usable) length = usable;
+    if (!resending && length == mss) length = offloaded_length(mss, available, usable);
     bool cut_at_sacked = false;
     if (resending) {
         std::uint32_t end = snd_nxt_ + static_cast<std::uint32_t>(length);
@@ -80,6 +81,7 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
                                               (length > 0 && length == available ? kPsh : 0));
     segment.payload_count = send_.pieces(offset, length, segment.payload);
     segment.payload_length = length;
+    segment.segment_bytes = length > mss ? mss : 0;
     bool new_data = snd_nxt_ == snd_max_;
     snd_nxt_ += static_cast<std::uint32_t>(length) + (fin ? 1 : 0);
     if (seq_gt(snd_nxt_, snd_max_)) snd_max_ = snd_nxt_;
@@ -102,6 +104,23 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
         arm_retransmit(now);
     }
     return true;
+}
+
+// With segmentation offload, new data goes as several MSS-sized segments
+// in one (the device cuts it), as many as the windows, the data and the
+// offload allow. The same segments are sent as one at a time would be: a
+// short last one only if it would go alone (TCP_NODELAY; Nagle would hold
+// it behind the others, and a window-limited one waits for SWS
+// avoidance's own rule on the next call).
+std::size_t Connection::offloaded_length(std::size_t mss, std::size_t available,
+                                         std::size_t usable) const {
+    std::size_t most = settings_->offload_payload;
+    if (most < 2 * mss) return mss;
+    std::size_t length = available < usable ? available : usable;
+    if (length > most) length = most / mss * mss;
+    bool short_last = length % mss != 0;
+    if (short_last && (length < available || !no_delay_)) length -= length % mss;
+    return length;
 }
 
 // A segment without data: ACKs, RSTs, window probes.

@@ -78,8 +78,9 @@ void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment&
         pieces[count++] = segment.payload[i];
     }
     store16(header->checksum, checksum.finish());
-    ++tcp_segments_sent_;
-    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_);
+    std::size_t cut = segment.payload_length > segment.segment_bytes ? segment.segment_bytes : 0;
+    tcp_segments_sent_ += cut == 0 ? 1 : (segment.payload_length + cut - 1) / cut;
+    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_, cut);
 }
 
 void Stack::tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
