@@ -5,6 +5,13 @@
 
 #include <cstdint>
 
+// The driver copies these structures between the disk and memory as they
+// are, with no byte swapping: ext2 stores every field little-endian, so a
+// big-endian target would read every number wrong. Say so at build time
+// rather than as a "corrupt" filesystem at mount.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "ext2 structures are read raw: the target must be little-endian");
+
 namespace toro::ext2 {
 
 inline constexpr std::uint16_t kMagic = 0xEF53;
