@@ -32,11 +32,10 @@ bool Ext2::block_in_data_area(std::uint32_t block) const {
 // they are free must not hand them out.
 static bool is_group_metadata(const Ext2& ext2, std::uint32_t group, std::uint32_t block) {
     const GroupDescriptor& descriptor = ext2.groups_[group];
-    std::uint32_t table_blocks =
-        (ext2.super_.inodes_per_group * ext2.inode_size_ + ext2.block_size_ - 1) / ext2.block_size_;
     return block <= ext2.super_.first_data_block + ext2.group_descriptor_blocks_ ||
            block == descriptor.block_bitmap || block == descriptor.inode_bitmap ||
-           (block >= descriptor.inode_table && block - descriptor.inode_table < table_blocks);
+           (block >= descriptor.inode_table &&
+            block - descriptor.inode_table < ext2.inode_table_blocks_);
 }
 
 Result<std::uint32_t> Ext2::allocate_block(std::uint32_t goal) {
