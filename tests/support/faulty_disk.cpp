@@ -38,6 +38,11 @@ void FaultyDisk::answer(Answer how, unsigned delay_ms) {
     delay_ms_ = delay_ms;
 }
 
+std::vector<FaultyDisk::SectorRun> FaultyDisk::writes() const {
+    std::lock_guard<std::mutex> guard(lock_);
+    return writes_;
+}
+
 unsigned FaultyDisk::requests() const {
     std::lock_guard<std::mutex> guard(lock_);
     return requests_;
@@ -101,6 +106,7 @@ hal::DeviceStatus FaultyDisk::perform(const hal::BlockRequest& request) {
         std::memcpy(request.buffer, sectors, length);
     } else {
         std::memcpy(sectors, request.buffer, length);
+        writes_.push_back({request.first_sector, request.sector_count});
     }
     return hal::DeviceStatus::kOk;
 }

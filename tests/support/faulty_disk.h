@@ -35,6 +35,11 @@ public:
     void answer(Answer how, unsigned delay_ms = 0);
 
     // What the kernel did to it.
+    struct SectorRun {
+        std::uint64_t first = 0, count = 0;
+        bool operator==(const SectorRun&) const = default;
+    };
+    std::vector<SectorRun> writes() const;  // the writes that reached the medium, in order
     unsigned requests() const;
     unsigned cancels() const;
     unsigned failures() const;
@@ -61,6 +66,7 @@ private:
     mutable std::mutex lock_;
     std::condition_variable pending_changed_;
     Range bad_reads_, bad_writes_;
+    std::vector<SectorRun> writes_;
     Answer answer_ = Answer::kAtOnce;
     unsigned delay_ms_ = 0;
     hal::BlockRequest* pending_ = nullptr;

@@ -162,4 +162,45 @@ TEST(BlockCache, AnUnwritableDirtyBlockIsPassedOverWhenEvicting) {
     EXPECT_EQ(medium[1], 0x42);
 }
 
+TEST(BlockCache, FlushWritesEachDirtyBlockOnceInAscendingRuns) {
+    auto medium = numbered_blocks(128);
+    toro_test::FaultyDisk device(&medium);
+    toro_test::MachineShape shape;
+    shape.disks.push_back({});
+    shape.disks[0].device = &device;
+    using Run = toro_test::FaultyDisk::SectorRun;
+    constexpr std::uint64_t kSectors = kBlock / 512;
+    toro_test::boot(shape, [&](int, char**) {
+        // 64 blocks: runs of at most 16 (a quarter), one request each.
+        toro::fs::BlockCache cache(toro::disk(0), kBlock, 64);
+        for (std::uint64_t clean : {6, 8, 11, 19, 42, 50}) EXPECT_TRUE(cache.read(clean).ok());
+        // Dirtied out of order: 3-5, 10, 20-41 (longer than a run), 63.
+        std::vector<std::uint64_t> dirty = {40, 63, 3, 21, 5, 10, 4, 20, 41};
+        for (std::uint64_t b = 22; b < 40; ++b) dirty.push_back(b);
+        for (std::uint64_t b : dirty) {
+            auto block = cache.overwrite(b);
+            EXPECT_TRUE(block.ok()) << b;
+            if (!block.ok()) continue;
+            block->data()[0] = static_cast<std::uint8_t>(b);
+            block->data()[1] = 0xd1;
+        }
+        EXPECT_EQ(cache.flush(), toro::Error::kOk);
+        std::vector<Run> expected = {{3 * kSectors, 3 * kSectors},
+                                     {10 * kSectors, 1 * kSectors},
+                                     {20 * kSectors, 16 * kSectors},
+                                     {36 * kSectors, 6 * kSectors},
+                                     {63 * kSectors, 1 * kSectors}};
+        EXPECT_EQ(device.writes(), expected);
+        EXPECT_EQ(cache.stats().blocks_written, dirty.size());
+        EXPECT_EQ(cache.flush(), toro::Error::kOk);  // nothing dirty: nothing written
+        EXPECT_EQ(device.writes().size(), expected.size());
+        return 0;
+    });
+    for (std::uint64_t b = 0; b < 128; ++b) {
+        bool was_dirty = (b >= 3 && b <= 5) || b == 10 || (b >= 20 && b <= 41) || b == 63;
+        EXPECT_EQ(medium[b * kBlock], static_cast<std::uint8_t>(b)) << b;
+        EXPECT_EQ(medium[b * kBlock + 1], was_dirty ? 0xd1 : 0) << b;
+    }
+}
+
 }  // namespace

@@ -28,15 +28,45 @@ bool Ext2::block_in_data_area(std::uint32_t block) const {
     return block >= super_.first_data_block && block < super_.blocks_count;
 }
 
-// True for the blocks a group keeps for itself; a corrupt bitmap that says
-// they are free must not hand them out.
+// True for a group holding a copy of the superblock and the group
+// descriptors: every group; with sparse_super only groups 0, 1 and the
+// powers of 3, 5 and 7; with sparse_super2 group 0 and the two the
+// superblock names (ext2 layout §3.1, s_feature_ro_compat; e2fsprogs'
+// ext2fs_bg_has_super, which checks sparse_super2 first).
+static bool has_superblock_copy(const Superblock& super, std::uint32_t group) {
+    if (group == 0 || super.revision == 0) return true;
+    if ((super.feature_compat & kCompatSparseSuper2) != 0) {
+        return group == super.backup_groups[0] || group == super.backup_groups[1];
+    }
+    if ((super.feature_ro_compat & kRoCompatSparseSuper) == 0 || group == 1) return true;
+    constexpr std::uint64_t kBases[] = {3, 5, 7};
+    for (std::uint64_t base : kBases) {
+        std::uint64_t power = base;
+        while (power < group) power *= base;
+        if (power == group) return true;
+    }
+    return false;
+}
+
+// True for the blocks a group keeps for itself: its superblock copy, the
+// descriptors' copy and the reserved GDT blocks after it (resize_inode's
+// room for growing the descriptors), its bitmaps and inode table. A
+// corrupt bitmap that says they are free must not hand them out: a file
+// written over a backup would destroy what e2fsck recovers from.
 static bool is_group_metadata(const Ext2& ext2, std::uint32_t group, std::uint32_t block) {
+    const Superblock& super = ext2.super_;
     const GroupDescriptor& descriptor = ext2.groups_[group];
-    std::uint32_t table_blocks =
-        (ext2.super_.inodes_per_group * ext2.inode_size_ + ext2.block_size_ - 1) / ext2.block_size_;
-    return block <= ext2.super_.first_data_block + ext2.group_descriptor_blocks_ ||
-           block == descriptor.block_bitmap || block == descriptor.inode_bitmap ||
-           (block >= descriptor.inode_table && block - descriptor.inode_table < table_blocks);
+    if (has_superblock_copy(super, group)) {
+        std::uint64_t start =
+            super.first_data_block + std::uint64_t{group} * super.blocks_per_group;
+        bool resizable = super.revision >= 1 && (super.feature_compat & kCompatResizeInode) != 0;
+        std::uint64_t end =
+            start + 1 + ext2.group_descriptor_blocks_ + (resizable ? super.reserved_gdt_blocks : 0);
+        if (block >= start && block < end) return true;
+    }
+    return block == descriptor.block_bitmap || block == descriptor.inode_bitmap ||
+           (block >= descriptor.inode_table &&
+            block - descriptor.inode_table < ext2.inode_table_blocks_);
 }
 
 Result<std::uint32_t> Ext2::allocate_block(std::uint32_t goal) {

@@ -143,6 +143,7 @@ public:
     std::uint32_t first_inode_ = kGoodOldFirstInode;
     std::uint32_t pointers_per_block_ = 0;
     std::uint32_t group_descriptor_blocks_ = 0;
+    std::uint32_t inode_table_blocks_ = 0;  // per group; checked to fit at mount
     bool read_only_ = false;
     bool has_filetype_ = false;
     std::uint64_t mount_ns_ = 0;

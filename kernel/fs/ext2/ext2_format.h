@@ -5,6 +5,13 @@
 
 #include <cstdint>
 
+// The driver copies these structures between the disk and memory as they
+// are, with no byte swapping: ext2 stores every field little-endian, so a
+// big-endian target would read every number wrong. Say so at build time
+// rather than as a "corrupt" filesystem at mount.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "ext2 structures are read raw: the target must be little-endian");
+
 namespace toro::ext2 {
 
 inline constexpr std::uint16_t kMagic = 0xEF53;
@@ -53,9 +60,16 @@ struct Superblock {
     char volume_name[16];
     char last_mounted[64];
     std::uint32_t algorithm_usage_bitmap;
-    std::uint8_t padding[1024 - 204];
+    std::uint8_t prealloc_blocks;
+    std::uint8_t prealloc_dir_blocks;
+    std::uint16_t reserved_gdt_blocks;  // with resize_inode: after each descriptor copy
+    std::uint8_t padding_1[588 - 208];
+    std::uint32_t backup_groups[2];     // with sparse_super2: the groups holding copies
+    std::uint8_t padding_2[1024 - 596];
 };
 static_assert(sizeof(Superblock) == 1024);
+static_assert(__builtin_offsetof(Superblock, reserved_gdt_blocks) == 206);
+static_assert(__builtin_offsetof(Superblock, backup_groups) == 588);
 
 inline constexpr std::uint16_t kStateClean = 1;
 inline constexpr std::uint16_t kStateErrors = 2;
@@ -63,7 +77,8 @@ inline constexpr std::uint16_t kStateErrors = 2;
 // Features (ext2 layout document §3.1.32 and e2fsprogs' names).
 inline constexpr std::uint32_t kCompatDirPrealloc = 0x1, kCompatImagicInodes = 0x2,
                                kCompatHasJournal = 0x4, kCompatExtAttr = 0x8,
-                               kCompatResizeInode = 0x10, kCompatDirIndex = 0x20;
+                               kCompatResizeInode = 0x10, kCompatDirIndex = 0x20,
+                               kCompatSparseSuper2 = 0x200;
 inline constexpr std::uint32_t kIncompatCompression = 0x1, kIncompatFiletype = 0x2,
                                kIncompatRecover = 0x4, kIncompatJournalDev = 0x8,
                                kIncompatMetaBg = 0x10, kIncompatExtents = 0x40,

@@ -75,6 +75,7 @@ Result<fs::FileSystem*> Ext2::mount(Disk* disk, bool read_only) {
     ext2->pointers_per_block_ = probe.pointers_per_block_;
     ext2->group_count_ = probe.group_count_;
     ext2->group_descriptor_blocks_ = probe.group_descriptor_blocks_;
+    ext2->inode_table_blocks_ = probe.inode_table_blocks_;
     ext2->has_filetype_ = probe.has_filetype_;
     ext2->read_only_ = read_only;
     ext2->mount_ns_ = now_ns();
@@ -166,6 +167,13 @@ Error Ext2::check_geometry() {
     if (s.first_data_block + 1 + group_descriptor_blocks_ >= s.blocks_count) {
         return refuse("group descriptors do not fit");
     }
+    // In 64 bits: inodes per group (up to 8 × the block size) times the
+    // inode size (up to the block size) reaches 2^35 with 64 KiB blocks,
+    // and a product wrapped in 32 bits would make a huge table look small.
+    std::uint64_t table_blocks =
+        (std::uint64_t{s.inodes_per_group} * inode_size_ + block_size_ - 1) / block_size_;
+    if (table_blocks >= s.blocks_count) return refuse("inode table larger than the filesystem");
+    inode_table_blocks_ = static_cast<std::uint32_t>(table_blocks);
     return Error::kOk;
 }
 
@@ -207,13 +215,11 @@ Error Ext2::load_group_descriptors() {
     std::uint32_t first = super_.first_data_block + 1;
     TORO_TRY(cache_->read_blocks(first, group_descriptor_blocks_,
                                  reinterpret_cast<std::uint8_t*>(groups_)));
-    std::uint32_t table_blocks =
-        (super_.inodes_per_group * inode_size_ + block_size_ - 1) / block_size_;
     for (std::uint32_t g = 0; g < group_count_; ++g) {
         const GroupDescriptor& group = groups_[g];
         bool table_fits = group.inode_table >= super_.first_data_block &&
                           group.inode_table < super_.blocks_count &&
-                          table_blocks <= super_.blocks_count - group.inode_table;
+                          inode_table_blocks_ <= super_.blocks_count - group.inode_table;
         if (!block_in_data_area(group.block_bitmap) || !block_in_data_area(group.inode_bitmap) ||
             !table_fits) {
             print("ext2: %s: corrupt group descriptor %u: bitmap or inode table outside the disk\n",

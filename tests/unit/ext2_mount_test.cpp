@@ -1,0 +1,51 @@
+// Mounting ext2 images whose superblock lies about the geometry: the mount
+// must refuse them (kCorrupt) rather than trust numbers that do not fit.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "ext2_image.h"
+#include "kernel_harness.h"
+#include "toro/ext2.h"
+#include "toro/fs.h"
+
+namespace {
+
+using toro::Error;
+
+// Superblock fields (ext2 layout §3.1), as offsets into the image.
+constexpr std::size_t kInodesPerGroupAt = 1024 + 40;
+constexpr std::size_t kInodeSizeAt = 1024 + 88;
+
+Error mount_result(std::vector<std::uint8_t>* image) {
+    toro_test::MachineShape shape;
+    shape.disks.push_back({});
+    shape.disks[0].memory = image;
+    Error result = Error::kOk;
+    toro_test::boot(shape, [&](int, char**) {
+        result = toro::mount("/", toro::disk(0), toro::ext2_file_system);
+        if (result == Error::kOk) toro::unmount("/");
+        return 0;
+    });
+    return result;
+}
+
+TEST(Ext2Mount, RefusesAnInodeTableWhoseSizeWrapsIn32Bits) {
+    // 64 KiB blocks: the largest inodes per group (8 × 65536) times the
+    // largest inode size (65536) is 2^35 bytes.
+    auto image = toro_test::make_ext2_image(4 << 20, "-b 65536 -O ^resize_inode");
+    ASSERT_FALSE(image.empty()) << "mke2fs failed (is e2fsprogs installed?)";
+    ASSERT_EQ(mount_result(&image), Error::kOk);  // untouched, it mounts
+
+    // 262145 inodes of 16 KiB: 2^32 + 16384 bytes, 65537 blocks on a disk
+    // of 64. Computed in 32 bits it wraps to 16384 bytes, one block.
+    std::uint32_t inodes_per_group = (1u << 18) + 1;
+    std::uint16_t inode_size = 16384;
+    std::memcpy(&image[kInodesPerGroupAt], &inodes_per_group, sizeof inodes_per_group);
+    std::memcpy(&image[kInodeSizeAt], &inode_size, sizeof inode_size);
+    EXPECT_EQ(mount_result(&image), Error::kCorrupt);
+}
+
+}  // namespace
