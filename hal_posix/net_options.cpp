@@ -93,13 +93,25 @@ bool parse_nic(const std::string& value, MachineConfig* config, std::string* err
         return true;
     }
     if (value.rfind("tap:", 0) == 0 || value == "tap") {
-        std::string name = value.size() > 4 ? value.substr(4) : "";
+        std::string rest = value.size() > 4 ? value.substr(4) : "";
+        std::string name = rest.substr(0, rest.find(','));
         if (name.empty()) {
-            *error = "--nic tap: needs a device name (tap:NAME)";
+            *error = "--nic tap: needs a device name (tap:NAME[,offload=off])";
             return false;
         }
         NicConfig nic;
         nic.tap = name;
+        for (std::size_t at = name.size(); at < rest.size();) {
+            std::size_t end = rest.find(',', at + 1);
+            std::string option = rest.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+            if (option == "offload=off" || option == "offload=on") {
+                nic.tap_offload = option == "offload=on";
+            } else {
+                *error = "--nic tap: unknown option '" + option + "' in '" + value + "' (offload=on|off)";
+                return false;
+            }
+            at = end == std::string::npos ? rest.size() : end;
+        }
         config->nics.push_back(nic);
         return true;
     }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Issue 9, items 10 and 11: hosted TCP against Linux, measured in one run.
-#   bulk out   apps/tcpblast on TAP toro0 sending to `iperf -s` (version 2)
-#              at the Linux end of the TAP; baseline: `iperf -c` from the
-#              same namespace to `iperf -s` in a second namespace over a
-#              veth pair with segmentation and receive offloads off (both
-#              stacks then move MTU-sized frames one by one, as Toro does)
+#   bulk out   apps/tcpblast on TAP toro2 sending to `iperf -s` (version 2)
+#              at the Linux end of the TAP, with the TAP's segmentation
+#              offload (TSO) and without (offload=off), a 1 MiB send
+#              buffer; baselines: `iperf -c` from the same namespace to
+#              `iperf -s` in a second namespace over a veth pair with
+#              segmentation and receive offloads off (both stacks then
+#              move MTU-sized frames one by one), and over a second pair
+#              with them on
 #   bulk in    `iperf -c` into apps/echo's discard service (port 9);
 #              baseline: the same into `iperf -s` over the veth pair
 #   http       `wrk -t1 -cC --latency` for a 1 KiB and a 64 KiB file from
@@ -61,6 +64,14 @@ for side in "in_ns veth0" "in_server veth1"; do
     read -r run device <<<"$side"
     $run ethtool -K "$device" tso off gso off gro off lro off tx-checksumming off rx off >/dev/null 2>&1 || true
 done
+# A second pair with Linux's offloads left on (TSO, GSO, GRO): the
+# baseline for Toro's own segmentation offload.
+LINUX_OFFLOAD_IP=198.18.4.2
+in_ns ip link add veth2 type veth peer name veth3 netns "$SERVER_NS"
+in_ns ip addr add 198.18.4.1/24 dev veth2
+in_ns ip link set veth2 up
+in_server ip addr add "$LINUX_OFFLOAD_IP/24" dev veth3
+in_server ip link set veth3 up
 
 # The site: the same two files for the webserver (an ext2 image) and nginx.
 SITE="$WORK/site"
@@ -134,15 +145,20 @@ wrk_figures() {
 measure() {  # NAME: one measurement on stdout (Mbit/s, or "req/s p99_ms")
     local lines
     case "$1" in
-        out_toro)
+        out_toro | out_toro_plain)
+            # A 1 MiB send buffer (iperf's own grows to 4 MiB).
+            local nic=tap:toro2
+            [[ "$1" == out_toro_plain ]] && nic=tap:toro2,offload=off
             lines=$(wc -l <"$WORK/iperf-tap.log")
-            in_ns "$build/apps/tcpblast" --cpus 1 --nic tap:toro2 --ip "$BLAST_IP/24" -- \
-                "$BLAST_PEER" 5001 "$seconds" >>"$WORK/runs.log" 2>&1
+            in_ns "$build/apps/tcpblast" --cpus 1 --nic "$nic" --ip "$BLAST_IP/24" -- \
+                "$BLAST_PEER" 5001 "$seconds" 1024 >>"$WORK/runs.log" 2>&1
             sleep 0.5
             server_rate "$WORK/iperf-tap.log" "$lines" ;;
-        out_linux)
+        out_linux | out_linux_offload)
+            local server=$LINUX_SERVER_IP
+            [[ "$1" == out_linux_offload ]] && server=$LINUX_OFFLOAD_IP
             lines=$(wc -l <"$WORK/iperf-linux.log")
-            in_ns iperf -c "$LINUX_SERVER_IP" -t "$seconds" -f m >>"$WORK/runs.log" 2>&1
+            in_ns iperf -c "$server" -t "$seconds" -f m >>"$WORK/runs.log" 2>&1
             sleep 0.5
             server_rate "$WORK/iperf-linux.log" "$lines" ;;
         in_toro)
@@ -159,7 +175,7 @@ measure() {  # NAME: one measurement on stdout (Mbit/s, or "req/s p99_ms")
                 tee -a "$WORK/runs.log" | wrk_figures ;;
     esac
 }
-names=(out_toro out_linux in_toro in_linux)
+names=(out_toro out_toro_plain out_linux out_linux_offload in_toro in_linux)
 for size in 1k 64k; do
     for connections in 16 64; do names+=("http_toro_${size}_$connections" "http_linux_${size}_$connections"); done
 done
@@ -190,7 +206,11 @@ row() {  # LABEL UNIT TORO_NAME LINUX_NAME FIELD BASELINE_LABEL
         printf "| %s | %s %s (%s-%s) | %s %s (%s-%s) | %s | %.2f |\n",
                label, a[1], unit, a[2], a[3], b[1], unit, b[2], b[3], bl, a[1] / b[1]}'
 }
-row "bulk TCP out: tcpblast to iperf -s over a TAP" "Mbit/s" out_toro out_linux 1 \
+row "bulk TCP out: tcpblast (TSO) to iperf -s over a TAP" "Mbit/s" out_toro out_linux 1 \
+    "iperf -c to iperf -s, veth, offloads off"
+row "bulk TCP out: tcpblast (TSO) to iperf -s over a TAP" "Mbit/s" out_toro out_linux_offload 1 \
+    "iperf -c to iperf -s, veth, offloads on"
+row "bulk TCP out: tcpblast (offload=off) to iperf -s over a TAP" "Mbit/s" out_toro_plain out_linux 1 \
     "iperf -c to iperf -s, veth, offloads off"
 row "bulk TCP in: iperf -c into echo's discard over a TAP" "Mbit/s" in_toro in_linux 1 \
     "iperf -c to iperf -s, veth, offloads off"

@@ -50,7 +50,7 @@ bool attach_nics(const MachineConfig& config, std::string* error) {
             live_interfaces.push_back(std::move(live));
             continue;
         }
-        std::unique_ptr<TapNic> tap = TapNic::open(nic.tap, error);
+        std::unique_ptr<TapNic> tap = TapNic::open(nic.tap, nic.tap_offload, error);
         if (tap == nullptr) {
             detach_nics();
             return false;

@@ -35,7 +35,7 @@ constexpr std::uint8_t VIRTIO_NET_HDR_GSO_TCPV4 = 1;
 
 }  // namespace
 
-std::unique_ptr<TapNic> TapNic::open(const std::string& name, std::string* error) {
+std::unique_ptr<TapNic> TapNic::open(const std::string& name, bool want_offload, std::string* error) {
     std::string flag = "--nic tap:" + name;
     if (name.empty()) {
         *error = "--nic tap: needs a device name (tap:NAME)";
@@ -51,7 +51,7 @@ std::unique_ptr<TapNic> TapNic::open(const std::string& name, std::string* error
         return nullptr;
     }
     unsigned features = 0;
-    bool offload = ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR) != 0;
+    bool offload = want_offload && ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR) != 0;
     ifreq request{};
     request.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0));
     std::memcpy(request.ifr_name, name.c_str(), name.size());

@@ -33,7 +33,8 @@ class TapNic final : public hal::NetDevice {
 public:
     // Attaches to the TAP device `name`, creating it when it does not
     // exist and the process may (root). Null, with `error` set, otherwise.
-    static std::unique_ptr<TapNic> open(const std::string& name, std::string* error);
+    // `offload`: with segmentation offload, if the host has IFF_VNET_HDR.
+    static std::unique_ptr<TapNic> open(const std::string& name, bool offload, std::string* error);
     // `offload`: `fd` was opened with IFF_VNET_HDR.
     TapNic(int fd, std::string name, bool offload);
     virtual ~TapNic();

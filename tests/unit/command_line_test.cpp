@@ -74,6 +74,17 @@ TEST(CommandLine, HelpIsNotAnError) {
     EXPECT_NE(hal_posix::usage("x").find("--cpus N"), std::string::npos);
 }
 
+TEST(CommandLine, TapTakesItsNameAndOffloadSetting) {
+    Parsed p = parse({"x", "--nic", "tap:t0", "--nic", "tap:t1,offload=off", "--nic", "tap:t2,offload=on"});
+    ASSERT_EQ(p.outcome, hal_posix::ParseOutcome::kRun) << p.error;
+    ASSERT_EQ(p.config.nics.size(), 3u);
+    EXPECT_EQ(p.config.nics[0].tap, "t0");
+    EXPECT_TRUE(p.config.nics[0].tap_offload);
+    EXPECT_EQ(p.config.nics[1].tap, "t1");
+    EXPECT_FALSE(p.config.nics[1].tap_offload);
+    EXPECT_TRUE(p.config.nics[2].tap_offload);
+}
+
 TEST(CommandLine, RejectsEachBadFlagWithAMessage) {
     struct Case {
         std::vector<std::string> words;
@@ -104,6 +115,11 @@ TEST(CommandLine, RejectsEachBadFlagWithAMessage) {
         {{"x", "--disk"}, "--disk needs a value"},
         {{"x", "--disk", ",ro"}, "--disk needs a file path"},
         {{"x", "--disk", "a.img,rx"}, "--disk: unknown option 'rx' in 'a.img,rx' (PATH[,ro])"},
+        {{"x", "--nic", "tap:"}, "--nic tap: needs a device name (tap:NAME[,offload=off])"},
+        {{"x", "--nic", "tap:,offload=off"}, "--nic tap: needs a device name (tap:NAME[,offload=off])"},
+        {{"x", "--nic", "tap:t0,offload=of"},
+         "--nic tap: unknown option 'offload=of' in 'tap:t0,offload=of' (offload=on|off)"},
+        {{"x", "--nic", "tap:t0,"}, "--nic tap: unknown option '' in 'tap:t0,' (offload=on|off)"},
     };
     for (const Case& c : cases) {
         Parsed p = parse(c.words);

@@ -48,6 +48,7 @@ struct UserNetConfig {
 // injector), owned by the caller and alive while the machine runs.
 struct NicConfig {
     std::string tap;
+    bool tap_offload = true;  // segmentation offload when the host has it (tap:NAME,offload=off: none)
     std::string pcap;  // a live interface through libpcap
     bool user = false;
     UserNetConfig user_config;
