@@ -8,6 +8,7 @@
 
 #include "hal/events.h"
 #include "kernel_harness.h"
+#include "process/scheduler.h"
 #include "toro/toro.h"
 
 namespace {
@@ -63,18 +64,28 @@ TEST(Event, WaitUntilTimesOutNoEarlierThanTheDeadline) {
     EXPECT_GE(returned, deadline);
 }
 
+// The signal wins, and the timeout's timer is disarmed: its deadline is
+// gone from the CPU's queue, and a second wait on the same event (whose
+// waiter lies where the first one lay, on the same stack) is neither
+// woken nor timed out by it, only by its own, later deadline.
 TEST(Event, SignalBeatsTheTimeoutAndTheTimerStaysQuiet) {
-    int status = boot(2, [] {
+    std::uint64_t first_deadline = 0, second_deadline = 0, returned = 0;
+    int status = boot(2, [&] {
         toro::Event event;
         toro::spawn([&event] {
             event.signal();
             return 0;
         }, on_cpu(1));
-        if (!event.wait_for(5000000000ull)) return 1;
-        toro::sleep_ms(1);
+        first_deadline = toro::now_ns() + 200'000'000;
+        if (!event.wait_until(first_deadline)) return 1;
+        if (toro::process::this_cpu().timers.next_deadline() == first_deadline) return 2;
+        second_deadline = first_deadline + 300'000'000;
+        if (event.wait_until(second_deadline)) return 3;
+        returned = toro::now_ns();
         return 0;
     });
     EXPECT_EQ(status, 0);
+    EXPECT_GE(returned, second_deadline);
 }
 
 // A timeout longer than the clock can count waits for the signal, however
