@@ -187,8 +187,15 @@ TEST(Scheduler, ExitedThreadsGiveBackTheirMemory) {
             }, detached);
         }
         finished.wait();
-        toro::sleep_ms(1);  // the last detached thread's stack goes after it leaves
+        // The last detached thread's stack goes after it leaves, whenever
+        // its CPU gets to it: look until it has (or for 10 s, a leak).
         toro::MemoryStats after = toro::memory_stats();
+        for (int waited = 0; waited < 10000 && (after.objects_in_use != objects_before ||
+                                                after.page_bytes_in_use != pages_before);
+             ++waited) {
+            toro::sleep_ms(1);
+            after = toro::memory_stats();
+        }
         objects_after = after.objects_in_use;
         pages_after = after.page_bytes_in_use;
         return 0;
@@ -325,7 +332,8 @@ double process_cpu_seconds() {
 }
 
 // Four CPUs, all idle for 300 ms: a CPU that spun instead of halting would
-// burn 300 ms of host CPU time by itself.
+// burn 300 ms of host CPU time by itself, so half that is the bound (the
+// timer ticks and wake-ups of a loaded host stay far below it).
 TEST(Scheduler, IdleCpusUseNoHostCpu) {
     double used = 0;
     int status = boot(4, [&] {
@@ -335,7 +343,7 @@ TEST(Scheduler, IdleCpusUseNoHostCpu) {
         return 0;
     });
     EXPECT_EQ(status, 0);
-    EXPECT_LT(used, 0.05);
+    EXPECT_LT(used, 0.15);
 }
 
 }  // namespace
