@@ -116,6 +116,9 @@ struct HalOptions {
     // (TCTL.EN cleared) after N frames, once, as a transmitter that stops
     // answering would; the driver must notice and reset it. 0: never.
     std::uint32_t e1000_stall_after = 0;
+    // "toro.boot.report", for tests: bare_start says on the console which
+    // boot protocol started the image (PVH or multiboot).
+    bool report_boot = false;
 };
 extern HalOptions hal_options;
 

@@ -192,6 +192,10 @@ bool take_hal_option(const char* word, std::size_t length) {
         bare::hal_options.ata_pio = true;
         return true;
     }
+    if (word_is(word, length, "toro.boot.report")) {
+        bare::hal_options.report_boot = true;
+        return true;
+    }
     constexpr char kStall[] = "toro.e1000.stall=";
     constexpr std::size_t kStallLength = sizeof kStall - 1;
     if (length > kStallLength && word_is(word, kStallLength, kStall)) {
@@ -201,7 +205,8 @@ bool take_hal_option(const char* word, std::size_t length) {
     return false;
 }
 
-// Takes the bare HAL's own words (toro.ata=pio, toro.e1000.stall=N) out of
+// Takes the bare HAL's own words (toro.ata=pio, toro.e1000.stall=N,
+// toro.boot.report) out of
 // `text`, so that neither the kernel nor the application sees them. Words
 // in double quotes are never the HAL's.
 void take_hal_options(char* text) {
@@ -271,6 +276,10 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     // The HAL's words are among the kernel options; a command line without
     // "--" is searched whole, as before there were kernel options.
     take_hal_options(split_kernel_options() ? kernel_options : command_line);
+    if (bare::hal_options.report_boot) {
+        bool pvh = static_cast<BootProtocol>(protocol) == BootProtocol::kPvh;
+        bare::console_print("toro: booted by %s\n", pvh ? "PVH" : "multiboot");
+    }
     if (rsdp == nullptr) rsdp = bare::find_rsdp_in_bios_areas();  // reads page 0's EBDA pointer
     boot_info.cpu_count = bare::read_madt(rsdp, bare::apic_id(), apic_ids, hal::kMaxCpus);
     // The loader's records are copied: page 0 goes, so null faults.

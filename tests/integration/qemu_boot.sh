@@ -31,6 +31,10 @@ if [[ "$protocol" == "pvh" ]]; then
     printf '\0\0\0\0' | dd of="$kernel" bs=1 seek="$offset" conv=notrunc status=none
 fi
 
+# The HAL says which protocol booted it, and it must be the one asked for
+# (zeroing the wrong bytes would leave multiboot to boot the "pvh" copy).
+append="toro.boot.report $append"
+patterns+=("toro: booted by $([[ "$protocol" == pvh ]] && echo PVH || echo multiboot)")
 output=$(timeout 120 qemu-system-x86_64 -nographic -nodefaults -serial stdio -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${machine_flags[@]}" \
     -smp "$smp" -m "$memory" -kernel "$kernel" -append "$append" 2>&1 </dev/null)
