@@ -123,9 +123,47 @@ std::uint64_t next_random(std::uint64_t& state) {  // splitmix64
     return z ^ (z >> 31);
 }
 
-// Each CPU allocates patterned objects and frees half of them on the next
-// CPU (remote frees); afterwards every pattern is intact and, once every
-// CPU reclaimed, the object count is back where it started.
+// Patterned objects: byte b of object i of `owner` is a function of all
+// three, so a byte from another object, or shifted, shows.
+std::uint8_t pattern_byte(unsigned owner, unsigned i, std::size_t b) {
+    return static_cast<std::uint8_t>(owner * 31 + i * 7 + b);
+}
+
+struct PatternedObjects {
+    std::uint8_t** objects;
+    std::uint16_t* sizes;
+    unsigned per_cpu;
+};
+
+// Allocates object i of `owner` (a size between 1 and 2048 bytes).
+bool make_object(PatternedObjects& set, unsigned owner, unsigned i, std::uint64_t& random) {
+    std::size_t size = 1 + next_random(random) % 2048;
+    auto* object = static_cast<std::uint8_t*>(toro::allocate(size));
+    if (object == nullptr) return false;
+    for (std::size_t b = 0; b < size; ++b) object[b] = pattern_byte(owner, i, b);
+    set.objects[owner * set.per_cpu + i] = object;
+    set.sizes[owner * set.per_cpu + i] = static_cast<std::uint16_t>(size);
+    return true;
+}
+
+// Checks every byte of object i of `owner`, then frees it; 1 if any changed.
+int check_and_free(PatternedObjects& set, unsigned owner, unsigned i) {
+    std::uint8_t* object = set.objects[owner * set.per_cpu + i];
+    int bad = 0;
+    for (std::size_t b = 0; b < set.sizes[owner * set.per_cpu + i]; ++b) {
+        if (object[b] != pattern_byte(owner, i, b)) bad = 1;
+    }
+    toro::free(object);
+    return bad;
+}
+
+// Each CPU allocates patterned objects (round 1). Then all CPUs at once:
+// each frees the odd half of the previous CPU's objects (remote frees,
+// through that CPU's inbox) while it allocates a second round of its own
+// and frees its own even half, so remote frees race the owner's
+// allocations, which drain its inbox. Every byte of every object is
+// checked before it is freed, and once every CPU reclaimed, the object
+// count is back where it started.
 const char* allocator_survives_remote_frees() {
     constexpr unsigned kObjects = 2000;
     unsigned cpus = toro::cpu_count();
@@ -136,40 +174,52 @@ const char* allocator_survives_remote_frees() {
     };
     reclaim_everywhere();
     std::size_t before = toro::memory_stats().objects_in_use;
-    auto** objects = static_cast<std::uint8_t**>(toro::allocate(cpus * kObjects * sizeof(void*)));
-    if (objects == nullptr) return "out of memory";
-    int corrupt = 0;
+    PatternedObjects rounds[2];
+    for (PatternedObjects& round : rounds) {
+        round.per_cpu = kObjects;
+        round.objects = static_cast<std::uint8_t**>(toro::allocate(cpus * kObjects * sizeof(void*)));
+        round.sizes = static_cast<std::uint16_t*>(toro::allocate(cpus * kObjects * sizeof(std::uint16_t)));
+        if (round.objects == nullptr || round.sizes == nullptr) return "out of memory";
+    }
+    PatternedObjects* first = &rounds[0];
+    PatternedObjects* second = &rounds[1];
+    int failures = 0;
     for (unsigned cpu = 0; cpu < cpus; ++cpu) {
-        toro::join(toro::spawn([objects, cpu] {
+        failures += toro::join(toro::spawn([first, cpu] {
             std::uint64_t random = cpu + 1;
             for (unsigned i = 0; i < kObjects; ++i) {
-                std::size_t size = 1 + next_random(random) % 2048;
-                auto* object = static_cast<std::uint8_t*>(toro::allocate(size));
-                if (object == nullptr) return 1;
-                for (std::size_t b = 0; b < size; ++b) object[b] = static_cast<std::uint8_t>(cpu + i);
-                objects[cpu * kObjects + i] = object;
+                if (!make_object(*first, cpu, i, random)) return 1;
             }
             return 0;
         }, on_cpu(cpu)));
     }
+    if (failures != 0) return "out of memory";
+    auto** racers = static_cast<toro::Thread**>(toro::allocate(cpus * sizeof(toro::Thread*)));
+    if (racers == nullptr) return "out of memory";
     for (unsigned cpu = 0; cpu < cpus; ++cpu) {
-        corrupt += toro::join(toro::spawn([objects, cpu, cpus] {
+        racers[cpu] = toro::spawn([first, second, cpu, cpus] {
+            unsigned previous = (cpu + cpus - 1) % cpus;
+            std::uint64_t random = cpu + 1000;
             int bad = 0;
-            for (unsigned owner = 0; owner < cpus; ++owner) {
-                bool remote = (owner + 1) % cpus == cpu;
-                for (unsigned i = 0; i < kObjects; ++i) {
-                    bool mine = (owner == cpu && i % 2 == 0) || (remote && i % 2 == 1);
-                    if (!mine) continue;
-                    std::uint8_t* object = objects[owner * kObjects + i];
-                    if (object[0] != static_cast<std::uint8_t>(owner + i)) bad++;
-                    toro::free(object);
-                }
+            for (unsigned i = 0; i < kObjects; ++i) {
+                if (!make_object(*second, cpu, i, random)) return 100;
+                if (i % 2 == 1) bad |= check_and_free(*first, previous, i);  // remote
+                if (i % 2 == 0) bad |= check_and_free(*first, cpu, i);       // local
             }
+            for (unsigned i = 0; i < kObjects; ++i) bad |= check_and_free(*second, cpu, i);
             return bad;
-        }, on_cpu(cpu)));
+        }, on_cpu(cpu));
+        if (racers[cpu] == nullptr) return "out of threads";
     }
-    toro::free(objects);
+    int corrupt = 0;
+    for (unsigned cpu = 0; cpu < cpus; ++cpu) corrupt |= toro::join(racers[cpu]);
+    toro::free(racers);
+    for (PatternedObjects& round : rounds) {
+        toro::free(round.objects);
+        toro::free(round.sizes);
+    }
     reclaim_everywhere();
+    if (corrupt >= 100) return "out of memory";
     if (corrupt != 0) return "an object's contents changed while it was allocated";
     if (toro::memory_stats().objects_in_use != before) return "objects leaked";
     return nullptr;
