@@ -119,6 +119,8 @@ struct HalOptions {
     // "toro.boot.report", for tests: bare_start says on the console which
     // boot protocol started the image (PVH or multiboot).
     bool report_boot = false;
+    // "toro.e1000.tso=off": the e1000s offer no TCP segmentation offload.
+    bool e1000_no_tso = false;
 };
 extern HalOptions hal_options;
 

@@ -192,6 +192,10 @@ bool take_hal_option(const char* word, std::size_t length) {
         bare::hal_options.ata_pio = true;
         return true;
     }
+    if (word_is(word, length, "toro.e1000.tso=off")) {
+        bare::hal_options.e1000_no_tso = true;
+        return true;
+    }
     if (word_is(word, length, "toro.boot.report")) {
         bare::hal_options.report_boot = true;
         return true;
@@ -206,7 +210,7 @@ bool take_hal_option(const char* word, std::size_t length) {
 }
 
 // Takes the bare HAL's own words (toro.ata=pio, toro.e1000.stall=N,
-// toro.boot.report) out of
+// toro.e1000.tso=off, toro.boot.report) out of
 // `text`, so that neither the kernel nor the application sees them. Words
 // in double quotes are never the HAL's.
 void take_hal_options(char* text) {

@@ -384,16 +384,17 @@ bool Controller::reclaim_transmitted() {
         std::uint8_t status = load_status(descriptor.status);
         if (!(status & kTxDone)) break;
         // Only what the driver wrote, and the device's DD: anything else
-        // in command or length means the ring was overwritten.
-        if (descriptor.command != (kTxEndOfPacket | kTxInsertFcs | kTxReportStatus) ||
-            descriptor.length == 0 || descriptor.length > kMaxFrame) {
-            return false;
-        }
-        if (status & kTxCollisionErrors) {
-            send_dropped_.fetch_add(1, std::memory_order_relaxed);
-        } else {
-            sent_frames_.fetch_add(1, std::memory_order_relaxed);
-            sent_bytes_.fetch_add(descriptor.length, std::memory_order_relaxed);
+        // in the third dword (length, command) means the ring was
+        // overwritten.
+        std::uint32_t written;
+        __builtin_memcpy(&written, reinterpret_cast<const std::uint8_t*>(&descriptor) + 8, 4);
+        if (written != transmit_written_[transmit_clean_]) return false;
+        std::uint32_t frames = transmit_frames_[transmit_clean_];
+        if (frames != 0 && (status & kTxCollisionErrors)) {
+            send_dropped_.fetch_add(frames, std::memory_order_relaxed);
+        } else if (frames != 0) {
+            sent_frames_.fetch_add(frames, std::memory_order_relaxed);
+            sent_bytes_.fetch_add(transmit_bytes_[transmit_clean_], std::memory_order_relaxed);
         }
         transmit_clean_ = (transmit_clean_ + 1) % kTransmitDescriptors;
         moved = true;
@@ -402,10 +403,7 @@ bool Controller::reclaim_transmitted() {
     return true;
 }
 
-hal::DeviceStatus Controller::transmit(const hal::FramePiece* pieces, std::size_t count) {
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < count; ++i) total += pieces[i].length;
-    if (total == 0 || total > kMaxFrame) return hal::DeviceStatus::kInvalid;
+hal::DeviceStatus Controller::make_transmit_room(std::size_t descriptors) {
     if (dead_.load(std::memory_order_relaxed)) {
         if (hal::clock_now_ns() < next_revival_ || !reset()) {
             next_revival_ = hal::deadline_after(kRevivalInterval);
@@ -418,40 +416,133 @@ hal::DeviceStatus Controller::transmit(const hal::FramePiece* pieces, std::size_
     if (!reclaim_transmitted()) {
         return recover("a transmit descriptor the driver never wrote", send_dropped_);
     }
-    if (transmit_ring_full()) {
-        std::uint64_t now = hal::clock_now_ns();
-        if (transmit_stuck_since_ == 0) transmit_stuck_since_ = now;
-        std::uint64_t stuck = now - transmit_stuck_since_;
-        if (stuck > kTransmitTimeout) {
-            return recover("the transmit ring has not moved for 1000 ms", send_dropped_);
-        }
-        transmit_waiting_ = true;  // arm() adds TXDW: raised when room frees
-        if (armed_.load(std::memory_order_relaxed)) arm();
-        // A device that has stopped will not interrupt: poll it until it
-        // moves or the timeout above resets it.
-        if (stuck > kTransmitSuspect) hal::event_raise(event_);
-        return hal::DeviceStatus::kWouldBlock;
+    if (transmit_room() >= descriptors) return hal::DeviceStatus::kOk;
+    std::uint64_t now = hal::clock_now_ns();
+    if (transmit_stuck_since_ == 0) transmit_stuck_since_ = now;
+    std::uint64_t stuck = now - transmit_stuck_since_;
+    if (stuck > kTransmitTimeout) {
+        return recover("the transmit ring has not moved for 1000 ms", send_dropped_);
     }
+    transmit_waiting_ = true;  // arm() adds TXDW: raised when room frees
+    if (armed_.load(std::memory_order_relaxed)) arm();
+    // A device that has stopped will not interrupt: poll it until it
+    // moves or the timeout above resets it.
+    if (stuck > kTransmitSuspect) hal::event_raise(event_);
+    return hal::DeviceStatus::kWouldBlock;
+}
+
+void Controller::queue_descriptor(const void* descriptor, std::uint32_t frames, std::uint32_t bytes) {
+    __builtin_memcpy(&transmit_ring_[transmit_tail_], descriptor, sizeof(TransmitDescriptor));
+    __builtin_memcpy(&transmit_written_[transmit_tail_], static_cast<const std::uint8_t*>(descriptor) + 8, 4);
+    transmit_frames_[transmit_tail_] = frames;
+    transmit_bytes_[transmit_tail_] = bytes;
+    transmit_tail_ = (transmit_tail_ + 1) % kTransmitDescriptors;
+}
+
+void Controller::start_transmit() {
+    std::atomic_thread_fence(std::memory_order_release);  // descriptors and bytes before TDT
+    write(Register::kTdt, static_cast<std::uint32_t>(transmit_tail_));
+    if (frames_until_stall != 0 && this == controllers[0] && --frames_until_stall == 0) {
+        write(Register::kTctl, 0);  // toro.e1000.stall=N: the transmitter stops
+        console_print("%s: toro.e1000.stall: transmitter stopped (a test)\n", name_);
+    }
+}
+
+hal::DeviceStatus Controller::transmit(const hal::FramePiece* pieces, std::size_t count) {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) total += pieces[i].length;
+    if (total == 0 || total > kMaxFrame) return hal::DeviceStatus::kInvalid;
+    hal::DeviceStatus room = make_transmit_room(1);
+    if (room != hal::DeviceStatus::kOk) return room;
     std::uint8_t* buffer = transmit_buffers_ + transmit_tail_ * kBufferBytes;
     std::size_t offset = 0;
     for (std::size_t i = 0; i < count; ++i) {
         __builtin_memcpy(buffer + offset, pieces[i].bytes, pieces[i].length);
         offset += pieces[i].length;
     }
-    TransmitDescriptor& descriptor = transmit_ring_[transmit_tail_];
-    descriptor.length = static_cast<std::uint16_t>(total);
-    descriptor.checksum_offset = 0;
-    descriptor.command = kTxEndOfPacket | kTxInsertFcs | kTxReportStatus;
-    descriptor.status = 0;
-    descriptor.checksum_start = 0;
-    descriptor.special = 0;
-    transmit_tail_ = (transmit_tail_ + 1) % kTransmitDescriptors;
-    std::atomic_thread_fence(std::memory_order_release);  // descriptor and bytes before TDT
-    write(Register::kTdt, static_cast<std::uint32_t>(transmit_tail_));
-    if (frames_until_stall != 0 && this == controllers[0] && --frames_until_stall == 0) {
-        write(Register::kTctl, 0);  // toro.e1000.stall=N: the transmitter stops
-        console_print("%s: toro.e1000.stall: transmitter stopped (a test)\n", name_);
+    TransmitDescriptor descriptor{address_of(buffer), static_cast<std::uint16_t>(total), 0,
+                                  kTxEndOfPacket | kTxInsertFcs | kTxReportStatus, 0, 0, 0};
+    queue_descriptor(&descriptor, 1, static_cast<std::uint32_t>(total));
+    start_transmit();
+    return hal::DeviceStatus::kOk;
+}
+
+std::size_t Controller::max_offload_frame() const {
+    return hal_options.e1000_no_tso ? 0 : kMaxOffloadFrame;
+}
+
+// SDM §3.3.6: one context descriptor (where the IPv4 and TCP headers are,
+// the MSS, the payload's length), then the frame in buffers of extended
+// data descriptors. The device puts each segment's IP length,
+// identification, sequence number, flags and checksums in; it sums the
+// TCP checksum from what the field holds, so the field is seeded with
+// the pseudo-header's addresses and protocol (the device adds each
+// segment's length), and the IP checksum field with 0. Every descriptor
+// asks for its status (RS), so each is taken back as the others are.
+hal::DeviceStatus Controller::transmit_tcp_segments(const hal::FramePiece* pieces, std::size_t count,
+                                                    std::size_t segment_bytes) {
+    constexpr std::size_t kIp = 14, kTcp = 14 + 20;
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) total += pieces[i].length;
+    if (max_offload_frame() == 0 || total > kMaxOffloadFrame || total < kTcp + 20 ||
+        segment_bytes == 0 || segment_bytes > 0xFFFF || count == 0 || pieces[0].length == 0) {
+        return hal::DeviceStatus::kInvalid;
     }
+    std::size_t buffers = (total + kBufferBytes - 1) / kBufferBytes;
+    hal::DeviceStatus room = make_transmit_room(1 + buffers);
+    if (room != hal::DeviceStatus::kOk) return room;
+    // The frame, into the buffers of the descriptors after the context one.
+    std::size_t first = (transmit_tail_ + 1) % kTransmitDescriptors;
+    std::size_t piece = 0, within = 0;
+    for (std::size_t b = 0; b < buffers; ++b) {
+        std::uint8_t* buffer = transmit_buffers_ + (first + b) % kTransmitDescriptors * kBufferBytes;
+        std::size_t filled = 0;
+        while (filled < kBufferBytes && piece < count) {
+            std::size_t take = pieces[piece].length - within;
+            if (take > kBufferBytes - filled) take = kBufferBytes - filled;
+            __builtin_memcpy(buffer + filled, pieces[piece].bytes + within, take);
+            filled += take, within += take;
+            if (within == pieces[piece].length) ++piece, within = 0;
+        }
+    }
+    std::uint8_t* headers = transmit_buffers_ + first * kBufferBytes;
+    std::size_t tcp_header = static_cast<std::size_t>(headers[kTcp + 12] >> 4) * 4;
+    std::size_t header_bytes = kTcp + tcp_header;
+    bool tcp_ipv4 = headers[12] == 0x08 && headers[13] == 0x00 && headers[kIp] == 0x45 &&
+                    headers[kIp + 9] == 6 && tcp_header >= 20 && header_bytes < total;
+    if (!tcp_ipv4) return hal::DeviceStatus::kInvalid;
+    headers[kIp + 10] = headers[kIp + 11] = 0;
+    std::uint32_t sum = 6;  // the pseudo-header: addresses and protocol
+    for (std::size_t at = kIp + 12; at < kIp + 20; at += 2) sum += std::uint32_t{headers[at]} << 8 | headers[at + 1];
+    while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
+    headers[kTcp + 16] = static_cast<std::uint8_t>(sum >> 8);
+    headers[kTcp + 17] = static_cast<std::uint8_t>(sum);
+    std::size_t payload = total - header_bytes;
+    TransmitContextDescriptor context{};
+    context.ip_checksum_start = kIp;
+    context.ip_checksum_offset = kIp + 10;
+    context.ip_checksum_end = kTcp - 1;
+    context.tcp_checksum_start = kTcp;
+    context.tcp_checksum_offset = kTcp + 16;
+    context.tcp_checksum_end = 0;
+    context.payload_type_command = static_cast<std::uint32_t>(payload) | kTxCmdExtended |
+                                   kTxCmdSegmentation | kTxCmdIpv4 | kTxCmdTcp | kTxCmdReportStatus;
+    context.header_length = static_cast<std::uint8_t>(header_bytes);
+    context.mss = static_cast<std::uint16_t>(segment_bytes);
+    queue_descriptor(&context, 0, 0);
+    std::uint32_t frames = static_cast<std::uint32_t>((payload + segment_bytes - 1) / segment_bytes);
+    for (std::size_t b = 0; b < buffers; ++b) {
+        bool last = b + 1 == buffers;
+        std::size_t length = last ? total - b * kBufferBytes : kBufferBytes;
+        TransmitDataDescriptor data{};
+        data.buffer = address_of(transmit_buffers_ + transmit_tail_ * kBufferBytes);
+        data.length_type_command = static_cast<std::uint32_t>(length) | kTxTypeData | kTxCmdExtended |
+                                   kTxCmdSegmentation | kTxCmdInsertFcs | kTxCmdReportStatus |
+                                   (last ? kTxCmdEndOfPacket : 0);
+        data.options = kTxInsertIpChecksum | kTxInsertTcpChecksum;
+        queue_descriptor(&data, last ? frames : 0, last ? static_cast<std::uint32_t>(total) : 0);
+    }
+    start_transmit();
     return hal::DeviceStatus::kOk;
 }
 

@@ -130,6 +130,41 @@ inline constexpr std::uint8_t kTxEndOfPacket = 1u << 0, kTxInsertFcs = 1u << 1,
 // Status (SDM §3.3.3.2): descriptor done; excess or late collisions.
 inline constexpr std::uint8_t kTxDone = 1u << 0, kTxCollisionErrors = 1u << 1 | 1u << 2;
 
+// TCP segmentation (SDM §3.3.5-3.3.7): a TCP/IP context descriptor says
+// where the headers are and how to cut, then extended data descriptors
+// carry the frame. Both are 16 bytes in the same ring.
+struct TransmitContextDescriptor {
+    std::uint8_t ip_checksum_start;    // IPCSS
+    std::uint8_t ip_checksum_offset;   // IPCSO
+    std::uint16_t ip_checksum_end;     // IPCSE (inclusive)
+    std::uint8_t tcp_checksum_start;   // TUCSS
+    std::uint8_t tcp_checksum_offset;  // TUCSO
+    std::uint16_t tcp_checksum_end;    // TUCSE (0: to the end)
+    std::uint32_t payload_type_command;  // PAYLEN 19:0, DTYP 23:20 (0), TUCMD 31:24
+    std::uint8_t status;               // STA 3:0
+    std::uint8_t header_length;        // HDRLEN
+    std::uint16_t mss;
+};
+static_assert(sizeof(TransmitContextDescriptor) == 16);
+struct TransmitDataDescriptor {
+    std::uint64_t buffer;
+    std::uint32_t length_type_command;  // DTALEN 19:0, DTYP 23:20 (1), DCMD 31:24
+    std::uint8_t status;                // STA 3:0
+    std::uint8_t options;               // POPTS
+    std::uint16_t special;
+};
+static_assert(sizeof(TransmitDataDescriptor) == 16);
+// TUCMD and DCMD bits (bits 31:24 of the third dword); DTYP in 23:20.
+inline constexpr std::uint32_t kTxCmdEndOfPacket = 1u << 24, kTxCmdInsertFcs = 1u << 25,
+                               kTxCmdTcp = 1u << 24, kTxCmdIpv4 = 1u << 25,
+                               kTxCmdSegmentation = 1u << 26, kTxCmdReportStatus = 1u << 27,
+                               kTxCmdExtended = 1u << 29;
+inline constexpr std::uint32_t kTxTypeData = 1u << 20;
+// POPTS: insert the IP and the TCP checksum.
+inline constexpr std::uint8_t kTxInsertIpChecksum = 1u << 0, kTxInsertTcpChecksum = 1u << 1;
+// The longest frame handed to the device's segmentation: IPv4's limit.
+inline constexpr std::size_t kMaxOffloadFrame = 14 + 65535;
+
 // Ring sizes: lengths must be multiples of 128 bytes (SDM §13.4.27, §13.4.38).
 inline constexpr std::size_t kReceiveDescriptors = 128, kTransmitDescriptors = 64;
 inline constexpr std::size_t kBufferBytes = 2048;
@@ -160,6 +195,10 @@ class Controller final : public hal::NetDevice {
                               std::size_t* length) override;
     bool link_up() const override;
     hal::NetCounters counters() const override;
+    // TSO, unless the kernel options say toro.e1000.tso=off.
+    std::size_t max_offload_frame() const override;
+    hal::DeviceStatus transmit_tcp_segments(const hal::FramePiece* pieces, std::size_t count,
+                                            std::size_t segment_bytes) override;
 
     std::uint8_t interrupt_line() const { return interrupt_line_; }
     // From the interrupt handler (any CPU the line reaches): true if this
@@ -181,9 +220,16 @@ class Controller final : public hal::NetDevice {
     // Takes back the descriptors the device has sent; false on a
     // descriptor in a state the driver never put it in.
     bool reclaim_transmitted();
-    bool transmit_ring_full() const {
-        return (transmit_tail_ + 1) % kTransmitDescriptors == transmit_clean_;
+    bool transmit_ring_full() const { return transmit_room() == 0; }
+    std::size_t transmit_room() const {
+        return (transmit_clean_ + kTransmitDescriptors - transmit_tail_ - 1) % kTransmitDescriptors;
     }
+    // What transmit and transmit_tcp_segments share: the dead controller's
+    // revival, reclaiming, and waiting for `descriptors` free ones.
+    hal::DeviceStatus make_transmit_room(std::size_t descriptors);
+    // Fills the next descriptor, noting what it should hold when done.
+    void queue_descriptor(const void* descriptor, std::uint32_t frames, std::uint32_t bytes);
+    void start_transmit();
     // Unmasks the causes that end a wait: receive, and transmit room when a
     // transmit answered kWouldBlock.
     void arm();
@@ -201,6 +247,12 @@ class Controller final : public hal::NetDevice {
     std::size_t transmit_tail_ = 0;           // the next descriptor to fill (TDT)
     std::size_t transmit_clean_ = 0;          // the oldest descriptor not yet taken back
     std::uint64_t transmit_stuck_since_ = 0;  // full and not moving since (ns), or 0
+    // Per transmit descriptor, what the driver wrote in its third dword
+    // (reclaim checks the ring was not overwritten), and the frames and
+    // bytes it completes (0 for all but a packet's last descriptor).
+    std::uint32_t transmit_written_[kTransmitDescriptors] = {};
+    std::uint32_t transmit_frames_[kTransmitDescriptors] = {};
+    std::uint32_t transmit_bytes_[kTransmitDescriptors] = {};
 
     hal::EventId event_ = hal::kNoEvent;
     // Whether the interrupt is unmasked (set before IMS is written, cleared

@@ -100,6 +100,14 @@ check_capture() {
     check_pcap "$WORK/capture.pcapng" "$mac" "$defragment"
 }
 
+# What QEMU's e1000 does when it cuts an offloaded TCP segment (TSO) and a
+# segment's checksum comes out 0: it stores 0xFFFF instead (QEMU's
+# net_checksum_finish_nozero, made for UDP, where 0 means none). Both are
+# ones' complement zero and every receiver takes either, but tshark warns
+# (RFC 1624). The booted tests' captures exempt those frames; the hosted
+# ones, whose checksums the stack computes, do not.
+QEMU_TSO_EXPECTED="tcp.checksum.ffff"
+
 # check_pcap FILE MAC DEFRAGMENT: the check itself, on any capture file.
 # check_pcap FILE MAC DEFRAGMENT [EXPECTED]: every frame from MAC in FILE
 # well-formed with good checksums and no expert warning, but for frames
@@ -110,7 +118,9 @@ check_pcap() {
     local exempt=""
     [[ -n "$expected" ]] && exempt=" && !($expected)"
     # ICMP's checksum is always checked; IP's, UDP's and TCP's on request.
-    # PCAP_DISABLE: protocols not dissected (HTTP, say: after reordering
+    # PCAP_DISABLE: protocols not dissected (Thrift's heuristic takes some
+    # segments of a random file for Thrift and reports them malformed;
+    # HTTP, say: after reordering
     # its dissector reads body bytes as heads and warns of them).
     local options=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE
                    -o ip.defragment:$defragment)
