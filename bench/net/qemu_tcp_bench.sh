@@ -57,6 +57,25 @@ if [[ "$seconds" -gt 0 && "$(id -u)" -eq 0 && -c /dev/net/tun ]] && command -v i
         echo "out ${1:-(TSO)}: $rate Mbit/s ($(grep -a '^tcpblast: sent' "$WORK/blast.log" | tr -d '\r'))" >&2
         echo "$rate"
     }
+    # TORO_PID is the subshell running qemu_tap: QEMU itself is its child,
+    # and must be gone (the TAP free) before the next run opens the TAP.
+    stop_qemu() {
+        local pid
+        kill "$TORO_PID" 2>/dev/null || true
+        wait "$TORO_PID" 2>/dev/null || true
+        TORO_PID=""
+        for _ in $(seq 100); do
+            local running=0
+            for pid in $(ip netns pids "$NS"); do
+                if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == qemu-system-x86* ]]; then
+                    kill "$pid" 2>/dev/null || true
+                    running=1
+                fi
+            done
+            [[ $running -eq 0 ]] && return 0
+            sleep 0.1
+        done
+    }
     out_rates=() plain_rates=() in_rates=()
     for _ in $(seq "$runs"); do
         out_rates+=("$(blast_rate "")") || exit 1
@@ -66,7 +85,7 @@ if [[ "$seconds" -gt 0 && "$(id -u)" -eq 0 && -c /dev/net/tun ]] && command -v i
         TORO_PID=$!
         for _ in $(seq 300); do in_ns ping -c 1 -W 1 -q "$TORO_IP" >/dev/null 2>&1 && break; done
         rate=$(in_ns iperf -c "$TORO_IP" -p 9 -t "$seconds" -f m | grep -o '[0-9.]* Mbits/sec' | tail -1 | cut -d' ' -f1)
-        kill "$TORO_PID"; wait "$TORO_PID" 2>/dev/null || true; TORO_PID=""
+        stop_qemu
         [[ -n "$rate" ]] || { echo "qemu_tcp_bench: no figure from iperf -c"; exit 1; }
         echo "in: $rate Mbit/s" >&2
         in_rates+=("$rate")
@@ -114,7 +133,12 @@ boot_to_200() {
     BOOT_PORT=$port BOOT_PID=$pid BOOT_TIME=none
     if [[ "$code" == 200 ]]; then BOOT_TIME=$(((end - start) / 1000)); fi
 }
-stop_boot() { kill "$BOOT_PID" 2>/dev/null; wait "$BOOT_PID" 2>/dev/null || true; BOOT_PID=""; }
+stop_boot() {  # (with set -e, a failing kill in the EXIT trap would end the script with 1)
+    [[ -n "$BOOT_PID" ]] || return 0
+    kill "$BOOT_PID" 2>/dev/null || true
+    wait "$BOOT_PID" 2>/dev/null || true
+    BOOT_PID=""
+}
 BOOT_PID=""
 trap 'status=$?; stop_boot; (exit $status); net_cleanup' EXIT
 floor_once() {
