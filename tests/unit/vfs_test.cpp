@@ -480,6 +480,75 @@ TEST(VfsOnFourCpus, CreatesRacingTheRemovalOfTheirDirectory) {
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
 }
 
+// Threads on four CPUs close the same descriptors at once, round after
+// round: exactly one close of each descriptor succeeds and the others get
+// EBADF, and the file is released once per open (a second release would
+// leave the mount's open-file count wrapped, and its unmount EBUSY). The
+// race needs two CPUs inside close() on one descriptor in the same few
+// instructions, so the test gives it many chances rather than a certainty.
+namespace close_race {
+
+constexpr unsigned kThreads = 4, kRounds = 300, kDescriptors = 16;
+
+struct Shared {
+    std::atomic<unsigned> round{0};     // set by thread 0 once a round's descriptors are open
+    std::atomic<unsigned> finished{0};  // (thread, round) pairs done closing
+    int descriptors[kDescriptors] = {};
+    std::atomic<int> successes[kDescriptors] = {};
+};
+
+int close_all(Shared& shared) {
+    int odd = 0;
+    for (unsigned i = 0; i < kDescriptors; ++i) {
+        Error closed = toro::close(shared.descriptors[i]);
+        if (closed == Error::kOk) {
+            shared.successes[i].fetch_add(1);
+        } else if (closed != Error::kBadDescriptor) {
+            ++odd;
+        }
+    }
+    return odd;
+}
+
+int work(Shared& shared, unsigned t) {
+    int odd = 0;
+    for (unsigned round = 1; round <= kRounds; ++round) {
+        if (t == 0) {
+            for (unsigned i = 0; i < kDescriptors; ++i) {
+                auto fd = toro::open("/closed", toro::kOpenRead | toro::kOpenCreate);
+                if (!fd.ok()) return -1;
+                shared.descriptors[i] = *fd;
+                shared.successes[i].store(0);
+            }
+            shared.round.store(round);
+        } else {
+            while (shared.round.load() < round) {
+            }
+        }
+        odd += close_all(shared);
+        shared.finished.fetch_add(1);
+        if (t == 0) {
+            while (shared.finished.load() < round * kThreads) {
+            }
+            for (unsigned i = 0; i < kDescriptors; ++i) odd += shared.successes[i].load() != 1;
+        }
+    }
+    return odd;
+}
+
+}  // namespace close_race
+
+TEST(VfsOnFourCpus, RacingClosesOfOneDescriptorReleaseItOnce) {
+    std::vector<std::uint8_t> image = toro_test::make_ext2_image(4 << 20, "-b 1024");
+    ASSERT_FALSE(image.empty());
+    close_race::Shared shared;
+    std::vector<int> odd = run_on_every_cpu(&image, close_race::kThreads,
+                                            [&](unsigned t) { return close_race::work(shared, t); });
+    for (unsigned t = 0; t < close_race::kThreads; ++t) EXPECT_EQ(odd[t], 0) << "thread " << t;
+    std::string report;
+    EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+}
+
 // One CPU mounts and unmounts a second disk at /mnt while three others
 // open, read and close a file on it: each open finds the file whole or
 // finds nothing (ENOENT), an unmount with the file open is EBUSY, and a

@@ -160,11 +160,14 @@ Result<int> open(const char* path, unsigned flags, std::uint32_t mode) {
 }
 
 Error close(int fd) {
-    fs::OpenFile* file = fs::file_of(fd);
-    if (file == nullptr) return Error::kBadDescriptor;
-    Location location = file->location;
+    Location location;
     {
+        // Found and freed under one hold of the lock: of two CPUs closing
+        // the same descriptor, only one gets its file to release.
         SpinLockGuard guard(fs::files_lock);
+        fs::OpenFile* file = fs::file_of(fd);
+        if (file == nullptr) return Error::kBadDescriptor;
+        location = file->location;
         file->in_use = false;
     }
     return with_mount(location.mount, [&](FileSystem& file_system) {
