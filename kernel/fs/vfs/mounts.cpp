@@ -15,6 +15,8 @@ SpinLock table_lock;
 Mount mounts[kMaxMounts];
 std::uint64_t mounts_epoch = 0;
 
+// The helpers below read the table: callers hold table_lock, because
+// mount and unmount fill and free slots on other CPUs.
 bool has_children(const Mount* mount) {
     for (const Mount& other : mounts) {
         if (other.in_use && other.parent == mount) return true;
@@ -22,9 +24,23 @@ bool has_children(const Mount* mount) {
     return false;
 }
 
-}  // namespace
+Mount* find_root() {
+    for (Mount& mount : mounts) {
+        if (mount.in_use && mount.parent == nullptr) return &mount;
+    }
+    return nullptr;
+}
 
-void forget_previous_boot() {
+Mount* find_mount_on(const Location& location) {
+    for (Mount& mount : mounts) {
+        if (mount.in_use && mount.parent == location.mount && mount.covered == location.inode) {
+            return &mount;
+        }
+    }
+    return nullptr;
+}
+
+void forget_previous_boot_locked() {
     if (mounts_epoch == boot_epoch()) return;
     for (Mount& mount : mounts) {
         mount.in_use = false;
@@ -37,21 +53,22 @@ void forget_previous_boot() {
     mounts_epoch = boot_epoch();
 }
 
+}  // namespace
+
+void forget_previous_boot() {
+    SpinLockGuard guard(table_lock);
+    forget_previous_boot_locked();
+}
+
 Mount* root_mount() {
-    forget_previous_boot();
-    for (Mount& mount : mounts) {
-        if (mount.in_use && mount.parent == nullptr) return &mount;
-    }
-    return nullptr;
+    SpinLockGuard guard(table_lock);
+    forget_previous_boot_locked();
+    return find_root();
 }
 
 Mount* mount_on(const Location& location) {
-    for (Mount& mount : mounts) {
-        if (mount.in_use && mount.parent == location.mount && mount.covered == location.inode) {
-            return &mount;
-        }
-    }
-    return nullptr;
+    SpinLockGuard guard(table_lock);
+    return find_mount_on(location);
 }
 
 // The mount whose root `path` names, or null.
@@ -96,8 +113,8 @@ Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned f
     {
         SpinLockGuard guard(fs::table_lock);
         // Checked again here: another CPU may have mounted on the same spot.
-        bool taken = parent == nullptr ? fs::root_mount() != nullptr
-                                       : fs::mount_on({parent, covered}) != nullptr;
+        bool taken = parent == nullptr ? fs::find_root() != nullptr
+                                       : fs::find_mount_on({parent, covered}) != nullptr;
         for (Mount& slot : fs::mounts) {
             if (taken || slot.in_use || slot.retiring) continue;
             slot.file_system = *mounted;
@@ -141,11 +158,19 @@ Error unmount(const char* path) {
 }
 
 Error sync() {
-    fs::forget_previous_boot();
+    Mount* mounted[fs::kMaxMounts];
+    std::size_t count = 0;
+    {
+        SpinLockGuard guard(fs::table_lock);
+        fs::forget_previous_boot_locked();
+        for (Mount& mount : fs::mounts) {
+            if (mount.in_use) mounted[count++] = &mount;
+        }
+    }
     Error first_error = Error::kOk;
-    for (Mount& mount : fs::mounts) {
-        if (!mount.in_use) continue;
-        Error error = fs::with_mount(&mount, [](fs::FileSystem& file_system) { return file_system.sync(); });
+    for (std::size_t i = 0; i < count; ++i) {
+        Error error = fs::with_mount(mounted[i], [](fs::FileSystem& file_system) { return file_system.sync(); });
+        if (error == Error::kNoEntry) continue;  // unmounted since: synced by its unmount
         if (first_error == Error::kOk) first_error = error;
     }
     return first_error;
