@@ -24,6 +24,16 @@ bool has_children(const Mount* mount) {
     return false;
 }
 
+MountRef ref_of(Mount* mount) {
+    return mount == nullptr ? MountRef{} : MountRef{mount, mount->generation};
+}
+
+// Whether `found` is still mounted: a slot is only unmounted (and its
+// generation counted) after in_use is cleared under this lock.
+bool still_mounted(MountRef found) {
+    return found.mount->in_use && found.mount->generation == found.generation;
+}
+
 Mount* find_root() {
     for (Mount& mount : mounts) {
         if (mount.in_use && mount.parent == nullptr) return &mount;
@@ -33,7 +43,8 @@ Mount* find_root() {
 
 Mount* find_mount_on(const Location& location) {
     for (Mount& mount : mounts) {
-        if (mount.in_use && mount.parent == location.mount && mount.covered == location.inode) {
+        if (mount.in_use && mount.parent == location.mount &&
+            mount.parent_generation == location.generation && mount.covered == location.inode) {
             return &mount;
         }
     }
@@ -55,31 +66,31 @@ void forget_previous_boot_locked() {
 
 }  // namespace
 
-void forget_previous_boot() {
+MountRef root_mount() {
     SpinLockGuard guard(table_lock);
     forget_previous_boot_locked();
+    return ref_of(find_root());
 }
 
-Mount* root_mount() {
+MountRef mount_on(const Location& location) {
     SpinLockGuard guard(table_lock);
-    forget_previous_boot_locked();
-    return find_root();
+    return ref_of(find_mount_on(location));
 }
 
-Mount* mount_on(const Location& location) {
+Result<Location> covered_by(const Location& root) {
     SpinLockGuard guard(table_lock);
-    return find_mount_on(location);
+    if (!still_mounted(root.mount_ref())) return Error::kNoEntry;
+    Mount* mount = root.mount;
+    if (mount->parent == nullptr) return root;
+    return Location{mount->parent, mount->parent_generation, mount->covered};
 }
 
-// The mount whose root `path` names, or null.
-static Mount* mount_at(const char* path) {
+// The mount whose root `path` names; a null mount when none does.
+static MountRef mount_at(const char* path) {
     Resolved resolved;
-    if (resolve(path, true, &resolved) != Error::kOk || !resolved.exists) return nullptr;
-    Mount* mount = resolved.target.mount;
-    Result<InodeNumber> root = with_mount(mount, [](FileSystem& file_system) -> Result<InodeNumber> {
-        return file_system.root();
-    });
-    return root.ok() && resolved.target.inode == *root ? mount : nullptr;
+    if (resolve(path, true, &resolved) != Error::kOk || !resolved.exists) return MountRef{};
+    Result<Location> root = root_of(resolved.target.mount_ref());
+    return root.ok() && resolved.target.inode == root->inode ? resolved.target.mount_ref() : MountRef{};
 }
 
 }  // namespace toro::fs
@@ -91,35 +102,37 @@ using fs::Mount;
 
 Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned flags) {
     if (disk == nullptr || path == nullptr) return Error::kNoDevice;
-    Mount* parent = nullptr;
-    fs::InodeNumber covered = 0;
-    if (fs::root_mount() == nullptr) {
+    fs::Location covered;  // in the parent mount; none for "/"
+    if (fs::root_mount().mount == nullptr) {
         if (path[0] != '/' || path[1] != '\0') return Error::kNoEntry;  // "/" comes first
     } else {
         fs::Resolved resolved;
         TORO_TRY(fs::resolve(path, true, &resolved));
         if (!resolved.exists) return Error::kNoEntry;
         Stat status{};
-        TORO_TRY(fs::with_mount(resolved.target.mount, [&](fs::FileSystem& file_system) {
+        TORO_TRY(fs::with_mount(resolved.target, [&](fs::FileSystem& file_system) {
             return file_system.get_attributes(resolved.target.inode, &status);
         }));
         if (status.type != FileType::kDirectory) return Error::kNotDirectory;
-        if (fs::mount_on(resolved.target) != nullptr) return Error::kBusy;
-        parent = resolved.target.mount;
-        covered = resolved.target.inode;
+        if (fs::mount_on(resolved.target).mount != nullptr) return Error::kBusy;
+        covered = resolved.target;
     }
     Result<fs::FileSystem*> mounted = type.mount(disk, (flags & kMountReadOnly) != 0);
     if (!mounted.ok()) return mounted.error();
     {
         SpinLockGuard guard(fs::table_lock);
-        // Checked again here: another CPU may have mounted on the same spot.
+        // Checked again here: another CPU may have mounted on the same spot,
+        // or unmounted the parent.
+        Mount* parent = covered.mount;
         bool taken = parent == nullptr ? fs::find_root() != nullptr
-                                       : fs::find_mount_on({parent, covered}) != nullptr;
+                                       : !fs::still_mounted(covered.mount_ref()) ||
+                                             fs::find_mount_on(covered) != nullptr;
         for (Mount& slot : fs::mounts) {
             if (taken || slot.in_use || slot.retiring) continue;
             slot.file_system = *mounted;
             slot.parent = parent;
-            slot.covered = covered;
+            slot.parent_generation = covered.generation;
+            slot.covered = covered.inode;
             slot.open_files = 0;
             slot.in_use = true;
             return Error::kOk;
@@ -130,11 +143,12 @@ Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned f
 }
 
 Error unmount(const char* path) {
-    Mount* mount = fs::mount_at(path);
-    if (mount == nullptr) return Error::kInvalid;
+    fs::MountRef found = fs::mount_at(path);
+    if (found.mount == nullptr) return Error::kInvalid;
+    Mount* mount = found.mount;
     {
         SpinLockGuard guard(fs::table_lock);
-        if (!mount->in_use) return Error::kInvalid;  // another CPU unmounted it first
+        if (!fs::still_mounted(found)) return Error::kInvalid;  // another CPU unmounted it first
         if (fs::has_children(mount)) return Error::kBusy;
         mount->in_use = false;  // no new lookups reach it from here on
         mount->retiring = true;
@@ -149,7 +163,8 @@ Error unmount(const char* path) {
             return Error::kBusy;
         }
         FileSystem* file_system = mount->file_system;
-        mount->file_system = nullptr;  // a call that found the mount earlier gets kNoEntry
+        mount->file_system = nullptr;  // a call that found the mount earlier gets kNoEntry,
+        ++mount->generation;           // also once the slot is mounted again
         error = file_system->unmount();
     }
     SpinLockGuard guard(fs::table_lock);
@@ -158,13 +173,13 @@ Error unmount(const char* path) {
 }
 
 Error sync() {
-    Mount* mounted[fs::kMaxMounts];
+    fs::MountRef mounted[fs::kMaxMounts];
     std::size_t count = 0;
     {
         SpinLockGuard guard(fs::table_lock);
         fs::forget_previous_boot_locked();
         for (Mount& mount : fs::mounts) {
-            if (mount.in_use) mounted[count++] = &mount;
+            if (mount.in_use) mounted[count++] = fs::ref_of(&mount);
         }
     }
     Error first_error = Error::kOk;

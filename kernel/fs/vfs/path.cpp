@@ -11,7 +11,7 @@ namespace {
 
 bool is_symlink(const Location& location) {
     Stat status{};
-    Error error = with_mount(location.mount, [&](FileSystem& file_system) {
+    Error error = with_mount(location, [&](FileSystem& file_system) {
         return file_system.get_attributes(location.inode, &status);
     });
     return error == Error::kOk && status.type == FileType::kSymlink;
@@ -22,7 +22,7 @@ bool is_symlink(const Location& location) {
 Error splice_link(char* path, std::size_t* position, const Location& link, std::size_t rest) {
     char* target = static_cast<char*>(allocate(kMaxPath));
     if (target == nullptr) return Error::kNoMemory;
-    Result<std::size_t> length = with_mount(link.mount, [&](FileSystem& file_system) {
+    Result<std::size_t> length = with_mount(link, [&](FileSystem& file_system) {
         return file_system.read_link(link.inode, target, kMaxPath);
     });
     std::size_t rest_length = text_length(path + rest);
@@ -45,19 +45,22 @@ Error splice_link(char* path, std::size_t* position, const Location& link, std::
 // first.
 Result<Location> step(Location directory, const char* name, std::size_t length) {
     if (length == 2 && name[0] == '.' && name[1] == '.') {
-        while (directory.mount->parent != nullptr) {
-            Result<Location> top = root_of(directory.mount);
+        for (;;) {
+            Result<Location> top = root_of(directory.mount_ref());
             if (!top.ok()) return top.error();
             if (directory.inode != top->inode) break;
-            directory = {directory.mount->parent, directory.mount->covered};
+            Result<Location> below = covered_by(directory);
+            if (!below.ok()) return below.error();
+            if (same_mount(*below, directory)) break;  // the tree's root
+            directory = *below;
         }
     }
-    Result<InodeNumber> found = with_mount(directory.mount, [&](FileSystem& file_system) {
+    Result<InodeNumber> found = with_mount(directory, [&](FileSystem& file_system) {
         return file_system.lookup(directory.inode, Name{name, length});
     });
     if (!found.ok()) return found.error();
-    Location next{directory.mount, *found};
-    while (Mount* covering = mount_on(next)) {
+    Location next{directory.mount, directory.generation, *found};
+    for (MountRef covering = mount_on(next); covering.mount != nullptr; covering = mount_on(next)) {
         Result<Location> top = root_of(covering);
         if (!top.ok()) break;  // unmounted meanwhile: the covered directory shows again
         next = *top;
@@ -68,8 +71,8 @@ Result<Location> step(Location directory, const char* name, std::size_t length) 
 }  // namespace
 
 Error resolve(const char* given, bool follow_last, Resolved* out) {
-    Mount* root = root_mount();
-    if (root == nullptr) return Error::kNoEntry;
+    MountRef root = root_mount();
+    if (root.mount == nullptr) return Error::kNoEntry;
     if (given == nullptr || given[0] != '/') return Error::kInvalid;
     std::size_t given_length = text_length(given);
     if (given_length >= kMaxPath) return Error::kNameTooLong;
