@@ -38,7 +38,8 @@ TEST(TscTime, StaysExactPastWhereTicksTimesAThousandOverflows) {
 // 72 days at 3 GHz: after the old `ticks * 1000 / rate` had wrapped.
 TEST(TscTime, SeventyTwoDaysAtThreeGigahertz) {
     constexpr std::uint64_t kSeconds = 72ull * 24 * 3600;
-    EXPECT_EQ(bare::tsc_ticks_to_ns(kSeconds * 3'000'000'000ull, 3000), kSeconds * 1'000'000'000ull);
+    EXPECT_EQ(bare::tsc_ticks_to_ns(kSeconds * 3'000'000'000ull, 3000),
+              kSeconds * 1'000'000'000ull);
 }
 
 }  // namespace

@@ -542,8 +542,8 @@ TEST(VfsOnFourCpus, RacingClosesOfOneDescriptorReleaseItOnce) {
     std::vector<std::uint8_t> image = toro_test::make_ext2_image(4 << 20, "-b 1024");
     ASSERT_FALSE(image.empty());
     close_race::Shared shared;
-    std::vector<int> odd = run_on_every_cpu(&image, close_race::kThreads,
-                                            [&](unsigned t) { return close_race::work(shared, t); });
+    std::vector<int> odd = run_on_every_cpu(
+        &image, close_race::kThreads, [&](unsigned t) { return close_race::work(shared, t); });
     for (unsigned t = 0; t < close_race::kThreads; ++t) EXPECT_EQ(odd[t], 0) << "thread " << t;
     std::string report;
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
@@ -665,11 +665,14 @@ TEST(VfsOnFourCpus, ALinkFromAnUnmountedFilesystemNeverReachesTheMountInItsSlot)
         slow.answer(toro_test::FaultyDisk::Answer::kLater, 300);
         toro::ThreadOptions on_cpu1;
         on_cpu1.cpu = 1;
-        toro::Thread* linker = toro::spawn([&] {
+        auto link_through_the_slow_disk = [&] {
             linked = toro::link("/mnt/file", "/slow/x/../../mnt/newname");
             return 0;
-        }, on_cpu1);
-        for (int waited = 0; slow.requests() == requests && waited < 2000; ++waited) toro::sleep_ms(1);
+        };
+        toro::Thread* linker = toro::spawn(link_through_the_slow_disk, on_cpu1);
+        for (int waited = 0; slow.requests() == requests && waited < 2000; ++waited) {
+            toro::sleep_ms(1);
+        }
         EXPECT_GT(slow.requests(), requests) << "the link's walk never reached the slow disk";
         EXPECT_EQ(toro::unmount("/mnt"), Error::kOk);
         EXPECT_EQ(toro::mount("/mnt", toro::disk(3), toro::ext2_file_system), Error::kOk);

@@ -107,7 +107,8 @@ Result<Location> open_or_create(Resolved& resolved, unsigned flags, std::uint32_
             number = file_system.lookup(resolved.parent.inode, name);  // made meanwhile: open it
         }
         if (!number.ok()) return number;
-        Error retained = retain(Location{resolved.parent.mount, resolved.parent.generation, *number}, file_system);
+        Location created{resolved.parent.mount, resolved.parent.generation, *number};
+        Error retained = retain(created, file_system);
         return retained == Error::kOk ? number : Result<InodeNumber>(retained);
     });
     if (!opened.ok()) return opened.error();
@@ -204,14 +205,15 @@ Result<std::size_t> write(int fd, const void* buffer, std::size_t length) {
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr || !fs::can_write(file->flags)) return Error::kBadDescriptor;
     Location location = file->location;
-    Result<std::size_t> done = with_mount(location, [&](FileSystem& file_system) -> Result<std::size_t> {
-        if (file->flags & kOpenAppend) {  // the end, read under the same lock as the write
-            Stat status{};
-            TORO_TRY(file_system.get_attributes(location.inode, &status));
-            file->offset = status.size;
-        }
-        return file_system.write(location.inode, file->offset, buffer, length);
-    });
+    Result<std::size_t> done =
+        with_mount(location, [&](FileSystem& file_system) -> Result<std::size_t> {
+            if (file->flags & kOpenAppend) {  // the end, read under the same lock as the write
+                Stat status{};
+                TORO_TRY(file_system.get_attributes(location.inode, &status));
+                file->offset = status.size;
+            }
+            return file_system.write(location.inode, file->offset, buffer, length);
+        });
     if (done.ok()) file->offset += *done;
     return done;
 }

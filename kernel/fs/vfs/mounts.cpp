@@ -90,7 +90,8 @@ static MountRef mount_at(const char* path) {
     Resolved resolved;
     if (resolve(path, true, &resolved) != Error::kOk || !resolved.exists) return MountRef{};
     Result<Location> root = root_of(resolved.target.mount_ref());
-    return root.ok() && resolved.target.inode == root->inode ? resolved.target.mount_ref() : MountRef{};
+    if (!root.ok() || resolved.target.inode != root->inode) return MountRef{};
+    return resolved.target.mount_ref();
 }
 
 }  // namespace toro::fs
@@ -184,7 +185,8 @@ Error sync() {
     }
     Error first_error = Error::kOk;
     for (std::size_t i = 0; i < count; ++i) {
-        Error error = fs::with_mount(mounted[i], [](fs::FileSystem& file_system) { return file_system.sync(); });
+        Error error = fs::with_mount(
+            mounted[i], [](fs::FileSystem& file_system) { return file_system.sync(); });
         if (error == Error::kNoEntry) continue;  // unmounted since: synced by its unmount
         if (first_error == Error::kOk) first_error = error;
     }

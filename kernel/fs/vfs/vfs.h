@@ -94,16 +94,16 @@ auto with_mount(MountRef found, Call call) -> decltype(call(*found.mount->file_s
 }
 
 template <typename Call>
-auto with_mount(const Location& location, Call call) -> decltype(call(*location.mount->file_system)) {
+auto with_mount(const Location& location, Call call)
+    -> decltype(call(*location.mount->file_system)) {
     return with_mount(location.mount_ref(), call);
 }
 
 // The root directory of `found`; kNoEntry if another CPU unmounted it
 // since the caller found it.
 inline Result<Location> root_of(MountRef found) {
-    Result<InodeNumber> root = with_mount(found, [](FileSystem& file_system) -> Result<InodeNumber> {
-        return file_system.root();
-    });
+    Result<InodeNumber> root = with_mount(
+        found, [](FileSystem& file_system) -> Result<InodeNumber> { return file_system.root(); });
     if (!root.ok()) return root.error();
     return Location{found.mount, found.generation, *root};
 }
