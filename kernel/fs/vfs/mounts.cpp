@@ -77,14 +77,6 @@ MountRef mount_on(const Location& location) {
     return ref_of(find_mount_on(location));
 }
 
-Result<Location> covered_by(const Location& root) {
-    SpinLockGuard guard(table_lock);
-    if (!still_mounted(root.mount_ref())) return Error::kNoEntry;
-    Mount* mount = root.mount;
-    if (mount->parent == nullptr) return root;
-    return Location{mount->parent, mount->parent_generation, mount->covered};
-}
-
 // The mount whose root `path` names; a null mount when none does.
 static MountRef mount_at(const char* path) {
     Resolved resolved;

@@ -40,18 +40,27 @@ Error splice_link(char* path, std::size_t* position, const Location& link, std::
     return error;
 }
 
+// The directory that `directory` hides in the parent mount if it is a
+// mount's root; else (or at the tree's root) `directory` itself. Read under
+// the mount's lock: parent and covered change only when the slot is
+// mounted again, after an unmount that with_mount's check sees.
+Result<Location> covered_if_root(const Location& directory) {
+    return with_mount(directory, [&](FileSystem& file_system) -> Result<Location> {
+        const Mount& mount = *directory.mount;
+        if (mount.parent == nullptr || directory.inode != file_system.root()) return directory;
+        return Location{mount.parent, mount.parent_generation, mount.covered};
+    });
+}
+
 // One step down: `name` inside `directory`, through a mount point if one
 // covers the result. ".." at a mount's root climbs to the covered directory
 // first.
 Result<Location> step(Location directory, const char* name, std::size_t length) {
     if (length == 2 && name[0] == '.' && name[1] == '.') {
         for (;;) {
-            Result<Location> top = root_of(directory.mount_ref());
-            if (!top.ok()) return top.error();
-            if (directory.inode != top->inode) break;
-            Result<Location> below = covered_by(directory);
+            Result<Location> below = covered_if_root(directory);
             if (!below.ok()) return below.error();
-            if (same_mount(*below, directory)) break;  // the tree's root
+            if (same_mount(*below, directory)) break;
             directory = *below;
         }
     }

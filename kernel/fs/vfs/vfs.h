@@ -71,10 +71,6 @@ struct Resolved {
 MountRef root_mount();
 // The mount covering `location`; a null mount when none does.
 MountRef mount_on(const Location& location);
-// The directory that the mount whose root is `root` hides, in its parent
-// mount; `root` itself for the tree's root; kNoEntry when that mount is
-// gone.
-Result<Location> covered_by(const Location& root);
 
 // Resolves an absolute path. Intermediate symlinks are always followed; the
 // last one only with `follow_last`. kNoEntry when a directory on the way is
