@@ -91,13 +91,17 @@ bool parse_disk(const std::string& text, std::vector<DiskConfig>* disks, std::st
     return true;
 }
 
-// The kernel splits the command line on blanks and honours double quotes.
+// Writes `argument` as one word in the syntax the kernel splits the command
+// line with (hal/boot.h): quoted if it is empty or holds a blank, each `"`
+// and `\` escaped with a backslash, so that the application gets back
+// exactly the string it was given.
 void append_argument(std::string* line, const std::string& argument) {
     if (!line->empty()) *line += ' ';
     bool needs_quotes = argument.empty() || argument.find_first_of(" \t\n\r") != std::string::npos;
     if (needs_quotes) *line += '"';
     for (char c : argument) {
-        if (c != '"') *line += c;  // a quote cannot be passed through
+        if (c == '"' || c == '\\') *line += '\\';
+        *line += c;
     }
     if (needs_quotes) *line += '"';
 }

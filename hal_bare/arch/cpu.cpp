@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "arch/apic.h"
+#include "arch/tsc_time.h"
 #include "bare.h"
 #include "hal/boot.h"
 #include "hal/clock.h"
@@ -253,7 +254,7 @@ std::uint64_t clock_now_ns() {
         calibrate_tsc();
         tsc_origin = bare::read_tsc();
     }
-    return (bare::read_tsc() - tsc_origin) * 1000 / tsc_per_microsecond;
+    return bare::tsc_ticks_to_ns(bare::read_tsc() - tsc_origin, tsc_per_microsecond);
 }
 
 EventId event_bind(unsigned cpu_id, EventHandler handler, void* argument) {

@@ -121,10 +121,15 @@ void copy_command_line(const char* source, bool skip_first_word) {
 }
 
 // Where a word starting at `i` ends: words are split on blanks, and a
-// double-quoted run may hold blanks.
+// double-quoted run may hold blanks. `\"` and `\\` are escapes (hal/boot.h):
+// such a quote neither opens nor closes a run.
 std::size_t word_end(const char* text, std::size_t i) {
     bool quoted = false;
     while (text[i] != '\0' && (quoted || text[i] != ' ')) {
+        if (text[i] == '\\' && (text[i + 1] == '"' || text[i + 1] == '\\')) {
+            i += 2;
+            continue;
+        }
         if (text[i] == '"') quoted = !quoted;
         ++i;
     }

@@ -16,8 +16,13 @@ std::size_t length_of(const char* text) {
     return length;
 }
 
+// A backslash makes the `"` or `\` after it an ordinary character, so that
+// any string can be written as a word (the hosted HAL writes every argument
+// so); before anything else it is itself.
+bool is_escape(const char* at) { return at[0] == '\\' && (at[1] == '"' || at[1] == '\\'); }
+
 // Copies the next word of `line` (from *cursor) into `out` without its
-// quotes; returns false at the end of the line.
+// quotes and escapes; returns false at the end of the line.
 bool next_word(const char* line, std::size_t* cursor, char* out) {
     std::size_t i = *cursor;
     while (is_blank(line[i])) ++i;
@@ -25,7 +30,9 @@ bool next_word(const char* line, std::size_t* cursor, char* out) {
     bool quoted = false;
     std::size_t length = 0;
     for (; line[i] != '\0' && (quoted || !is_blank(line[i])); ++i) {
-        if (line[i] == '"') {
+        if (is_escape(line + i)) {
+            out[length++] = line[++i];
+        } else if (line[i] == '"') {
             quoted = !quoted;
         } else {
             out[length++] = line[i];

@@ -13,9 +13,17 @@ namespace {
 
 constexpr std::size_t kMinimumStack = 2 * hal::kPageSize;  // guard page + one
 
+constexpr unsigned kMaxStackOrder = 16;  // 256 MiB of stack is a bug, not a request
+
+// The page order of the smallest power-of-two stack that holds `bytes`, or
+// kMaxStackOrder + 1 when none up to kMaxStackOrder does. Bounded so that a
+// size above 2^63 bytes, which no `kPageSize << order` reaches before the
+// shift overflows, cannot keep the loop going forever.
 unsigned stack_order_for(std::size_t bytes) {
     unsigned order = 0;
-    while ((hal::kPageSize << order) < bytes || (hal::kPageSize << order) < kMinimumStack) ++order;
+    while ((hal::kPageSize << order) < bytes || (hal::kPageSize << order) < kMinimumStack) {
+        if (++order > kMaxStackOrder) break;
+    }
     return order;
 }
 
@@ -34,7 +42,7 @@ Thread* spawn(ThreadEntry entry, void* argument, const ThreadOptions& options) {
     unsigned cpu = options.cpu == kCurrentCpu ? hal::cpu_current() : options.cpu;
     if (cpu >= hal::cpu_count() || entry == nullptr) return nullptr;
     unsigned order = stack_order_for(options.stack_size);
-    if (order > 16) return nullptr;  // 256 MiB of stack is a bug, not a request
+    if (order > kMaxStackOrder) return nullptr;
     Thread* thread = make<Thread>();
     if (thread == nullptr) return nullptr;
     thread->stack = allocate_pages(order);

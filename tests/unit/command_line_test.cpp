@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hal_posix/machine.h"
+#include "kernel_harness.h"
 
 namespace {
 
@@ -39,6 +40,34 @@ TEST(CommandLine, AcceptsCpusMemoryAndApplicationArguments) {
     EXPECT_EQ(p.config.cpus, 4u);
     EXPECT_EQ(p.config.memory_bytes, std::size_t{1} << 30);
     EXPECT_EQ(p.config.command_line, "a \"b c\" \"\" --cpus");
+}
+
+// What the application's toro_main gets for the arguments after "--": the
+// hosted HAL joins them into the boot command line, the kernel splits it.
+std::vector<std::string> application_argv(const std::vector<std::string>& arguments) {
+    std::vector<std::string> words = {"x", "--"};
+    words.insert(words.end(), arguments.begin(), arguments.end());
+    Parsed p = parse(words);
+    EXPECT_EQ(p.outcome, hal_posix::ParseOutcome::kRun);
+    toro_test::MachineShape shape;
+    shape.command_line = p.config.command_line;
+    std::vector<std::string> argv;
+    int status = toro_test::boot(shape, [&](int argc, char** given) {
+        for (int i = 1; i < argc; ++i) argv.push_back(given[i]);
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+    return argv;
+}
+
+TEST(CommandLine, ApplicationArgumentsArriveExactlyAsGiven) {
+    const std::vector<std::string> hostile = {
+        "/a\"b", "\"", "\"\"", "\\", "\\\\", "\\\"", "a\\", "C:\\dir\\", "two words", "",
+        "\t", " lead", "trail ", "tab\there", "\"quoted words\"", "x \"y\\\" z", "--", "\\ \\"};
+    EXPECT_EQ(application_argv(hostile), hostile);
+    for (const std::string& argument : hostile) {  // alone, too: first and last on the line
+        EXPECT_EQ(application_argv({argument}), std::vector<std::string>{argument}) << argument;
+    }
 }
 
 TEST(CommandLine, SizesTakeBinarySuffixes) {

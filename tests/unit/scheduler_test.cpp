@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,20 @@ TEST(Scheduler, SpawnOnAMissingCpuFails) {
     int status = boot(2, [] {
         if (toro::spawn([] { return 0; }, on_cpu(2)) != nullptr) return 1;
         if (toro::spawn(nullptr, nullptr, on_cpu(0)) != nullptr) return 2;
+        return 0;
+    });
+    EXPECT_EQ(status, 0);
+}
+
+// A stack size beyond 2^63 bytes has no power-of-two page count; it must be
+// refused, not send the rounding loop round forever.
+TEST(Scheduler, SpawnWithAnImpossibleStackSizeFails) {
+    int status = boot(1, [] {
+        toro::ThreadOptions options = on_cpu(0);
+        options.stack_size = SIZE_MAX;
+        if (toro::spawn([] { return 0; }, options) != nullptr) return 1;
+        options.stack_size = (std::size_t{1} << 63) + 1;
+        if (toro::spawn([] { return 0; }, options) != nullptr) return 2;
         return 0;
     });
     EXPECT_EQ(status, 0);

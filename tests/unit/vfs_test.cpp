@@ -480,6 +480,75 @@ TEST(VfsOnFourCpus, CreatesRacingTheRemovalOfTheirDirectory) {
     EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
 }
 
+// Threads on four CPUs close the same descriptors at once, round after
+// round: exactly one close of each descriptor succeeds and the others get
+// EBADF, and the file is released once per open (a second release would
+// leave the mount's open-file count wrapped, and its unmount EBUSY). The
+// race needs two CPUs inside close() on one descriptor in the same few
+// instructions, so the test gives it many chances rather than a certainty.
+namespace close_race {
+
+constexpr unsigned kThreads = 4, kRounds = 300, kDescriptors = 16;
+
+struct Shared {
+    std::atomic<unsigned> round{0};     // set by thread 0 once a round's descriptors are open
+    std::atomic<unsigned> finished{0};  // (thread, round) pairs done closing
+    int descriptors[kDescriptors] = {};
+    std::atomic<int> successes[kDescriptors] = {};
+};
+
+int close_all(Shared& shared) {
+    int odd = 0;
+    for (unsigned i = 0; i < kDescriptors; ++i) {
+        Error closed = toro::close(shared.descriptors[i]);
+        if (closed == Error::kOk) {
+            shared.successes[i].fetch_add(1);
+        } else if (closed != Error::kBadDescriptor) {
+            ++odd;
+        }
+    }
+    return odd;
+}
+
+int work(Shared& shared, unsigned t) {
+    int odd = 0;
+    for (unsigned round = 1; round <= kRounds; ++round) {
+        if (t == 0) {
+            for (unsigned i = 0; i < kDescriptors; ++i) {
+                auto fd = toro::open("/closed", toro::kOpenRead | toro::kOpenCreate);
+                if (!fd.ok()) return -1;
+                shared.descriptors[i] = *fd;
+                shared.successes[i].store(0);
+            }
+            shared.round.store(round);
+        } else {
+            while (shared.round.load() < round) {
+            }
+        }
+        odd += close_all(shared);
+        shared.finished.fetch_add(1);
+        if (t == 0) {
+            while (shared.finished.load() < round * kThreads) {
+            }
+            for (unsigned i = 0; i < kDescriptors; ++i) odd += shared.successes[i].load() != 1;
+        }
+    }
+    return odd;
+}
+
+}  // namespace close_race
+
+TEST(VfsOnFourCpus, RacingClosesOfOneDescriptorReleaseItOnce) {
+    std::vector<std::uint8_t> image = toro_test::make_ext2_image(4 << 20, "-b 1024");
+    ASSERT_FALSE(image.empty());
+    close_race::Shared shared;
+    std::vector<int> odd = run_on_every_cpu(
+        &image, close_race::kThreads, [&](unsigned t) { return close_race::work(shared, t); });
+    for (unsigned t = 0; t < close_race::kThreads; ++t) EXPECT_EQ(odd[t], 0) << "thread " << t;
+    std::string report;
+    EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+}
+
 // One CPU mounts and unmounts a second disk at /mnt while three others
 // open, read and close a file on it: each open finds the file whole or
 // finds nothing (ENOENT), an unmount with the file open is EBUSY, and a
@@ -554,6 +623,77 @@ TEST(VfsOnFourCpus, OpensRacingMountAndUnmount) {
 // removals, renames within it and out of it, refills of the gaps. Every
 // listing, lookup and miss must agree with a model, across a remount (the
 // index built afresh from the disk) and under e2fsck.
+// A thread resolves "/mnt/file" on one filesystem, then stalls resolving
+// the link's new name (its lookup waits 300 ms for a slow disk) while
+// another CPU unmounts /mnt and mounts another disk there, which takes the
+// freed slot of the mount table. The link must not then land in the new
+// filesystem with the old one's inode number: the mount it found is gone.
+TEST(VfsOnFourCpus, ALinkFromAnUnmountedFilesystemNeverReachesTheMountInItsSlot) {
+    std::vector<std::uint8_t> images[4];
+    for (auto& image : images) {
+        image = toro_test::make_ext2_image(2 << 20, "-b 1024");
+        ASSERT_FALSE(image.empty());
+    }
+    toro_test::FaultyDisk slow(&images[2]);
+    toro_test::MachineShape shape;
+    shape.cpus = 2;
+    shape.disks.resize(4);
+    shape.disks[0].memory = &images[0];  // "/"
+    shape.disks[1].memory = &images[1];  // /mnt first
+    shape.disks[2].device = &slow;       // /slow
+    shape.disks[3].memory = &images[3];  // /mnt after
+    Error linked = Error::kOk;
+    toro::Stat made{}, other{};
+    int code = toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/mnt"), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/slow"), Error::kOk);
+        // The same first file on both disks: the same inode number.
+        EXPECT_EQ(toro::mount("/mnt", toro::disk(3), toro::ext2_file_system), Error::kOk);
+        write_file("/mnt/other", "other");
+        EXPECT_EQ(toro::stat("/mnt/other", &other), Error::kOk);
+        EXPECT_EQ(toro::unmount("/mnt"), Error::kOk);
+        EXPECT_EQ(toro::mount("/slow", toro::disk(2), toro::ext2_file_system), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/slow/x"), Error::kOk);
+        EXPECT_EQ(toro::unmount("/slow"), Error::kOk);  // so that /slow/x is read from the disk
+        EXPECT_EQ(toro::mount("/slow", toro::disk(2), toro::ext2_file_system), Error::kOk);
+        EXPECT_EQ(toro::mount("/mnt", toro::disk(1), toro::ext2_file_system), Error::kOk);
+        write_file("/mnt/file", "file");
+        EXPECT_EQ(toro::stat("/mnt/file", &made), Error::kOk);
+
+        unsigned requests = slow.requests();
+        slow.answer(toro_test::FaultyDisk::Answer::kLater, 300);
+        toro::ThreadOptions on_cpu1;
+        on_cpu1.cpu = 1;
+        auto link_through_the_slow_disk = [&] {
+            linked = toro::link("/mnt/file", "/slow/x/../../mnt/newname");
+            return 0;
+        };
+        toro::Thread* linker = toro::spawn(link_through_the_slow_disk, on_cpu1);
+        for (int waited = 0; slow.requests() == requests && waited < 2000; ++waited) {
+            toro::sleep_ms(1);
+        }
+        EXPECT_GT(slow.requests(), requests) << "the link's walk never reached the slow disk";
+        EXPECT_EQ(toro::unmount("/mnt"), Error::kOk);
+        EXPECT_EQ(toro::mount("/mnt", toro::disk(3), toro::ext2_file_system), Error::kOk);
+        toro::join(linker);
+        slow.answer(toro_test::FaultyDisk::Answer::kAtOnce);
+        toro::Stat status{};
+        EXPECT_EQ(toro::stat("/mnt/newname", &status), Error::kNoEntry);
+        EXPECT_EQ(toro::unmount("/mnt"), Error::kOk);
+        EXPECT_EQ(toro::unmount("/slow"), Error::kOk);
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(made.inode, other.inode);  // else the old code's link would fail anyway
+    EXPECT_NE(linked, Error::kOk);
+    for (auto& image : images) {
+        std::string report;
+        EXPECT_EQ(toro_test::check_ext2_image(image, &report), 0) << report;
+    }
+}
+
 TEST_F(Vfs, ABigDirectoryAgreesWithAModelThroughCreatesRemovesAndRenames) {
     image_ = toro_test::make_ext2_image(16 << 20, "-b 1024");
     ASSERT_FALSE(image_.empty());

@@ -30,7 +30,8 @@ struct BootInfo {
     // CPUs the machine has; ids are 0 .. cpu_count - 1, CPU 0 boots.
     unsigned cpu_count;
     // The application's arguments as one NUL-terminated string: words split
-    // on blanks, a double-quoted word may hold blanks. Never null.
+    // on blanks, a double-quoted word may hold blanks, and `\"` and `\\`
+    // stand for `"` and `\` (in quotes or not). Never null.
     const char* command_line;
     // Words for the kernel's own units, "name=value" separated by blanks
     // (the Networking unit's "ip=10.0.0.2/24 gw=10.0.0.1"). Hosted: made

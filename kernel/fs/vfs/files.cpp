@@ -40,7 +40,7 @@ OpenFile* file_of(int fd) {
 }
 
 Error attributes(const Location& location, Stat* out) {
-    return with_mount(location.mount, [&](FileSystem& file_system) {
+    return with_mount(location, [&](FileSystem& file_system) {
         return file_system.get_attributes(location.inode, out);
     });
 }
@@ -89,7 +89,7 @@ Result<Location> open_or_create(Resolved& resolved, unsigned flags, std::uint32_
     bool exclusive = create && (flags & kOpenExclusive) != 0;
     if (resolved.exists) {
         if (exclusive) return Error::kExists;
-        Error retained = with_mount(resolved.target.mount, [&](FileSystem& file_system) {
+        Error retained = with_mount(resolved.target, [&](FileSystem& file_system) {
             return retain(resolved.target, file_system);
         });
         // Unlinked meanwhile: gone (or, with O_CREAT, made anew below).
@@ -100,18 +100,19 @@ Result<Location> open_or_create(Resolved& resolved, unsigned flags, std::uint32_
     }
     if (!create) return Error::kNoEntry;
     TORO_TRY(check_name(resolved));
-    Result<InodeNumber> opened = with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+    Result<InodeNumber> opened = with_mount(resolved.parent, [&](FileSystem& file_system) {
         Name name = name_of(resolved);
         Result<InodeNumber> number = file_system.create(resolved.parent.inode, name, FileType::kRegular, mode);
         if (!number.ok() && number.error() == Error::kExists && !exclusive) {
             number = file_system.lookup(resolved.parent.inode, name);  // made meanwhile: open it
         }
         if (!number.ok()) return number;
-        Error retained = retain(Location{resolved.parent.mount, *number}, file_system);
+        Location created{resolved.parent.mount, resolved.parent.generation, *number};
+        Error retained = retain(created, file_system);
         return retained == Error::kOk ? number : Result<InodeNumber>(retained);
     });
     if (!opened.ok()) return opened.error();
-    return Location{resolved.parent.mount, *opened};
+    return Location{resolved.parent.mount, resolved.parent.generation, *opened};
 }
 
 // The rest of open() for a retained file: type checks, truncation, a
@@ -126,7 +127,7 @@ Result<int> finish_open(const Location& location, unsigned flags) {
     if (can_write(flags) && location.mount->file_system->read_only()) return Error::kReadOnly;
     if ((flags & kOpenTruncate) && can_write(flags) && status.type == FileType::kRegular &&
         status.size != 0) {
-        TORO_TRY(with_mount(location.mount, [&](FileSystem& file_system) {
+        TORO_TRY(with_mount(location, [&](FileSystem& file_system) {
             return file_system.truncate(location.inode, 0);
         }));
     }
@@ -152,7 +153,7 @@ Result<int> open(const char* path, unsigned flags, std::uint32_t mode) {
     if (!location.ok()) return location.error();
     Result<int> fd = fs::finish_open(*location, flags);
     if (!fd.ok()) {
-        with_mount(location->mount, [&](FileSystem& file_system) {
+        with_mount(*location, [&](FileSystem& file_system) {
             return fs::release(*location, file_system);
         });
     }
@@ -160,14 +161,17 @@ Result<int> open(const char* path, unsigned flags, std::uint32_t mode) {
 }
 
 Error close(int fd) {
-    fs::OpenFile* file = fs::file_of(fd);
-    if (file == nullptr) return Error::kBadDescriptor;
-    Location location = file->location;
+    Location location;
     {
+        // Found and freed under one hold of the lock: of two CPUs closing
+        // the same descriptor, only one gets its file to release.
         SpinLockGuard guard(fs::files_lock);
+        fs::OpenFile* file = fs::file_of(fd);
+        if (file == nullptr) return Error::kBadDescriptor;
+        location = file->location;
         file->in_use = false;
     }
-    return with_mount(location.mount, [&](FileSystem& file_system) {
+    return with_mount(location, [&](FileSystem& file_system) {
         return fs::release(location, file_system);
     });
 }
@@ -176,7 +180,7 @@ Result<std::size_t> pread(int fd, void* buffer, std::size_t length, std::uint64_
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr || !fs::can_read(file->flags)) return Error::kBadDescriptor;
     if (file->type == FileType::kDirectory) return Error::kIsDirectory;
-    return with_mount(file->location.mount, [&](FileSystem& file_system) {
+    return with_mount(file->location, [&](FileSystem& file_system) {
         return file_system.read(file->location.inode, offset, buffer, length);
     });
 }
@@ -184,7 +188,7 @@ Result<std::size_t> pread(int fd, void* buffer, std::size_t length, std::uint64_
 Result<std::size_t> pwrite(int fd, const void* buffer, std::size_t length, std::uint64_t offset) {
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr || !fs::can_write(file->flags)) return Error::kBadDescriptor;
-    return with_mount(file->location.mount, [&](FileSystem& file_system) {
+    return with_mount(file->location, [&](FileSystem& file_system) {
         return file_system.write(file->location.inode, offset, buffer, length);
     });
 }
@@ -201,14 +205,15 @@ Result<std::size_t> write(int fd, const void* buffer, std::size_t length) {
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr || !fs::can_write(file->flags)) return Error::kBadDescriptor;
     Location location = file->location;
-    Result<std::size_t> done = with_mount(location.mount, [&](FileSystem& file_system) -> Result<std::size_t> {
-        if (file->flags & kOpenAppend) {  // the end, read under the same lock as the write
-            Stat status{};
-            TORO_TRY(file_system.get_attributes(location.inode, &status));
-            file->offset = status.size;
-        }
-        return file_system.write(location.inode, file->offset, buffer, length);
-    });
+    Result<std::size_t> done =
+        with_mount(location, [&](FileSystem& file_system) -> Result<std::size_t> {
+            if (file->flags & kOpenAppend) {  // the end, read under the same lock as the write
+                Stat status{};
+                TORO_TRY(file_system.get_attributes(location.inode, &status));
+                file->offset = status.size;
+            }
+            return file_system.write(location.inode, file->offset, buffer, length);
+        });
     if (done.ok()) file->offset += *done;
     return done;
 }
@@ -234,13 +239,13 @@ Result<std::uint64_t> seek(int fd, std::int64_t offset, Whence whence) {
 Error fsync(int fd) {
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr) return Error::kBadDescriptor;
-    return with_mount(file->location.mount, [](FileSystem& file_system) { return file_system.sync(); });
+    return with_mount(file->location, [](FileSystem& file_system) { return file_system.sync(); });
 }
 
 Error ftruncate(int fd, std::uint64_t size) {
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr || !fs::can_write(file->flags)) return Error::kBadDescriptor;
-    return with_mount(file->location.mount, [&](FileSystem& file_system) {
+    return with_mount(file->location, [&](FileSystem& file_system) {
         return file_system.truncate(file->location.inode, size);
     });
 }
@@ -255,7 +260,7 @@ Result<bool> readdir(int fd, DirectoryEntry* out) {
     fs::OpenFile* file = fs::file_of(fd);
     if (file == nullptr) return Error::kBadDescriptor;
     if (file->type != FileType::kDirectory) return Error::kNotDirectory;
-    return with_mount(file->location.mount, [&](FileSystem& file_system) {
+    return with_mount(file->location, [&](FileSystem& file_system) {
         return file_system.read_directory(file->location.inode, &file->offset, out);
     });
 }
@@ -280,7 +285,7 @@ static Error resolve_new(const char* path, Resolved* resolved) {
 Error mkdir(const char* path, std::uint32_t mode) {
     Resolved resolved;
     TORO_TRY(resolve_new(path, &resolved));
-    Result<fs::InodeNumber> created = with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+    Result<fs::InodeNumber> created = with_mount(resolved.parent, [&](FileSystem& file_system) {
         return file_system.create(resolved.parent.inode, fs::name_of(resolved), FileType::kDirectory,
                                   mode);
     });
@@ -291,7 +296,7 @@ Error symlink(const char* target, const char* path) {
     Resolved resolved;
     TORO_TRY(resolve_new(path, &resolved));
     fs::Name target_name{target, fs::text_length(target)};
-    Result<fs::InodeNumber> created = with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+    Result<fs::InodeNumber> created = with_mount(resolved.parent, [&](FileSystem& file_system) {
         return file_system.create_symlink(resolved.parent.inode, fs::name_of(resolved), target_name);
     });
     return created.ok() ? Error::kOk : created.error();
@@ -303,8 +308,8 @@ Error link(const char* existing, const char* new_path) {
     if (!source.exists) return Error::kNoEntry;
     Resolved resolved;
     TORO_TRY(resolve_new(new_path, &resolved));
-    if (resolved.parent.mount != source.target.mount) return Error::kCrossDevice;
-    return with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+    if (!fs::same_mount(resolved.parent, source.target)) return Error::kCrossDevice;
+    return with_mount(resolved.parent, [&](FileSystem& file_system) {
         return file_system.link(resolved.parent.inode, fs::name_of(resolved), source.target.inode);
     });
 }
@@ -313,9 +318,9 @@ Error link(const char* existing, const char* new_path) {
 static Error resolve_existing(const char* path, Resolved* resolved) {
     TORO_TRY(fs::resolve(path, false, resolved));
     if (!resolved->exists) return Error::kNoEntry;
-    Result<Location> top = fs::root_of(resolved->target.mount);
+    Result<Location> top = fs::root_of(resolved->target.mount_ref());
     if (!top.ok()) return top.error();
-    if (fs::mount_on(resolved->target) != nullptr || resolved->target.inode == top->inode) {
+    if (fs::mount_on(resolved->target).mount != nullptr || resolved->target.inode == top->inode) {
         return Error::kBusy;  // a mount point or a filesystem's root
     }
     return fs::check_name(*resolved);
@@ -324,7 +329,7 @@ static Error resolve_existing(const char* path, Resolved* resolved) {
 Error unlink(const char* path) {
     Resolved resolved;
     TORO_TRY(resolve_existing(path, &resolved));
-    return with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+    return with_mount(resolved.parent, [&](FileSystem& file_system) {
         return file_system.unlink(resolved.parent.inode, fs::name_of(resolved));
     });
 }
@@ -332,7 +337,7 @@ Error unlink(const char* path) {
 Error rmdir(const char* path) {
     Resolved resolved;
     TORO_TRY(resolve_existing(path, &resolved));
-    return with_mount(resolved.parent.mount, [&](FileSystem& file_system) {
+    return with_mount(resolved.parent, [&](FileSystem& file_system) {
         return file_system.remove_directory(resolved.parent.inode, fs::name_of(resolved));
     });
 }
@@ -343,8 +348,8 @@ Error rename(const char* from, const char* to) {
     Resolved destination;
     TORO_TRY(fs::resolve(to, false, &destination));
     TORO_TRY(fs::check_name(destination));
-    if (source.parent.mount != destination.parent.mount) return Error::kCrossDevice;
-    return with_mount(source.parent.mount, [&](FileSystem& file_system) {
+    if (!fs::same_mount(source.parent, destination.parent)) return Error::kCrossDevice;
+    return with_mount(source.parent, [&](FileSystem& file_system) {
         return file_system.rename(source.parent.inode, fs::name_of(source), destination.parent.inode,
                                   fs::name_of(destination));
     });
@@ -354,7 +359,7 @@ Result<std::size_t> readlink(const char* path, char* buffer, std::size_t capacit
     Resolved resolved;
     TORO_TRY(fs::resolve(path, false, &resolved));
     if (!resolved.exists) return Error::kNoEntry;
-    return with_mount(resolved.target.mount, [&](FileSystem& file_system) {
+    return with_mount(resolved.target, [&](FileSystem& file_system) {
         return file_system.read_link(resolved.target.inode, buffer, capacity);
     });
 }
@@ -363,7 +368,7 @@ Error truncate(const char* path, std::uint64_t size) {
     Resolved resolved;
     TORO_TRY(fs::resolve(path, true, &resolved));
     if (!resolved.exists) return Error::kNoEntry;
-    return with_mount(resolved.target.mount, [&](FileSystem& file_system) {
+    return with_mount(resolved.target, [&](FileSystem& file_system) {
         return file_system.truncate(resolved.target.inode, size);
     });
 }

@@ -11,7 +11,7 @@ namespace {
 
 bool is_symlink(const Location& location) {
     Stat status{};
-    Error error = with_mount(location.mount, [&](FileSystem& file_system) {
+    Error error = with_mount(location, [&](FileSystem& file_system) {
         return file_system.get_attributes(location.inode, &status);
     });
     return error == Error::kOk && status.type == FileType::kSymlink;
@@ -22,7 +22,7 @@ bool is_symlink(const Location& location) {
 Error splice_link(char* path, std::size_t* position, const Location& link, std::size_t rest) {
     char* target = static_cast<char*>(allocate(kMaxPath));
     if (target == nullptr) return Error::kNoMemory;
-    Result<std::size_t> length = with_mount(link.mount, [&](FileSystem& file_system) {
+    Result<std::size_t> length = with_mount(link, [&](FileSystem& file_system) {
         return file_system.read_link(link.inode, target, kMaxPath);
     });
     std::size_t rest_length = text_length(path + rest);
@@ -40,24 +40,36 @@ Error splice_link(char* path, std::size_t* position, const Location& link, std::
     return error;
 }
 
+// The directory that `directory` hides in the parent mount if it is a
+// mount's root; else (or at the tree's root) `directory` itself. Read under
+// the mount's lock: parent and covered change only when the slot is
+// mounted again, after an unmount that with_mount's check sees.
+Result<Location> covered_if_root(const Location& directory) {
+    return with_mount(directory, [&](FileSystem& file_system) -> Result<Location> {
+        const Mount& mount = *directory.mount;
+        if (mount.parent == nullptr || directory.inode != file_system.root()) return directory;
+        return Location{mount.parent, mount.parent_generation, mount.covered};
+    });
+}
+
 // One step down: `name` inside `directory`, through a mount point if one
 // covers the result. ".." at a mount's root climbs to the covered directory
 // first.
 Result<Location> step(Location directory, const char* name, std::size_t length) {
     if (length == 2 && name[0] == '.' && name[1] == '.') {
-        while (directory.mount->parent != nullptr) {
-            Result<Location> top = root_of(directory.mount);
-            if (!top.ok()) return top.error();
-            if (directory.inode != top->inode) break;
-            directory = {directory.mount->parent, directory.mount->covered};
+        for (;;) {
+            Result<Location> below = covered_if_root(directory);
+            if (!below.ok()) return below.error();
+            if (same_mount(*below, directory)) break;
+            directory = *below;
         }
     }
-    Result<InodeNumber> found = with_mount(directory.mount, [&](FileSystem& file_system) {
+    Result<InodeNumber> found = with_mount(directory, [&](FileSystem& file_system) {
         return file_system.lookup(directory.inode, Name{name, length});
     });
     if (!found.ok()) return found.error();
-    Location next{directory.mount, *found};
-    while (Mount* covering = mount_on(next)) {
+    Location next{directory.mount, directory.generation, *found};
+    for (MountRef covering = mount_on(next); covering.mount != nullptr; covering = mount_on(next)) {
         Result<Location> top = root_of(covering);
         if (!top.ok()) break;  // unmounted meanwhile: the covered directory shows again
         next = *top;
@@ -68,8 +80,8 @@ Result<Location> step(Location directory, const char* name, std::size_t length) 
 }  // namespace
 
 Error resolve(const char* given, bool follow_last, Resolved* out) {
-    Mount* root = root_mount();
-    if (root == nullptr) return Error::kNoEntry;
+    MountRef root = root_mount();
+    if (root.mount == nullptr) return Error::kNoEntry;
     if (given == nullptr || given[0] != '/') return Error::kInvalid;
     std::size_t given_length = text_length(given);
     if (given_length >= kMaxPath) return Error::kNameTooLong;

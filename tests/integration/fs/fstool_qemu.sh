@@ -9,8 +9,12 @@
 set -uo pipefail
 elf="$1" image="$2"
 shift 2
+# Each argument written as the kernel splits the command line (hal/boot.h):
+# `"` and `\` escaped, quoted if empty or holding a blank.
 line=""
 for word in "$@"; do
+    word="${word//\\/\\\\}"
+    word="${word//\"/\\\"}"
     if [[ -z "$word" || "$word" =~ [[:space:]] ]]; then word="\"$word\""; fi
     line+="${line:+ }$word"
 done
