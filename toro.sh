@@ -9,7 +9,7 @@ cd "$ROOT"
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
           qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev libboost-dev
           iproute2 iputils-ping tshark libpcap-dev pkg-config libslirp-dev libglib2.0-dev ethtool
-          python3-scapy curl wrk iperf nginx netcat-openbsd)
+          python3-scapy curl wrk iperf nginx netcat-openbsd gdb)
 
 usage() {
     cat <<'USAGE'
@@ -25,6 +25,14 @@ usage: ./toro.sh COMMAND [ARGS]
                         boot build/bare/apps/APP.elf in QEMU (--nic: an e1000 on QEMU's user-mode
                         network or on a TAP device; --ip/--gateway: the kernel's static address);
                         --gdb waits for a debugger
+  debug APP [FLAGS] [-- APP_ARGS]
+                        build, then run build/apps/APP hosted under gdb, stopped in kernel_main
+  debug APP --qemu [run --qemu's FLAGS] [-- APP_ARGS]
+                        boot build/bare/apps/APP.elf in QEMU and attach gdb with its symbols,
+                        stopped in kernel_main (a hardware breakpoint: it survives the switch
+                        to long mode); the serial console shares the terminal
+  debug ... --gdb-batch FILE
+                        the same, gdb in batch mode running FILE's commands from kernel_main on
   test                  build and run every test: the default build, then the ASan+UBSan build,
                         then 60 s of each fuzz target
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
@@ -146,6 +154,65 @@ run() {
         exit 2
     fi
     exec "build/apps/$app" "$@"
+}
+
+# debug APP [--gdb-batch FILE] [FLAGS] [-- APP_ARGS]: run's machine, under gdb.
+debug() {
+    [[ $# -ge 1 ]] || { echo "toro: debug needs an application name" >&2; usage >&2; exit 2; }
+    local app="$1"
+    shift
+    local qemu=0 flags=() gdb_mode=()
+    while [[ $# -gt 0 && "$1" != "--" ]]; do
+        case "$1" in
+            --gdb-batch)
+                [[ -f "${2:-}" ]] || { echo "toro: --gdb-batch: '${2:-}' is not a file" >&2; exit 2; }
+                gdb_mode=(-batch -x "$2")
+                shift ;;
+            --qemu) qemu=1; flags+=("$1") ;;
+            *) flags+=("$1") ;;
+        esac
+        shift
+    done
+    set -- "${flags[@]}" "$@"
+    command -v gdb >/dev/null || { echo "toro: debug needs gdb (apt-get install gdb)" >&2; exit 2; }
+    [[ $qemu -eq 1 ]] && parse_qemu_flags "$@"
+    build_quietly default || exit 1
+    if [[ $qemu -eq 1 ]]; then
+        debug_qemu "$app" "${gdb_mode[@]}"
+        return
+    fi
+    if [[ ! -x "build/apps/$app" ]]; then
+        echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
+        exit 2
+    fi
+    exec gdb -q -ex "break kernel_main" -ex run "${gdb_mode[@]}" --args "build/apps/$app" "$@"
+}
+
+# debug_qemu APP [GDB_FLAGS...]: QEMU stopped at the first instruction with
+# its gdb stub on a free local port; gdb attaches, a hardware breakpoint on
+# kernel_main (a software one written before the switch to long mode would
+# be lost to the loader), and QEMU goes when gdb does.
+debug_qemu() {
+    local app="$1"
+    shift
+    local elf="build/bare/apps/$app.elf"
+    [[ -f "$elf" ]] || { echo "toro: no bare application '$app'" >&2; exit 2; }
+    local machine_flags options="" append="$QEMU_ARGS" port
+    read -r -a machine_flags <<<"$(qemu_machine_flags "$QEMU_MACHINE")"
+    [[ -n "$QEMU_IP" ]] && options="ip=$QEMU_IP"
+    [[ -n "$QEMU_GATEWAY" ]] && options="${options:+$options }gw=$QEMU_GATEWAY"
+    [[ -n "$options" ]] && append="$options --${QEMU_ARGS:+ $QEMU_ARGS}"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    qemu-system-x86_64 -nographic -nodefaults -serial stdio -monitor none -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${machine_flags[@]}" \
+        -smp "$QEMU_SMP" -m "$QEMU_MEMORY" "${QEMU_DISKS[@]}" "${QEMU_NICS[@]}" -kernel "$elf" \
+        -append "$append" -gdb "tcp:127.0.0.1:$port" -S </dev/null &
+    local qemu_pid=$! status=0
+    # shellcheck disable=SC2064
+    trap "kill $qemu_pid 2>/dev/null; wait $qemu_pid 2>/dev/null" EXIT
+    gdb -q -ex "target remote 127.0.0.1:$port" -ex "hbreak kernel_main" -ex continue \
+        -ex "delete" "$@" "$elf" || status=$?
+    exit $status
 }
 
 # An IPv4 address (a.b.c.d, each 0-255)?
@@ -336,6 +403,7 @@ case "$command" in
     deps) deps ;;
     build) build "$@" ;;
     run) run "$@" ;;
+    debug) debug "$@" ;;
     test) test_all ;;
     bench) bench ;;
     fuzz) fuzz "$@" ;;
