@@ -272,7 +272,17 @@ parse_qemu_flags() {
                 is_ipv4 "${2:-}" || { echo "toro: --gateway: '${2:-}' is not an IPv4 address" >&2; exit 2; }
                 QEMU_GATEWAY="$2"
                 shift ;;
-            --) shift; QEMU_ARGS="$*"; break ;;
+            --)  # each argument quoted and escaped as the kernel splits them (docs/boot.md)
+                shift
+                local word quoted=()
+                for word in "$@"; do
+                    word="${word//\\/\\\\}"
+                    word="${word//\"/\\\"}"
+                    if [[ -z "$word" || "$word" =~ [[:space:]] ]]; then word="\"$word\""; fi
+                    quoted+=("$word")
+                done
+                QEMU_ARGS="${quoted[*]}"
+                break ;;
             *) echo "toro: run --qemu: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
         esac
         shift
