@@ -4,12 +4,14 @@
 // thread of this process and serves every input after it: its application
 // thread waits for an input, runs it, checks that the kernel is back where
 // it started, and waits again. Its disk 0 (InputDisk below) reads the
-// input's bytes in place, padded with zeros to a whole sector, and keeps
-// the sectors the kernel writes in an overlay that the next input clears;
-// nothing is copied or mapped per input but what the kernel writes.
+// input's bytes in place, followed by zeros up to the size the superblock
+// claims (at most 4 MiB), so an image cut by -max_len (toro.sh: 64 KiB)
+// still mounts; the sectors the kernel writes go to an overlay that the
+// next input clears. Nothing is copied per input but what the kernel writes.
 //
 // Per input the application mounts the image read-write at "/", walks
-// every entry (readdir, lstat, stat, read, readlink), mutates what the image
+// every entry (readdir, lstat, stat of symlinks, the first 64 KiB of each
+// file and its far end, readlink; at most 256 entries), mutates what the image
 // already holds (a write, truncate, rename and unlink of its first file; a
 // rename, mkdir and rmdirs of its first directory), then builds files of
 // its own (create, write, sparse write past the direct blocks, rename,
@@ -30,9 +32,11 @@
 // refusal and ends that file's check. What an open that succeeds reads is
 // checked: a regular file, its size within the model's bounds, each byte
 // one the model allows. The files are the harness's own (created with
-// kOpenExclusive under names the walk never touched), and they are made
-// after the image's own entries were changed, so a corrupt bitmap that
-// hands out an existing file's blocks cannot be blamed on the driver.
+// kOpenExclusive), made after the image's own files were changed, and the
+// root's new entries come before any data: a corrupt bitmap may hand an
+// existing file's or directory's blocks to them (only a scan of every inode
+// could tell), but nothing writes those blocks through their first owner
+// afterwards, so what reads back wrong is the driver's doing.
 //
 // Between inputs the kernel must be back at its baseline: the mount gone
 // (unmount answers neither kBusy nor kInvalid), and the allocator's objects,
@@ -577,7 +581,11 @@ void build_files(Model* model, std::uint8_t* buffer) {
     for (std::size_t i = 0; i < sizeof target - 1; ++i) target[i] = static_cast<char>('a' + i % 26);
     target[sizeof target - 1] = '\0';
 
+    // The root's entries first: the root is the one directory of the image
+    // changed from here on, and a corrupt bitmap may have handed one of its
+    // blocks to a file below, which an entry added later would overwrite.
     toro::mkdir("/fuzz");
+    model->create("/fuzz_new");
     model->create("/fuzz/a");
     model->write("/fuzz/a", 5000, 0);
     model->write("/fuzz/a", 1, 300 * 1024);  // sparse: past the direct blocks
@@ -591,7 +599,6 @@ void build_files(Model* model, std::uint8_t* buffer) {
     if (length.ok()) FUZZ_CHECK(*length <= kChunkBytes);
     model->unlink("/fuzz/b");
     for (const char* path : {"/fuzz/fast", "/fuzz/slow"}) toro::unlink(path);
-    model->create("/fuzz_new");
     model->write("/fuzz_new", 20000, 0);  // past the direct blocks of 1 KiB
     model->write("/fuzz_new", 1000, 500);  // within a block: read, modify, write
     toro::sync();
