@@ -67,7 +67,7 @@ BlockCache::BlockCache(Disk* disk, std::size_t block_size, std::size_t capacity_
     while (buckets < capacity_) buckets *= 2;
     buckets_ = static_cast<CachedBlock**>(allocate(buckets * sizeof(CachedBlock*)));
     if (buckets_ != nullptr) {
-        for (std::size_t i = 0; i < buckets; ++i) buckets_[i] = nullptr;
+        __builtin_memset(buckets_, 0, buckets * sizeof(CachedBlock*));  // nullptr: all bits zero
         bucket_mask_ = buckets - 1;
     }
     staging_blocks_ = kStagingBytes / block_size_;
