@@ -35,23 +35,23 @@ void create_stat_toro(benchmark::State& state) {
         }
         char path[64];
         for (auto _ : state) {
-            toro::mkdir("/d");
+            toro::Error made = toro::mkdir("/d");  // there from the last iteration on
+            if (made != toro::Error::kOk && made != toro::Error::kExists) return state.SkipWithError("mkdir"), 1;
             for (int i = 0; i < kFiles; ++i) {
                 std::snprintf(path, sizeof path, "/d/file%05d", i);
                 auto fd = toro::open(path, toro::kOpenWrite | toro::kOpenCreate);
                 if (!fd.ok()) return state.SkipWithError("create failed"), 1;
-                toro::write(*fd, kContent, sizeof kContent);
-                toro::close(*fd);
+                bool written = toro::write(*fd, kContent, sizeof kContent).ok();
+                if (toro::close(*fd) != toro::Error::kOk || !written) return state.SkipWithError("write"), 1;
             }
             toro::Stat status{};
             for (int i = 0; i < kFiles; ++i) {
                 std::snprintf(path, sizeof path, "/d/file%05d", i);
                 if (toro::stat(path, &status) != toro::Error::kOk) return state.SkipWithError("stat"), 1;
             }
-            toro::sync();
+            if (toro::sync() != toro::Error::kOk) return state.SkipWithError("sync"), 1;
         }
-        toro::unmount("/");
-        return 0;
+        return toro::unmount("/") == toro::Error::kOk ? 0 : 1;
     });
     state.SetItemsProcessed(state.iterations() * kFiles);
 }

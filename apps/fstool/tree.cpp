@@ -118,7 +118,7 @@ void TreeWalk::print_file(const toro::Stat& status) {
         }
     }
     toro::free(buffer);
-    toro::close(*fd);
+    (void)toro::close(*fd);  // opened to read: closing it loses nothing
     if (error != toro::Error::kOk) return fail(error);
     if (size != status.size) return fail(toro::Error::kIo);  // read less than stat said
     char digest[65];
@@ -183,7 +183,7 @@ void TreeWalk::walk_directory(std::size_t path_length, unsigned depth) {
             }
         }
         toro::destroy(entry);
-        toro::close(*fd);  // before descending: deep trees must not run out of descriptors
+        (void)toro::close(*fd);  // a directory read; before descending: deep trees must not run out of descriptors
     }
     sort_names(names.items, names.count);
     for (std::size_t i = 0; i < names.count; ++i) {

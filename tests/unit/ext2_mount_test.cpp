@@ -26,7 +26,7 @@ Error mount_result(std::vector<std::uint8_t>* image) {
     Error result = Error::kOk;
     toro_test::boot(shape, [&](int, char**) {
         result = toro::mount("/", toro::disk(0), toro::ext2_file_system);
-        if (result == Error::kOk) toro::unmount("/");
+        if (result == Error::kOk) EXPECT_EQ(toro::unmount("/"), Error::kOk);
         return 0;
     });
     return result;

@@ -109,7 +109,9 @@ Result<std::size_t> Ext2::write(InodeNumber number, std::uint64_t offset, const 
     }
     Error stored = store_inode(*checked, inode);  // blocks may have changed even on error
     if (done > 0 && stored == Error::kOk) return done;
-    return error != Error::kOk ? error : stored;
+    if (error != Error::kOk) return error;
+    if (stored != Error::kOk) return stored;
+    return done;  // nothing was asked for (a length of 0)
 }
 
 Error Ext2::resize(std::uint32_t number, Inode* inode, std::uint64_t size) {

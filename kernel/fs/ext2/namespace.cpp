@@ -77,7 +77,9 @@ Result<InodeNumber> Ext2::create(InodeNumber directory_number, Name name, FileTy
                           making_directory ? kFileTypeDirectory : kFileTypeRegular);
     }
     if (error != Error::kOk) {  // undo: the inode and its block go back
-        free_inode_and_blocks(*number, &inode);
+        // The first error is the one to report; should the undo fail too,
+        // the inode stays allocated with no name, which e2fsck reclaims.
+        (void)free_inode_and_blocks(*number, &inode);
         return error;
     }
     if (making_directory) {
@@ -125,7 +127,9 @@ Result<InodeNumber> Ext2::create_symlink(InodeNumber directory_number, Name name
     if (error == Error::kOk) error = store_inode(*number, inode);
     if (error == Error::kOk) error = add_entry(*parent, &directory, name, *number, kFileTypeSymlink);
     if (error != Error::kOk) {
-        free_inode_and_blocks(*number, &inode);
+        // The first error is the one to report; should the undo fail too,
+        // the inode stays allocated with no name, which e2fsck reclaims.
+        (void)free_inode_and_blocks(*number, &inode);
         return error;
     }
     return InodeNumber{*number};

@@ -153,7 +153,8 @@ Result<int> open(const char* path, unsigned flags, std::uint32_t mode) {
     if (!location.ok()) return location.error();
     Result<int> fd = fs::finish_open(*location, flags);
     if (!fd.ok()) {
-        with_mount(*location, [&](FileSystem& file_system) {
+        // The open's own error is the one to report.
+        (void)with_mount(*location, [&](FileSystem& file_system) {
             return fs::release(*location, file_system);
         });
     }

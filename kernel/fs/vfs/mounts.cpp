@@ -131,7 +131,10 @@ Error mount(const char* path, Disk* disk, const FileSystemType& type, unsigned f
             return Error::kOk;
         }
     }
-    (*mounted)->unmount();  // outside the spinlock: it writes to the disk
+    // No slot, or the place is taken: the file system goes again, outside
+    // the spinlock (it writes to the disk), and kBusy is the answer
+    // whatever its unmount says.
+    (void)(*mounted)->unmount();
     return Error::kBusy;
 }
 

@@ -7,7 +7,7 @@
 
 namespace toro {
 
-enum class Error : int {
+enum class [[nodiscard]] Error : int {
     kOk = 0,
     kNotPermitted = 1,       // EPERM
     kNoEntry = 2,            // ENOENT
@@ -55,12 +55,16 @@ enum class Error : int {
 // "No such file or directory", as strerror says it.
 const char* error_message(Error error);
 
-// A value or the error that prevented it.
+// A value or the error that prevented it. Both are [[nodiscard]]: an
+// error dropped on the floor is a compile error in the kernel (-Werror);
+// where dropping one is right, `(void)` and a comment say why.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
 public:
     Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-    Result(Error error) : error_(error) {}          // NOLINT
+    // Error::kOk is not an error, and a Result made of it would say "ok"
+    // about a value nobody set: it is kept an error, kInvalid.
+    Result(Error error) : error_(error == Error::kOk ? Error::kInvalid : error) {}  // NOLINT
     bool ok() const { return error_ == Error::kOk; }
     Error error() const { return error_; }
     T& value() { return value_; }
