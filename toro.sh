@@ -9,7 +9,7 @@ cd "$ROOT"
 PACKAGES=(g++ cmake ninja-build libgtest-dev libgmock-dev libbenchmark-dev valgrind
           qemu-system-x86 seabios e2fsprogs python3 clang libclang-rt-14-dev libboost-dev
           iproute2 iputils-ping tshark libpcap-dev pkg-config libslirp-dev libglib2.0-dev ethtool
-          python3-scapy curl wrk iperf nginx netcat-openbsd gdb)
+          python3-scapy curl wrk iperf nginx netcat-openbsd gdb clang-tidy)
 
 usage() {
     cat <<'USAGE'
@@ -33,8 +33,10 @@ usage: ./toro.sh COMMAND [ARGS]
                         to long mode); the serial console shares the terminal
   debug ... --gdb-batch FILE
                         the same, gdb in batch mode running FILE's commands from kernel_main on
-  test                  build and run every test: the default build, then the ASan+UBSan build,
-                        then 60 s of each fuzz target
+  test                  build and run every test: the default build, clang-tidy (lint), then the
+                        ASan+UBSan build, then 60 s of each fuzz target
+  lint                  clang-tidy with the project's .clang-tidy over kernel/, hal/ and hal_posix/
+                        (the default build's compile commands); any warning fails
   bench                 build the release preset and run the benchmarks (see bench/RESULTS.md)
   fuzz TARGET [SECONDS] build the fuzz preset (clang, libFuzzer) and fuzz TARGET (ext2, net_input, tcp_connection,
                         tcp_pair) for SECONDS (default 60; 0: until interrupted); see docs/testing.md
@@ -324,9 +326,26 @@ run_qemu() {
     exit $status
 }
 
+# clang-tidy over the kernel and both HALs' hosted half (hal_bare is built
+# by its own toolchain, without a compile database here).
+lint() {
+    build_quietly default || exit 1
+    local log status=0
+    log="$(mktemp)"
+    run-clang-tidy -quiet -p build "$ROOT/(kernel|hal|hal_posix)/.*\.cpp\$" -j 2 >"$log" 2>&1 || status=$?
+    if [[ $status -ne 0 ]] || grep -qE "(warning|error):" "$log"; then
+        grep -E -A3 "(warning|error):" "$log" | head -60 >&2
+        echo "toro: lint: clang-tidy found the above (the whole log: $log)" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    echo "toro: lint: clang-tidy finds nothing in kernel/, hal/ and hal_posix/"
+}
+
 test_all() {
     build default
     ctest --preset default -j2
+    lint
     build debug
     # Under the sanitizers the same code paths run at every block size; the
     # three trees that hash gigabytes of sparse files (2, 32 and 64 KiB
@@ -417,6 +436,7 @@ case "$command" in
     build) build "$@" ;;
     run) run "$@" ;;
     debug) debug "$@" ;;
+    lint) lint ;;
     test) test_all ;;
     bench) bench ;;
     fuzz) fuzz "$@" ;;

@@ -107,7 +107,8 @@ bool parse_nic(const std::string& value, MachineConfig* config, std::string* err
             if (option == "offload=off" || option == "offload=on") {
                 nic.tap_offload = option == "offload=on";
             } else {
-                *error = "--nic tap: unknown option '" + option + "' in '" + value + "' (offload=on|off)";
+                *error = "--nic tap: unknown option '" + option + "' in '";
+                *error += value + "' (offload=on|off)";
                 return false;
             }
             at = end == std::string::npos ? rest.size() : end;

@@ -156,7 +156,7 @@ ParseOutcome parse_command_line(int argc, char** argv, MachineConfig* config, st
         if (flag == "--help" || flag == "-h") return ParseOutcome::kHelp;
         if (flag != "--cpus" && flag != "--memory" && flag != "--disk" && flag != "--seed" &&
             !is_network_flag(flag)) {
-            *error = flag.rfind("-", 0) == 0
+            *error = flag.rfind('-', 0) == 0
                          ? "unknown option '" + flag + "'"
                          : "unexpected argument '" + flag + "' (application arguments go after --)";
             return ParseOutcome::kError;

@@ -65,9 +65,11 @@ BlockCache::BlockCache(Disk* disk, std::size_t block_size, std::size_t capacity_
       capacity_(capacity_blocks < 16 ? 16 : capacity_blocks) {
     std::size_t buckets = 16;
     while (buckets < capacity_) buckets *= 2;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     buckets_ = static_cast<CachedBlock**>(allocate(buckets * sizeof(CachedBlock*)));
     if (buckets_ != nullptr) {
-        __builtin_memset(buckets_, 0, buckets * sizeof(CachedBlock*));  // nullptr: all bits zero
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): nullptr is all bits zero
+        __builtin_memset(buckets_, 0, buckets * sizeof(CachedBlock*));
         bucket_mask_ = buckets - 1;
     }
     staging_blocks_ = kStagingBytes / block_size_;
@@ -311,6 +313,7 @@ Error BlockCache::flush() {
         if (block->dirty) ++dirty;
     }
     if (dirty == 0) return disk_->flush();
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     auto** sorted = static_cast<CachedBlock**>(allocate(dirty * sizeof(CachedBlock*)));
     if (sorted == nullptr) return Error::kNoMemory;
     std::size_t count = 0;

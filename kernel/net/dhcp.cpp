@@ -180,7 +180,7 @@ void Stack::dhcp_bind(const DhcpMessage& reply, const std::uint8_t* options, std
     if (parsed.has_router) config.gateway = parsed.router;
     std::uint64_t lease = parsed.lease_seconds == 0 ? 0 : parsed.lease_seconds * kSecond;
     if (parsed.lease_seconds == 0xFFFFFFFF) lease = kNoDeadline;  // infinite
-    if (lease != kNoDeadline && lease < kMinimumLease) lease = kMinimumLease;
+    if (lease < kMinimumLease) lease = kMinimumLease;
     if (!(config.address == config_.address) || config.prefix_length != config_.prefix_length ||
         !(config.gateway == config_.gateway)) {
         set_address(config);

@@ -81,11 +81,13 @@ Result<int> socket(SocketType type) {
     SpinLockGuard guard((*stack)->lock());                 \
     return (*stack)->call
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `name` is a declarator
 #define TORO_WITH_STACK_AS(name)                   \
     Result<Stack*> started = machine_stack();      \
     if (!started.ok()) return started.error();     \
     Stack& name = **started;                       \
     SpinLockGuard guard(name.lock())
+// NOLINTEND(bugprone-macro-parentheses)
 
 Error bind(int socket, Endpoint local) {
     TORO_WITH_STACK_AS(stack);

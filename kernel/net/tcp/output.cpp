@@ -115,7 +115,7 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
 std::size_t Connection::offloaded_length(std::size_t mss, std::size_t available,
                                          std::size_t usable) const {
     std::size_t most = settings_->offload_payload;
-    if (most < 2 * mss) return mss;
+    if (mss == 0 || most < 2 * mss) return mss;
     std::size_t length = available < usable ? available : usable;
     if (length > most) length = most / mss * mss;
     bool short_last = length % mss != 0;
