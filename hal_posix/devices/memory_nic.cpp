@@ -21,33 +21,28 @@ void MemoryNic::attach(hal::EventId event) {
 }
 
 hal::DeviceStatus MemoryNic::transmit(const hal::FramePiece* pieces, std::size_t count) {
-    Frame frame;
-    for (std::size_t i = 0; i < count; ++i) {
-        frame.insert(frame.end(), pieces[i].bytes, pieces[i].bytes + pieces[i].length);
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (frame.empty() || frame.size() > max_frame_) return hal::DeviceStatus::kInvalid;
-    if (from_kernel_.size() >= transmit_capacity_) {
-        ++counters_.send_dropped;
-        return hal::DeviceStatus::kWouldBlock;
-    }
-    ++counters_.sent_frames;
-    counters_.sent_bytes += frame.size();
-    from_kernel_.push_back(std::move(frame));
-    segment_sizes_.push_back(0);
-    return hal::DeviceStatus::kOk;
+    return keep_sent(pieces, count, 0);
 }
 
 hal::DeviceStatus MemoryNic::transmit_tcp_segments(const hal::FramePiece* pieces, std::size_t count,
                                                    std::size_t segment_bytes) {
+    if (segment_bytes == 0) return hal::DeviceStatus::kInvalid;
+    return keep_sent(pieces, count, segment_bytes);
+}
+
+// What both transmits share: the frame copied, its size checked against
+// the link (or, offloaded, against the offload's limit), then kept for
+// the test unless the test's capacity is full.
+hal::DeviceStatus MemoryNic::keep_sent(const hal::FramePiece* pieces, std::size_t count,
+                                       std::size_t segment_bytes) {
     Frame frame;
     for (std::size_t i = 0; i < count; ++i) {
         frame.insert(frame.end(), pieces[i].bytes, pieces[i].bytes + pieces[i].length);
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    if (frame.size() <= max_frame_ || frame.size() > max_offload_frame_ || segment_bytes == 0) {
-        return hal::DeviceStatus::kInvalid;
-    }
+    bool fits = segment_bytes == 0 ? !frame.empty() && frame.size() <= max_frame_
+                                   : frame.size() > max_frame_ && frame.size() <= max_offload_frame_;
+    if (!fits) return hal::DeviceStatus::kInvalid;
     if (from_kernel_.size() >= transmit_capacity_) {
         ++counters_.send_dropped;
         return hal::DeviceStatus::kWouldBlock;

@@ -59,6 +59,8 @@ public:
     static constexpr std::size_t kMaxFrame = 1514;
 
 private:
+    hal::DeviceStatus keep_sent(const hal::FramePiece* pieces, std::size_t count, std::size_t segment_bytes);
+
     std::string name_;
     std::uint8_t mac_[6];
     mutable std::mutex mutex_;
