@@ -187,7 +187,8 @@ debug() {
         echo "toro: no application '$app' (have: $(ls build/apps | tr '\n' ' '))" >&2
         exit 2
     fi
-    exec gdb -q -ex "break kernel_main" -ex run "${gdb_mode[@]}" --args "build/apps/$app" "$@"
+    exec gdb -q -x tools/gdb/toro.py -ex "break kernel_main" -ex run "${gdb_mode[@]}" \
+        --args "build/apps/$app" "$@"
 }
 
 # debug_qemu APP [GDB_FLAGS...]: QEMU stopped at the first instruction with
@@ -212,7 +213,7 @@ debug_qemu() {
     local qemu_pid=$! status=0
     # shellcheck disable=SC2064
     trap "kill $qemu_pid 2>/dev/null; wait $qemu_pid 2>/dev/null" EXIT
-    gdb -q -ex "target remote 127.0.0.1:$port" -ex "hbreak kernel_main" -ex continue \
+    gdb -q -x tools/gdb/toro.py -ex "target remote 127.0.0.1:$port" -ex "hbreak kernel_main" -ex continue \
         -ex "delete" "$@" "$elf" || status=$?
     exit $status
 }

@@ -13,6 +13,7 @@ namespace toro::process {
 namespace {
 
 CpuScheduler cpus[hal::kMaxCpus];
+unsigned initialized_cpus = 0;
 
 void push_run_queue(CpuScheduler& cpu, Thread* thread) {
     thread->state = ThreadState::kReady;
@@ -61,12 +62,30 @@ Thread* pick_next(CpuScheduler& cpu) {
     return pop_run_queue(cpu);
 }
 
+void enlist(CpuScheduler& cpu, Thread* thread) {
+    thread->cpu_list_prev = nullptr;
+    thread->cpu_list_next = cpu.threads;
+    if (cpu.threads != nullptr) cpu.threads->cpu_list_prev = thread;
+    cpu.threads = thread;
+}
+
+void delist(CpuScheduler& cpu, Thread* thread) {
+    if (thread->cpu_list_prev != nullptr) {
+        thread->cpu_list_prev->cpu_list_next = thread->cpu_list_next;
+    } else if (cpu.threads == thread) {
+        cpu.threads = thread->cpu_list_next;
+    }
+    if (thread->cpu_list_next != nullptr) thread->cpu_list_next->cpu_list_prev = thread->cpu_list_prev;
+    thread->cpu_list_prev = thread->cpu_list_next = nullptr;
+}
+
 // Runs on the new thread right after every switch: the thread that exited
 // on this CPU is off its stack now, so the stack can go.
 void reap_dead(CpuScheduler& cpu) {
     Thread* dead = cpu.dead;
     if (dead == nullptr) return;
     cpu.dead = nullptr;
+    delist(cpu, dead);
     hal::context_destroy(&dead->context);
     free_pages(dead->stack, dead->stack_order);
     dead->stack = nullptr;
@@ -99,10 +118,14 @@ void adopt_boot_context(CpuScheduler& cpu, unsigned cpu_id) {
 }  // namespace
 
 CpuScheduler& this_cpu() { return cpus[hal::cpu_current()]; }
+CpuScheduler* all_cpus() { return cpus; }
+unsigned started_cpu_count() { return initialized_cpus; }
 
 void initialize(unsigned cpu_count) {
+    initialized_cpus = cpu_count < hal::kMaxCpus ? cpu_count : hal::kMaxCpus;
     for (unsigned i = 0; i < cpu_count && i < hal::kMaxCpus; ++i) new (&cpus[i]) CpuScheduler();
     adopt_boot_context(cpus[0], 0);
+    publish_debug_layout();
 }
 
 void enter_secondary_cpu() {
@@ -154,7 +177,11 @@ void yield_current() {
     switch_away();
 }
 
-void finish_switch() { reap_dead(this_cpu()); }
+void finish_switch() {
+    CpuScheduler& cpu = this_cpu();
+    enlist(cpu, cpu.current);
+    reap_dead(cpu);
+}
 
 void block_current() {
     this_cpu().current->state = ThreadState::kBlocked;

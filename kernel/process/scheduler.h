@@ -21,6 +21,7 @@ struct alignas(64) CpuScheduler {
     Thread* run_queue_head = nullptr;
     Thread* run_queue_tail = nullptr;
     Thread* dead = nullptr;  // exited; its stack is freed after the switch away
+    Thread* threads = nullptr;  // every started, unreaped thread but idle (for debuggers)
     Thread idle;
     TimerQueue timers;
     alignas(64) std::atomic<Thread*> inbox{nullptr};
@@ -28,6 +29,14 @@ struct alignas(64) CpuScheduler {
 
 // The scheduler of the calling CPU: the one accessor for per-CPU state.
 CpuScheduler& this_cpu();
+
+// Every CPU's scheduler, indexed by CPU, and how many CPUs initialize()
+// was given: for the debugger's view (process/debug_layout.cpp) only.
+CpuScheduler* all_cpus();
+unsigned started_cpu_count();
+// Fills the table debuggers read (process/debug_layout.cpp); initialize()
+// calls it.
+void publish_debug_layout();
 
 // Boot CPU, before the other CPUs start: forgets every earlier thread and
 // makes the calling context CPU 0's idle thread.
@@ -44,8 +53,9 @@ void make_ready(Thread* thread);
 void switch_away();
 // Puts the calling thread at the back of its run queue and switches away.
 void yield_current();
-// A new thread's first step: what every switch does on arrival (frees the
-// stack of the thread that exited to get here).
+// A new thread's first step: joins its CPU's thread list, then does what
+// every switch does on arrival (frees the stack of the thread that exited
+// to get here).
 void finish_switch();
 // Marks the calling thread blocked and switches away; returns once some
 // make_ready() woke it.

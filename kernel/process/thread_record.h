@@ -17,6 +17,12 @@ struct Thread {
     hal::Context context;
     Thread* run_queue_next = nullptr;          // touched by the owning CPU only
     std::atomic<Thread*> inbox_next{nullptr};  // link while in another CPU's inbox
+    // Every thread that has run on its CPU and not yet been reaped, in
+    // CpuScheduler::threads; touched by the owning CPU only. Nothing in the
+    // kernel walks it: it is how a debugger finds blocked threads
+    // (process/debug_layout.cpp).
+    Thread* cpu_list_prev = nullptr;
+    Thread* cpu_list_next = nullptr;
     ThreadEntry entry = nullptr;
     void* argument = nullptr;
     const char* name = nullptr;  // null until spawn or adopt names it
