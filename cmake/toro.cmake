@@ -48,6 +48,25 @@ set(TORO_UNIT_LIBRARY_fs toro_kernel_fs toro_kernel_devices)
 set(TORO_UNIT_LIBRARY_ext2 toro_kernel_ext2 toro_kernel_fs toro_kernel_devices)
 set(TORO_UNIT_LIBRARY_net toro_kernel_net)
 
+# toro_link_app(TARGET APP GROUP [SOURCE...]): links APP's objects (the
+# target APP_objects) with the kernel libraries GROUP and the flavor's HAL.
+function(toro_link_app target app group)
+  add_executable(${target} $<TARGET_OBJECTS:${app}_objects> ${ARGN})
+  if(TORO_FLAVOR STREQUAL "bare")
+    target_link_libraries(${target} PRIVATE "$<LINK_GROUP:RESCAN,${group},toro_hal_bare>")
+    target_link_options(${target} PRIVATE -T ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
+    set_target_properties(${target} PROPERTIES
+      OUTPUT_NAME ${app}.elf
+      LINK_DEPENDS ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
+  else()
+    target_link_libraries(${target} PRIVATE toro_hal_posix_main
+                          "$<LINK_GROUP:RESCAN,${group},toro_hal_posix>")
+    # -rdynamic: the fault report's backtrace can name kernel functions.
+    target_link_options(${target} PRIVATE -rdynamic)
+    set_target_properties(${target} PROPERTIES OUTPUT_NAME ${app})
+  endif()
+endfunction()
+
 # toro_add_app(NAME SOURCES file... [UNITS unit...]): an application built
 # for the flavor being configured, linking exactly the named units (plus
 # the core) and the HAL: hosted, build/apps/NAME; bare, build/bare/apps/NAME.elf.
@@ -66,22 +85,30 @@ function(toro_add_app name)
   set(name_source ${CMAKE_CURRENT_BINARY_DIR}/${name}_app_name.cpp)
   file(CONFIGURE OUTPUT ${name_source}
        CONTENT "extern const char toro_app_name[];\nconst char toro_app_name[] = \"${name}\";\n")
-  add_executable(${name} ${APP_SOURCES} ${name_source})
-  target_compile_options(${name} PRIVATE ${TORO_KERNEL_FLAGS})
+  add_library(${name}_objects OBJECT ${APP_SOURCES} ${name_source})
+  target_compile_options(${name}_objects PRIVATE ${TORO_KERNEL_FLAGS})
+  target_link_libraries(${name}_objects PRIVATE ${libraries})
+  # Two links (cmake/symbol_table.py): the first without a symbol table,
+  # then the real one with the table of the first's functions, which the
+  # fault reports name; the check proves that no function moved.
+  set(first_link ${name}_first_link)
+  set(table_source ${CMAKE_CURRENT_BINARY_DIR}/${name}_symbols.S)
+  toro_link_app(${first_link} ${name} "${group}")
+  set_target_properties(${first_link} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  add_custom_command(OUTPUT ${table_source}
+    COMMAND python3 ${PROJECT_SOURCE_DIR}/cmake/symbol_table.py generate
+            $<TARGET_FILE:${first_link}> ${table_source}
+    DEPENDS ${first_link} ${PROJECT_SOURCE_DIR}/cmake/symbol_table.py
+    COMMENT "Symbol table of ${name}" VERBATIM)
+  toro_link_app(${name} ${name} "${group}" ${table_source})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/apps)
+  add_custom_command(TARGET ${name} POST_BUILD
+    COMMAND python3 ${PROJECT_SOURCE_DIR}/cmake/symbol_table.py check
+            $<TARGET_FILE:${first_link}> $<TARGET_FILE:${name}>
+    VERBATIM)
   if(TORO_FLAVOR STREQUAL "bare")
-    target_link_libraries(${name} PRIVATE "$<LINK_GROUP:RESCAN,${group},toro_hal_bare>")
-    target_link_options(${name} PRIVATE -T ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
-    set_target_properties(${name} PROPERTIES
-      OUTPUT_NAME ${name}.elf
-      LINK_DEPENDS ${PROJECT_SOURCE_DIR}/hal_bare/linker.ld)
     add_custom_command(TARGET ${name} POST_BUILD
       COMMAND ${CMAKE_COMMAND} -DFILE=$<TARGET_FILE:${name}> -P ${PROJECT_SOURCE_DIR}/cmake/print_size.cmake
       VERBATIM)
-  else()
-    target_link_libraries(${name} PRIVATE toro_hal_posix_main
-                          "$<LINK_GROUP:RESCAN,${group},toro_hal_posix>")
-    # -rdynamic: the fault report's backtrace can name kernel functions.
-    target_link_options(${name} PRIVATE -rdynamic)
   endif()
 endfunction()

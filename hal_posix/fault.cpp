@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "machine_state.h"
+#include "symbols/symbol_table.h"
 
 namespace hal_posix {
 
@@ -36,8 +37,35 @@ bool in_guard_page(const hal::Context* context, std::uintptr_t address) {
     return address >= base && address < base + hal::kPageSize;
 }
 
-// Functions with internal linkage have no dynamic symbol; addr2line finds
-// them (and the source line) from the executable's offsets.
+// One line per frame: the address and function+offset from the image's
+// own symbol table (which names internal-linkage functions too), else the
+// library and its exported symbol, as dladdr knows them.
+void print_frames(void* const* frames, int depth) {
+    for (int i = 0; i < depth; ++i) {
+        auto address = reinterpret_cast<std::uintptr_t>(frames[i]);
+        char line[512];
+        int length;
+        hal::symbols::Symbol symbol;
+        Dl_info info;
+        if (hal::symbols::find(address, &symbol)) {
+            length = std::snprintf(line, sizeof line, "  0x%lx %s+0x%lx\n",
+                                   static_cast<unsigned long>(address), symbol.name,
+                                   static_cast<unsigned long>(symbol.offset));
+        } else if (dladdr(frames[i], &info) != 0 && info.dli_fname != nullptr) {
+            bool named = info.dli_sname != nullptr && info.dli_saddr != nullptr;
+            auto start = reinterpret_cast<std::uintptr_t>(named ? info.dli_saddr : info.dli_fbase);
+            length = std::snprintf(line, sizeof line, "  0x%lx %s+0x%lx (%s)\n",
+                                   static_cast<unsigned long>(address),
+                                   named ? info.dli_sname : "", static_cast<unsigned long>(address - start),
+                                   info.dli_fname);
+        } else {
+            length = std::snprintf(line, sizeof line, "  0x%lx ?\n", static_cast<unsigned long>(address));
+        }
+        if (length > 0) write_all(line, static_cast<std::size_t>(length) < sizeof line ? length : sizeof line - 1);
+    }
+}
+
+// addr2line gives the source lines from the executable's offsets.
 void print_addr2line_hint(void* const* frames, int depth) {
     char executable[256];
     ssize_t length = readlink("/proc/self/exe", executable, sizeof executable - 1);
@@ -73,7 +101,7 @@ void report_fault(int signal_number, siginfo_t* info, void*) {
     write_all("toro: backtrace:\n", 17);
     void* frames[64];
     int depth = backtrace(frames, 64);
-    backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+    print_frames(frames, depth);
     print_addr2line_hint(frames, depth);
     _exit(128 + signal_number);
 }

@@ -7,6 +7,7 @@
 #include "bare.h"
 #include "hal/cpu.h"
 #include "hal/power.h"
+#include "symbols/symbol_table.h"
 
 extern "C" const std::uint64_t exception_stubs[32];
 extern "C" void apic_timer_stub();
@@ -71,6 +72,21 @@ void print_hex(const char* label, std::uint64_t value) {
     print(text);
 }
 
+// Without leading zeros, for offsets: "+0x1c".
+void print_short_hex(const char* label, std::uint64_t value) {
+    char text[19];
+    int i = 18;
+    text[i] = '\0';
+    do {
+        text[--i] = "0123456789abcdef"[value & 0xF];
+        value >>= 4;
+    } while (value != 0);
+    text[--i] = 'x';
+    text[--i] = '0';
+    print(label);
+    print(&text[i]);
+}
+
 void print_decimal(const char* label, std::uint64_t value) {
     char digits[21];
     int i = 20;
@@ -88,17 +104,28 @@ bool in_image(std::uint64_t address) {
            address < reinterpret_cast<std::uint64_t>(__image_end);
 }
 
+// One line of the backtrace: the address, and the function+offset holding
+// it when the image's symbol table knows it.
+void print_frame(std::uint64_t address) {
+    print_hex("\n  ", address);
+    hal::symbols::Symbol symbol;
+    if (!hal::symbols::find(address, &symbol)) return;
+    print(" ");
+    print(symbol.name);
+    print_short_hex("+", symbol.offset);
+}
+
 // Follows saved frame pointers while they stay inside the image's RAM or
 // the identity map and move up the stack.
 void print_backtrace(std::uint64_t rbp, std::uint64_t rip) {
-    print("\ntoro: backtrace (addr2line -Cfipe APP.elf ADDRESS...):");
-    print_hex("\n  ", rip);
+    print("\ntoro: backtrace (source lines: addr2line -Cfipe APP.elf ADDRESS...):");
+    print_frame(rip);
     for (int depth = 0; depth < 32 && rbp != 0 && rbp % 8 == 0 && rbp < (std::uint64_t{4} << 30);
          ++depth) {
         auto* frame = reinterpret_cast<const std::uint64_t*>(rbp);
         std::uint64_t return_address = frame[1];
         if (!in_image(return_address)) break;
-        print_hex("\n  ", return_address);
+        print_frame(return_address);
         if (frame[0] <= rbp) break;
         rbp = frame[0];
     }
