@@ -145,7 +145,7 @@ int write_range(toro::Disk* disk, std::uint64_t first, std::uint64_t count, std:
             for (std::size_t b = 0; b < sector_size; ++b) {
                 if (buffer[i * sector_size + b] != expected[b]) {
                     toro::print("disktest: sector %llu byte %zu reads %02x, wrote %02x\n",
-                                static_cast<unsigned long long>(first + done + i), b,
+                                static_cast<unsigned long long>(first) + done + i, b,
                                 buffer[i * sector_size + b], expected[b]);
                     return 1;
                 }

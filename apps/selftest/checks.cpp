@@ -86,12 +86,13 @@ struct Message {
 const char* message_queue_loses_nothing() {
     constexpr std::uint32_t kPerSender = 5000;
     unsigned cpus = toro::cpu_count();
+    if (cpus > 64) cpus = 64;  // two threads per CPU in threads[]
     using Queue = toro::MessageQueue<Message, 64>;
     Queue* queue = toro::make<Queue>();
     auto* seen = static_cast<std::uint8_t*>(toro::allocate(cpus * kPerSender));
     if (queue == nullptr || seen == nullptr) return "out of memory";
     for (std::uint32_t i = 0; i < cpus * kPerSender; ++i) seen[i] = 0;
-    toro::Thread* threads[128];
+    toro::Thread* threads[2 * 64] = {};
     for (unsigned cpu = 0; cpu < cpus; ++cpu) {
         threads[2 * cpu] = toro::spawn([queue, cpu] {
             for (std::uint32_t i = 0; i < kPerSender; ++i) queue->send({cpu, i});
@@ -108,7 +109,10 @@ const char* message_queue_loses_nothing() {
         }, on_cpu(cpu));
     }
     int failures = 0;
-    for (unsigned i = 0; i < 2 * cpus; ++i) failures += toro::join(threads[i]);
+    for (unsigned i = 0; i < 2 * cpus; ++i) {
+        if (threads[i] == nullptr) return "out of memory for a thread";  // the rest would hang
+        failures += toro::join(threads[i]);
+    }
     bool exact = failures == 0;
     for (std::uint32_t i = 0; i < cpus * kPerSender; ++i) exact = exact && seen[i] == 1;
     toro::free(seen);

@@ -68,7 +68,6 @@ namespace tcp_pair {
 namespace {
 
 using toro::Error;
-using toro::net::Endpoint;
 using toro::net::Ipv4Address;
 using toro::net::kNoDeadline;
 using toro::net::Packet;

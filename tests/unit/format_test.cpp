@@ -455,7 +455,7 @@ private:
     std::uint64_t below(std::uint64_t bound) { return engine_() % bound; }
 
     int between(int low, int high) {
-        return low + static_cast<int>(below(static_cast<std::uint64_t>(high - low + 1)));
+        return low + static_cast<int>(below(static_cast<std::uint64_t>(high - low) + 1));
     }
 
     const char* pick(std::initializer_list<const char*> choices) {

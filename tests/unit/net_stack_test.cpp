@@ -17,7 +17,6 @@ namespace {
 
 using namespace toro_test;
 using toro::net::Endpoint;
-using toro::net::Ipv4Address;
 using toro::net::Packet;
 using toro::net::Stack;
 using toro::net::StackLimits;
