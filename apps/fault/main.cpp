@@ -1,9 +1,10 @@
 // fault: faults on purpose, to show the fault report. `fault null` (the
 // default) dereferences a null pointer in a kernel thread on the last CPU;
 // `fault overflow` recurses until the thread's stack hits its guard page
-// (hosted; bare stacks have no guard page yet); `fault stack` points the
-// stack pointer at unmapped memory and pushes, so that even the CPU's own
-// exception frame cannot be written (bare: a double fault on IST1).
+// (both HALs: the default 64 KiB stack holds a few dozen of its frames);
+// `fault stack` points the stack pointer at unmapped memory and pushes, so
+// that the CPU's own exception frame cannot be written there (bare: the
+// page fault is taken on its own stack, IST2).
 #include <toro/toro.h>
 
 namespace {
