@@ -69,8 +69,12 @@ CpuState cpu_states[hal::kMaxCpus];
 char* fault_stacks = nullptr;
 char* ap_stacks = nullptr;
 
-char* double_fault_stack_top(unsigned cpu) { return fault_stacks + (2 * cpu + 1) * kFaultStackBytes; }
-char* page_fault_stack_top(unsigned cpu) { return fault_stacks + (2 * cpu + 2) * kFaultStackBytes; }
+char* double_fault_stack_top(unsigned cpu) {
+    return fault_stacks + (2 * cpu + 1) * kFaultStackBytes;
+}
+char* page_fault_stack_top(unsigned cpu) {
+    return fault_stacks + (2 * cpu + 2) * kFaultStackBytes;
+}
 void load_gdt(unsigned cpu) {
     bare::gdt_load(cpu, double_fault_stack_top(cpu), page_fault_stack_top(cpu));
 }

@@ -37,9 +37,9 @@ namespace {
 constexpr std::uint64_t kPresent = 1u << 0;
 constexpr std::uint64_t kWritable = 1u << 1;
 constexpr std::uint64_t kUser = 1u << 2;
-constexpr std::uint64_t kLargePage = 1u << 7;        // PS, in a PDE
-constexpr std::uint64_t kLargePagePat = 1u << 12;    // PAT of a 2 MiB page
-constexpr std::uint64_t kPagePat = 1u << 7;          // PAT of a 4 KiB page
+constexpr std::uint64_t kLargePage = 1u << 7;      // PS, in a PDE
+constexpr std::uint64_t kLargePagePat = 1u << 12;  // PAT of a 2 MiB page
+constexpr std::uint64_t kPagePat = 1u << 7;        // PAT of a 4 KiB page
 constexpr std::uint64_t kGlobal = 1u << 8;
 constexpr std::uint64_t kNoExecute = std::uint64_t{1} << 63;
 // P RW US PWT PCD A D: the same bits in a 2 MiB PDE and a 4 KiB PTE.
@@ -71,7 +71,8 @@ std::uint64_t* page_table_for(std::uintptr_t address) {
     // The table is written before the directory entry points at it (x86
     // stores are not reordered with each other; the compiler is told).
     asm volatile("" ::: "memory");
-    directory_entry = reinterpret_cast<std::uintptr_t>(table) | (entry & (kPresent | kWritable | kUser));
+    directory_entry =
+        reinterpret_cast<std::uintptr_t>(table) | (entry & (kPresent | kWritable | kUser));
     return table;
 }
 
