@@ -8,19 +8,20 @@
 // until a table is used, so boot pays nothing for it. A split is never
 // undone; later stacks in the same 2 MiB use the same table.
 //
-// TLBs (Intel SDM vol. 3 §4.10.2.3, §4.10.4). Making a guard is two
-// writes under paging_lock: the split, which changes only the page size
-// (every 4 KiB of the range keeps its frame and attributes, so a stale
-// 2 MiB translation anywhere is still right), then the guard's entry made
+// TLBs (Intel SDM vol. 3 §4.10.4). Making a guard is two writes under
+// paging_lock: the split, which changes only the page size (every 4 KiB
+// of the range keeps its frame and attributes, as §4.10.4.2 asks of a
+// write that changes a page size, so a stale 2 MiB translation anywhere
+// is still right), then the guard's entry, now a 4 KiB one, made
 // not-present. No CPU caches a translation from a not-present entry, so
 // no TLB can hold two differing translations of the guard page; another
 // CPU can hold at most the old, present one, which only lets that CPU
 // touch the guard page without a fault. Only the thread's own accesses
 // must fault, and a thread runs on one CPU for its life (it never
-// migrates): the CPU that made the guard flushes it (invlpg takes the
-// whole 2 MiB translation too) and so does the thread's CPU before the
-// thread first runs (toro_context_entry). So no shootdown IPI is needed.
-// Making the page present again needs no flush anywhere (§4.10.4.3).
+// migrates): the CPU that made the guard flushes it (invlpg takes a whole
+// 2 MiB translation too) and so does the thread's CPU before the thread
+// first runs (toro_context_entry). So no shootdown IPI is needed. Making
+// the page present again needs no flush anywhere (§4.10.4.3: P from 0 to 1).
 #include <cstddef>
 #include <cstdint>
 
