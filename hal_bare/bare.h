@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "hal/boot.h"
+
 namespace bare {
 
 // Port I/O.
@@ -88,18 +90,45 @@ void interrupts_load();
 void mask_legacy_pic();
 inline constexpr std::size_t kApStackBytes = 32 * 1024;
 inline constexpr std::size_t kFaultStackBytes = 8 * 1024;
-// RAM the HAL keeps for stacks: every CPU's fault stack, then the boot
-// stacks of all CPUs but the first (which has boot_stack in the image).
+// RAM the HAL keeps for stacks: every CPU's two fault stacks (double
+// faults, page faults), then the boot stacks of all CPUs but the first
+// (which has boot_stack in the image).
 inline std::size_t stack_memory_bytes(unsigned cpu_count) {
-    return cpu_count * kFaultStackBytes + (cpu_count - 1) * kApStackBytes;
+    return 2 * cpu_count * kFaultStackBytes + (cpu_count - 1) * kApStackBytes;
 }
 
 // The boot CPU, before kernel_main: per-CPU data, GDT and TSS, the local
 // APIC, the APIC ids of every CPU (apic_ids[0] is the boot CPU's), and
 // stack_memory_bytes(cpu_count) of RAM.
 void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* stack_memory);
-// Loads this CPU's own GDT and TSS; IST1 (double faults) is fault_stack_top.
-void gdt_load(unsigned cpu, char* fault_stack_top);
+// Loads this CPU's own GDT and TSS: IST1 (double faults) is
+// double_fault_stack_top, IST2 (page faults) page_fault_stack_top.
+void gdt_load(unsigned cpu, char* double_fault_stack_top, char* page_fault_stack_top);
+// The interrupt stack table slots of the exception gates (the TSS's ist[n-1]).
+inline constexpr unsigned kDoubleFaultIst = 1;
+inline constexpr unsigned kPageFaultIst = 2;
+
+// Flushes this CPU's TLB entries for the page holding `address` (all of a
+// 2 MiB page's, if it is in one: Intel SDM vol. 2A, INVLPG).
+inline void invalidate_page(const void* address) {
+    asm volatile("invlpg (%0)" : : "r"(address) : "memory");
+}
+
+// Guard pages for kernel thread stacks (arch/guard_pages.cpp). The page
+// tables that split 2 MiB pages come from a pool bare_start reserves from
+// RAM before kernel_main and never touches: guard_table_count(boot_info)
+// tables of 4 KiB (one per 2 MiB of the RAM the kernel is given), handed
+// over by guard_pool_initialize (null: none, no guard pages).
+std::size_t guard_table_count(const hal::BootInfo& boot_info);
+void guard_pool_initialize(void* tables, std::size_t count);
+// Makes the page at `page` (page aligned) not-present, splitting its 2 MiB
+// page first if need be, and flushes it from this CPU's TLB; false (and
+// nothing changed) above the identity map or with the pool used up. The
+// CPU that will run on the stack must flush the page too before it first
+// does (other CPUs need not: guard_pages.cpp). Any CPU, thread context.
+bool guard_page_make(void* page);
+// Makes a page guard_page_make made present again. Needs no TLB flush.
+void guard_page_remove(void* page);
 
 // ACPI: the RSDP from the BIOS areas (multiboot gives none), and the MADT:
 // stores the CPUs' APIC ids and returns how many (at least the boot CPU);

@@ -1,9 +1,12 @@
 // fault: faults on purpose, to show the fault report. `fault null` (the
 // default) dereferences a null pointer in a kernel thread on the last CPU;
 // `fault overflow` recurses until the thread's stack hits its guard page
-// (hosted; bare stacks have no guard page yet); `fault stack` points the
-// stack pointer at unmapped memory and pushes, so that even the CPU's own
-// exception frame cannot be written (bare: a double fault on IST1).
+// (both HALs: the default 64 KiB stack holds a few dozen of its frames);
+// `fault stack` points the stack pointer at unmapped memory and pushes, so
+// that the CPU's own exception frame cannot be written there (bare: the
+// page fault is taken on its own stack, IST2); `fault noncanonical` pushes
+// onto a non-canonical stack pointer (bare: the stack fault cannot be
+// delivered on that stack either, so the CPU double-faults, on IST1).
 #include <toro/toro.h>
 
 namespace {
@@ -33,6 +36,12 @@ int break_stack_pointer(void*) {
     return 0;
 }
 
+int make_stack_pointer_noncanonical(void*) {
+    toro::print("fault: pushing onto a non-canonical stack on cpu %u\n", toro::current_cpu());
+    asm volatile("movabsq $0x8000000000000000, %%rsp\n\tpushq %%rax" ::: "memory");
+    return 0;
+}
+
 bool equals(const char* a, const char* b) {
     while (*a != '\0' && *a == *b) ++a, ++b;
     return *a == *b;
@@ -51,8 +60,10 @@ int toro_main(int argc, char** argv) {
         options.name = "overflower";
     } else if (equals(mode, "stack")) {
         entry = break_stack_pointer;
+    } else if (equals(mode, "noncanonical")) {
+        entry = make_stack_pointer_noncanonical;
     } else if (!equals(mode, "null")) {
-        toro::print("fault: unknown mode '%s' (null, overflow, stack)\n", mode);
+        toro::print("fault: unknown mode '%s' (null, overflow, stack, noncanonical)\n", mode);
         return 2;
     }
     toro::Thread* thread = toro::spawn(entry, nullptr, options);

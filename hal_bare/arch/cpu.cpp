@@ -62,13 +62,22 @@ constexpr std::uintptr_t kTrampolineBase = 0x8000;
 
 unsigned cpus_online = 1;
 CpuState cpu_states[hal::kMaxCpus];
-// Fault stacks, then the APs' boot stacks, cut from RAM by bare_start (not
-// in .bss: the multiboot loader copies .bss as zeros, and 2 MiB of it cost
+// Fault stacks (each CPU's double-fault stack, then its page-fault
+// stack), then the APs' boot stacks, cut from RAM by bare_start (not in
+// .bss: the multiboot loader copies .bss as zeros, and 2 MiB of it cost
 // milliseconds of boot).
 char* fault_stacks = nullptr;
 char* ap_stacks = nullptr;
 
-char* fault_stack_top(unsigned cpu) { return fault_stacks + (cpu + 1) * bare::kFaultStackBytes; }
+char* double_fault_stack_top(unsigned cpu) {
+    return fault_stacks + (2 * cpu + 1) * kFaultStackBytes;
+}
+char* page_fault_stack_top(unsigned cpu) {
+    return fault_stacks + (2 * cpu + 2) * kFaultStackBytes;
+}
+void load_gdt(unsigned cpu) {
+    bare::gdt_load(cpu, double_fault_stack_top(cpu), page_fault_stack_top(cpu));
+}
 void (*secondary_entry)(unsigned) = nullptr;
 
 void set_gs_base(CpuState* state) {
@@ -117,14 +126,14 @@ namespace bare {
 void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* stack_memory) {
     cpus_online = cpu_count;
     fault_stacks = stack_memory;
-    ap_stacks = stack_memory + cpu_count * kFaultStackBytes;
+    ap_stacks = stack_memory + 2 * cpu_count * kFaultStackBytes;
     for (unsigned i = 0; i < cpu_count; ++i) {
         cpu_states[i].index = i;
         cpu_states[i].apic_id = apic_ids[i];
     }
     CpuState& boot = cpu_states[0];
     set_gs_base(&boot);
-    gdt_load(0, fault_stack_top(0));
+    load_gdt(0);
     boot.boot_context.name = "boot";
     boot.boot_context.stack_base = boot_stack;
     boot.boot_context.stack_size = 64 * 1024;
@@ -138,7 +147,7 @@ void cpu_initialize(const std::uint32_t* apic_ids, unsigned cpu_count, char* sta
 extern "C" [[noreturn]] void bare_ap_start(std::uint32_t index) {
     CpuState& cpu = cpu_states[index];
     set_gs_base(&cpu);
-    bare::gdt_load(index, fault_stack_top(index));
+    load_gdt(index);
     bare::interrupts_load();
     bare::apic_enable();
     cpu.boot_context.name = "boot";
@@ -150,8 +159,12 @@ extern "C" [[noreturn]] void bare_ap_start(std::uint32_t index) {
     __builtin_trap();
 }
 
+// The first code of a new context, on its CPU. That CPU may hold a stale
+// translation of the guard page (arch/guard_pages.cpp): flushed before the
+// thread can touch it. The thread never runs on another CPU.
 extern "C" [[noreturn]] void toro_context_entry(hal::Context* context, void (*entry)(void*),
                                                 void* argument) {
+    if (context->has_guard_page) bare::invalidate_page(context->stack_base);
     cpu_states[hal::cpu_current()].current = context;
     entry(argument);
     __builtin_trap();
@@ -218,6 +231,8 @@ void context_create(Context* context, void* stack_base, std::size_t stack_size,
     context->stack_base = stack_base;
     context->stack_size = stack_size;
     context->name = name;
+    // The lowest page: not-present, so an overflow faults (hal/cpu.h).
+    context->has_guard_page = stack_size >= 2 * kPageSize && bare::guard_page_make(stack_base);
     auto base = reinterpret_cast<std::uintptr_t>(stack_base);
     auto top = (base + stack_size) & ~std::uintptr_t{15};
     auto* frame = reinterpret_cast<std::uintptr_t*>(top - 72);
@@ -245,7 +260,11 @@ void context_switch(Context* from, Context* to) {
     cpu.current = from;
 }
 
-void context_destroy(Context* context) { *context = Context{}; }
+// The guard page is made present again before the kernel frees the stack.
+void context_destroy(Context* context) {
+    if (context->has_guard_page) bare::guard_page_remove(context->stack_base);
+    *context = Context{};
+}
 
 const Context* context_current() { return cpu_states[cpu_current()].current; }
 

@@ -1,6 +1,7 @@
 // Each CPU's GDT and TSS (Intel SDM vol. 3 §3.4.5, §7.7). The TSS exists
-// for its interrupt stack table: a double fault switches to a known-good
-// stack (IST1), so a fault on a broken stack pointer is still reported.
+// for its interrupt stack table: a double fault (IST1) and a page fault
+// (IST2) switch to known-good stacks, so a fault on a broken stack pointer
+// or a stack overflow into a guard page is still reported.
 #include <cstdint>
 
 #include "bare.h"
@@ -37,7 +38,7 @@ constexpr std::uint16_t kTssSelector = 0x18;
 
 }  // namespace
 
-void gdt_load(unsigned cpu, char* fault_stack_top) {
+void gdt_load(unsigned cpu, char* double_fault_stack_top, char* page_fault_stack_top) {
     CpuTables& t = tables[cpu];
     t.gdt[0] = 0;
     t.gdt[1] = 0x00AF9A000000FFFF;
@@ -47,7 +48,8 @@ void gdt_load(unsigned cpu, char* fault_stack_top) {
     t.gdt[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (std::uint64_t{0x89} << 40) |
                (((base >> 24) & 0xFF) << 56);  // present, 64-bit available TSS
     t.gdt[4] = base >> 32;
-    t.tss.ist[0] = reinterpret_cast<std::uint64_t>(fault_stack_top);
+    t.tss.ist[kDoubleFaultIst - 1] = reinterpret_cast<std::uint64_t>(double_fault_stack_top);
+    t.tss.ist[kPageFaultIst - 1] = reinterpret_cast<std::uint64_t>(page_fault_stack_top);
     t.tss.io_map_base = sizeof(Tss);  // no I/O permission map
     GdtPointer pointer{sizeof t.gdt - 1, reinterpret_cast<std::uint64_t>(t.gdt)};
     // Same selectors as the boot GDT: cs and ss stay valid across the load.

@@ -1,5 +1,9 @@
 // The IDT and the exception report: vector, error code, RIP, CR2, the
 // registers, the CPU, the kernel thread, and a frame-pointer backtrace.
+// Double faults and page faults are reported on stacks of their own (the
+// TSS's IST1 and IST2, arch/gdt.cpp): a page fault is how a stack overflow
+// into a thread's guard page arrives, with the thread's stack pointer in
+// the guard page, where the CPU could not push its exception frame.
 #include <cstddef>
 #include <cstdint>
 
@@ -99,6 +103,29 @@ void print_decimal(const char* label, std::uint64_t value) {
     print(&digits[i]);
 }
 
+constexpr unsigned kPageFault = 14;
+constexpr unsigned kDoubleFault = 8;
+
+bool in_guard_page(const hal::Context* context, std::uint64_t address) {
+    if (context == nullptr || !context->has_guard_page) return false;
+    auto base = reinterpret_cast<std::uint64_t>(context->stack_base);
+    return address >= base && address < base + hal::kPageSize;
+}
+
+// Set while a CPU reports: a fault inside the report (which runs on the
+// same IST stack as the fault it reports, so would overwrite it) stops the
+// machine instead of reporting forever.
+bool reporting[hal::kMaxCpus];
+
+// hal::cpu_current() and context_current() read %gs:0; until bare_start
+// points GS at the boot CPU's record (after it unmaps page 0) that read
+// would fault again.
+bool per_cpu_ready() {
+    std::uint32_t low, high;
+    asm volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(0xC0000101));  // IA32_GS_BASE
+    return low != 0 || high != 0;
+}
+
 bool in_image(std::uint64_t address) {
     return address >= reinterpret_cast<std::uint64_t>(__image_start) &&
            address < reinterpret_cast<std::uint64_t>(__image_end);
@@ -117,10 +144,11 @@ void print_frame(std::uint64_t address) {
 
 // Follows saved frame pointers while they stay inside the image's RAM or
 // the identity map and move up the stack.
-void print_backtrace(std::uint64_t rbp, std::uint64_t rip) {
+void print_backtrace(std::uint64_t rbp, std::uint64_t rip, const hal::Context* context) {
     print("\ntoro: backtrace (source lines: addr2line -Cfipe APP.elf ADDRESS...):");
     print_frame(rip);
-    for (int depth = 0; depth < 32 && rbp != 0 && rbp % 8 == 0 && rbp < (std::uint64_t{4} << 30);
+    for (int depth = 0; depth < 32 && rbp >= hal::kPageSize && rbp % 8 == 0 &&
+                        rbp < (std::uint64_t{4} << 30) && !in_guard_page(context, rbp);
          ++depth) {
         auto* frame = reinterpret_cast<const std::uint64_t*>(rbp);
         std::uint64_t return_address = frame[1];
@@ -137,14 +165,25 @@ void print_backtrace(std::uint64_t rbp, std::uint64_t rip) {
 extern "C" [[noreturn]] void exception_report(const ExceptionFrame* frame) {
     std::uint64_t cr2;
     asm volatile("mov %%cr2, %0" : "=r"(cr2));
-    const hal::Context* context = hal::context_current();
+    bool ready = per_cpu_ready();
+    unsigned cpu = ready ? hal::cpu_current() : 0;
+    if (reporting[cpu]) {
+        print("\ntoro: fatal exception inside the exception report\n");
+        hal::power_off(3);
+    }
+    reporting[cpu] = true;
+    const hal::Context* context = ready ? hal::context_current() : nullptr;
     print("\ntoro: fatal exception ");
     print(frame->vector < 32 ? kNames[frame->vector] : "?");
     print_decimal(" (vector ", frame->vector);
     print_hex(") error ", frame->error_code);
     print(" in thread '");
-    print(context != nullptr ? context->name : "(boot)");
-    print_decimal("' on cpu ", hal::cpu_current());
+    print(context == nullptr ? "(boot)" : context->name != nullptr ? context->name : "(unnamed)");
+    print_decimal("' on cpu ", cpu);
+    // The same words as the hosted report (hal_posix/fault.cpp).
+    if (frame->vector == kPageFault && in_guard_page(context, cr2)) {
+        print(": stack overflow into the guard page");
+    }
     print_hex("\n  rip ", frame->rip);
     print_hex("  cr2 ", cr2);
     print_hex("  rsp ", frame->rsp);
@@ -164,7 +203,7 @@ extern "C" [[noreturn]] void exception_report(const ExceptionFrame* frame) {
     print_hex("\n  r13 ", frame->r13);
     print_hex("  r14 ", frame->r14);
     print_hex("  r15 ", frame->r15);
-    print_backtrace(frame->rbp, frame->rip);
+    print_backtrace(frame->rbp, frame->rip, context);
     hal::power_off(3);
 }
 
@@ -186,8 +225,8 @@ void mask_legacy_pic() {
 
 void interrupts_initialize() {
     for (unsigned vector = 0; vector < 32; ++vector) set_gate(vector, exception_stubs[vector]);
-    constexpr unsigned kDoubleFault = 8;
-    idt[kDoubleFault].ist = 1;  // a known-good stack, whatever rsp was
+    idt[kDoubleFault].ist = kDoubleFaultIst;  // known-good stacks, whatever rsp was
+    idt[kPageFault].ist = kPageFaultIst;
     set_gate(kTimerVector, reinterpret_cast<std::uint64_t>(&apic_timer_stub));
     set_gate(kWakeVector, reinterpret_cast<std::uint64_t>(&apic_wake_stub));
     set_gate(kSpuriousVector, reinterpret_cast<std::uint64_t>(&apic_spurious_stub));

@@ -91,18 +91,23 @@ void add_ram(std::uint64_t base, std::uint64_t length) {
 }
 
 // Takes `bytes` (page aligned) off the end of the largest region: memory
-// the HAL keeps, which BootInfo no longer offers the kernel.
-char* reserve_ram(std::size_t bytes, const char* what) {
+// the HAL keeps, which BootInfo no longer offers the kernel. Null when
+// that would leave the region less than 1 MiB.
+char* try_reserve_ram(std::size_t bytes) {
     hal::MemoryRegion* largest = nullptr;
     for (std::size_t i = 0; i < boot_info.memory_region_count; ++i) {
         hal::MemoryRegion& region = boot_info.memory[i];
         if (largest == nullptr || region.length > largest->length) largest = &region;
     }
-    if (largest == nullptr || largest->length < bytes + (std::size_t{1} << 20)) {
-        bare::fatal(what);
-    }
+    if (largest == nullptr || largest->length < bytes + (std::size_t{1} << 20)) return nullptr;
     largest->length -= bytes;
     return reinterpret_cast<char*>(largest->base + largest->length);
+}
+
+char* reserve_ram(std::size_t bytes, const char* what) {
+    char* memory = try_reserve_ram(bytes);
+    if (memory == nullptr) bare::fatal(what);
+    return memory;
 }
 
 void copy_command_line(const char* source, bool skip_first_word) {
@@ -306,6 +311,10 @@ extern "C" [[noreturn]] void bare_start(std::uint32_t protocol, std::uint32_t in
     }
     char* stacks = reserve_ram(bare::stack_memory_bytes(boot_info.cpu_count),
                                "not enough memory for the CPUs' boot stacks");
+    // Page tables for the stacks' guard pages: reserved, not touched (a
+    // machine too small for them runs without guard pages).
+    std::size_t guard_tables = bare::guard_table_count(boot_info);
+    bare::guard_pool_initialize(try_reserve_ram(guard_tables * hal::kPageSize), guard_tables);
     bare::cpu_initialize(apic_ids, boot_info.cpu_count, stacks);
     kernel_main(boot_info);
 }

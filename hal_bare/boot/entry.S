@@ -133,6 +133,7 @@ boot_gdt_pointer:
     .globl boot_pml4
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
+    .globl boot_page_directories
 boot_page_directories: .skip 4 * 4096
     .globl boot_low_page_table
 boot_low_page_table: .skip 4096
