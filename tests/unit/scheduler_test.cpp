@@ -12,6 +12,7 @@
 
 #include "hal/cpu.h"
 #include "kernel_harness.h"
+#include "process/scheduler.h"
 #include "toro/toro.h"
 
 namespace {
@@ -131,6 +132,34 @@ TEST(Scheduler, ThreadsRunOnTheirChosenCpuAndNeverMigrate) {
     });
     EXPECT_EQ(status, 0);
     EXPECT_EQ(misplaced.load(), 0);
+}
+
+// The per-CPU list the debugger reads (tools/gdb/toro.py): a thread is in
+// its CPU's list from its first run until its stack is freed, blocked or not.
+bool listed(unsigned cpu, const toro::Thread* thread) {
+    for (const toro::Thread* t = toro::process::all_cpus()[cpu].threads; t != nullptr;
+         t = t->cpu_list_next) {
+        if (t == thread) return true;
+    }
+    return false;
+}
+
+TEST(Scheduler, EveryStartedThreadIsListedOnItsCpuUntilReaped) {
+    int status = boot(2, [] {
+        toro::Event go;
+        toro::Thread* waiter = toro::spawn([&go] {
+            go.wait();
+            return 0;
+        }, on_cpu(1, "waiter"));
+        if (waiter == nullptr) return 1;
+        while (waiter->state != toro::ThreadState::kBlocked) toro::yield();
+        if (!listed(1, waiter) || listed(0, waiter)) return 3;
+        if (!listed(0, toro::current_thread())) return 4;
+        go.signal();
+        toro::join(waiter);
+        return listed(1, waiter) ? 5 : 0;  // join returned: reaped (the record is freed, not read)
+    });
+    EXPECT_EQ(status, 0);
 }
 
 TEST(Scheduler, SpawnOnAMissingCpuFails) {
