@@ -44,7 +44,8 @@ const SysctlRule kSysctls[] = {
     {"net.inet.tcp.insecure_rst", nullptr, 0, "RFC 5961 §3's checks of RSTs are always made"},
     {"net.inet.tcp.insecure_syn", nullptr, 0, "RFC 5961 §4's checks of SYNs are always made"},
     {"net.inet.tcp.blackhole", nullptr, 0, "closed ports are always answered with a RST"},
-    {"net.inet.tcp.ecn.enable", nullptr, 0, "no ECN (RFC 3168): SYNs never ask for it, and it is never agreed"},
+    // 2 (the default) agrees to ECN when a peer asks: this stack never does.
+    {"net.inet.tcp.ecn.enable", nullptr, -1, "no ECN (RFC 3168): SYNs never ask for it, and it is never agreed"},
     {"net.inet.tcp.ecn.maxretries", nullptr, -1, "no ECN (RFC 3168)"},
     {"net.inet.tcp.hostcache.purgenow", nullptr, -1, "no host cache: nothing is remembered between connections"},
     {"kern.ipc.maxsockbuf", nullptr, -1, "buffers are bounded by StackLimits, not by a per-socket maximum"},
@@ -104,6 +105,8 @@ CommandOutcome sockstat(const std::string& command) {
 HostSettings freebsd_defaults() {
     HostSettings settings;
     settings.tcp.mss = 1460;
+    settings.tcp.min_window_scale = 6;
+    settings.tcp.syn_option_layout = toro::net::tcp::SynOptionLayout::kBsd;
     settings.tcp.initial_rto_ns = 1000 * kMs;  // net.inet.tcp.rexmit_initial
     settings.tcp.min_rto_ns = 30 * kMs;        // net.inet.tcp.rexmit_min
     settings.tcp.delayed_ack_ns = 40 * kMs;    // net.inet.tcp.delacktime

@@ -42,7 +42,7 @@ void Connection::attach_buffers(std::uint8_t* send, std::size_t send_bytes, std:
     send_.reset(send, send_bytes);
     receive_.reset(receive, receive_bytes);
     // RFC 7323 §2.3: the smallest scale that lets the whole buffer be offered.
-    offered_scale_ = 0;
+    offered_scale_ = settings_->min_window_scale < kMaxWindowScale ? settings_->min_window_scale : kMaxWindowScale;
     while (offered_scale_ < kMaxWindowScale && (receive_bytes >> offered_scale_) > 0xFFFF) {
         ++offered_scale_;
     }

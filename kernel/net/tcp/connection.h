@@ -121,6 +121,13 @@ struct TcpSettings {
     // down may carry, cut into segments of the MSS below; capped at what
     // the device cuts (0 when it cuts nothing). 0: one MSS a segment.
     std::size_t offload_payload = 65535;
+    // The least window scale offered (RFC 7323 §2.3 lets any up to 14 be
+    // offered); 0: the smallest that lets the whole buffer be offered.
+    // FreeBSD offers 6 whatever the buffer, and its test suite expects it.
+    std::uint8_t min_window_scale = 0;
+    // Where a SYN's options go (write_syn_options): Linux's layout, or
+    // BSD's, which FreeBSD's test suite checks option by option.
+    SynOptionLayout syn_option_layout = SynOptionLayout::kLinux;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
