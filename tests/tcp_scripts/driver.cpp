@@ -128,7 +128,7 @@ void Machine::start_stack() {
     hal_posix::set_unbooted_random_seed(1);
     stack_ = std::make_unique<toro::net::Stack>();
     toro::net::StackLimits limits;
-    limits.tcp_receive_buffer_bytes = settings_.receive_space;
+    limits.tcp_receive_buffer_bytes = connection_buffer(settings_.receive_space);
     limits.tcp_send_buffer_bytes = settings_.send_space;
     stack_->set_buffer_allocator(buffers_.get());
     toro::net::InterfaceConfig config{{kToroIp}, 24, {kGatewayIp}};
@@ -297,11 +297,11 @@ bool Machine::match_segment(const Event& event, const Parsed& segment, std::uint
     const TcpSegment& expected = event.packet.tcp;
     if (event.packet.udp_encapsulated) return *why = "TCP over UDP (RFC 8719) is not supported", false;
     std::uint8_t flags = flag_bits(expected.flags);
-    if (segment.tcp_flags != flags) return *why = "the flags differ", false;
     // The stack's SYN gives its ISN: the script's numbers count from it.
-    if ((segment.tcp_flags & kSyn) && !expected.any_sequence && !expected.absolute_sequence) {
+    if ((segment.tcp_flags & kSyn) && (flags & kSyn) && !expected.any_sequence && !expected.absolute_sequence) {
         toro_isn_ = segment.sequence - expected.start;
     }
+    if (segment.tcp_flags != flags) return *why = "the flags differ", false;
     if (!expected.any_sequence) {
         std::uint32_t sequence = expected.absolute_sequence ? expected.start : toro_isn_ + expected.start;
         if (segment.sequence != sequence) return *why = "the sequence number differs", false;

@@ -48,7 +48,15 @@ const SysctlRule kSysctls[] = {
     {"net.inet.tcp.ecn.enable", nullptr, -1, "no ECN (RFC 3168): SYNs never ask for it, and it is never agreed"},
     {"net.inet.tcp.ecn.maxretries", nullptr, -1, "no ECN (RFC 3168)"},
     {"net.inet.tcp.hostcache.purgenow", nullptr, -1, "no host cache: nothing is remembered between connections"},
-    {"kern.ipc.maxsockbuf", nullptr, -1, "buffers are bounded by StackLimits, not by a per-socket maximum"},
+    // FreeBSD offers the least scale that lets a window reach sb_max:
+    // 2097152 (its default) gives the suite's 6.
+    {"kern.ipc.maxsockbuf",
+     [](HostSettings& s, std::uint64_t v) {
+         std::uint8_t scale = 0;
+         while (scale < 14 && (std::uint64_t{0xFFFF} << scale) < v) ++scale;
+         s.tcp.min_window_scale = scale;
+     },
+     -1, "TcpSettings::min_window_scale: the least scale whose window reaches it"},
     {"net.inet.tcp.rexmit_slop", nullptr, -1,
      "FreeBSD's slop added to each RTO; ours is RFC 6298's with TcpSettings::min_rto_ns"},
     {"net.inet.tcp.rexmit_drop_options", nullptr, -1, "SYN retransmissions always carry their options"},

@@ -91,6 +91,7 @@ private:
     bool check_outcome(const Event& event, const Outcome& outcome, std::uint64_t returned_at,
                        std::uint64_t expected_at);
     ScriptSocket* socket_for(const Syscall& call);
+    std::size_t connection_buffer(std::size_t size) const;
 
     const Script& script_;
     RunOptions options_;

@@ -1,16 +1,19 @@
 // tcp_scripts [--parse-only] [--strict-padding] [--defaults freebsd]
-//             [--accepted FILE] [--define NAME] PATH...
+//             [--accepted FILE] [--define NAME] [--skip-missing] PATH...
 // Runs the packetdrill scripts named (files, or folders searched
 // recursively for *.pkt) against the TCP stack and prints, per script,
 // PASS or FAIL with the first mismatch, a summary per folder, and
 // "N passed, M failed". Exits 1 if a script failed that the accepted-
-// failure file (path suffix and reason per line) does not list.
+// failure file (path suffix and reason per line) does not list, 2 on a
+// usage error or a PATH that is not there (77, CTest's "skipped", with
+// --skip-missing).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,10 +75,20 @@ AcceptedFailure* accepted_for(std::vector<AcceptedFailure>& accepted, const std:
     return nullptr;
 }
 
+// The folder a script is counted under: the first one below the PATH it
+// was found under (state-event-engine/, not each of its 46), or its own.
+std::string summary_folder(const std::string& path, const std::string& script) {
+    std::filesystem::path relative = std::filesystem::path(script).lexically_relative(path);
+    if (relative.empty() || relative.begin() == relative.end() || std::next(relative.begin()) == relative.end()) {
+        return std::filesystem::path(script).parent_path().string();
+    }
+    return (std::filesystem::path(path) / *relative.begin()).lexically_normal().string();
+}
+
 int usage() {
     std::fprintf(stderr,
                  "usage: tcp_scripts [--parse-only] [--strict-padding] [--defaults freebsd] "
-                 "[--accepted FILE] [--define NAME] PATH...\n");
+                 "[--accepted FILE] [--define NAME] [--skip-missing] PATH...\n");
     return 2;
 }
 
@@ -87,6 +100,7 @@ struct Tally {
 
 int main(int argc, char** argv) {
     bool parse_only = false;
+    bool skip_missing = false;
     tcp_scripts::RunOptions run_options;
     tcp_scripts::ParseOptions parse_options;
     std::vector<AcceptedFailure> accepted;
@@ -95,6 +109,8 @@ int main(int argc, char** argv) {
         std::string argument = argv[i];
         if (argument == "--parse-only") {
             parse_only = true;
+        } else if (argument == "--skip-missing") {
+            skip_missing = true;
         } else if (argument == "--strict-padding") {
             run_options.strict_padding = true;
         } else if (argument == "--defaults" && i + 1 < argc) {
@@ -114,11 +130,20 @@ int main(int argc, char** argv) {
         }
     }
     if (paths.empty()) return usage();
+    for (const std::string& path : paths) {
+        std::error_code error;
+        if (!std::filesystem::exists(path, error)) {
+            std::printf("tcp_scripts: %s is not there: %s\n", path.c_str(),
+                        skip_missing ? "skipped" : "nothing to run");
+            return skip_missing ? 77 : 2;
+        }
+    }
     std::map<std::string, Tally> folders;
     Tally total;
+    unsigned stale = 0;  // listed as accepted failures, but passed
     for (const std::string& path : paths) {
         for (const std::string& script : scripts_under(path)) {
-            Tally& folder = folders[std::filesystem::path(script).parent_path().string()];
+            Tally& folder = folders[summary_folder(path, script)];
             tcp_scripts::ParseResult parsed = tcp_scripts::parse_file(script, parse_options);
             std::string failure;
             if (!parsed.script) {
@@ -130,12 +155,16 @@ int main(int argc, char** argv) {
                     for (const std::string& setting : result.unsupported) failure += " [unsupported: " + setting + "]";
                 }
             }
+            AcceptedFailure* known = accepted_for(accepted, script);
             if (failure.empty()) {
                 std::printf("PASS %s\n", script.c_str());
                 ++folder.passed, ++total.passed;
+                if (known != nullptr && !parse_only) {
+                    std::printf("STALE %s: passes, but the accepted failures list it\n", script.c_str());
+                    ++stale;
+                }
                 continue;
             }
-            AcceptedFailure* known = accepted_for(accepted, script);
             if (known != nullptr) {
                 known->seen = true;
                 std::printf("FAIL %s: %s (accepted: %s)\n", script.c_str(), failure.c_str(), known->reason.c_str());
@@ -152,7 +181,9 @@ int main(int argc, char** argv) {
                     tally.accepted);
     }
     unsigned unexpected = total.failed - total.accepted;
-    std::printf("%u passed, %u failed (%u accepted, %u unexpected)\n", total.passed, total.failed, total.accepted,
+    std::printf("%u passed, %u failed (%u accepted, %u unexpected)", total.passed, total.failed, total.accepted,
                 unexpected);
-    return unexpected == 0 ? 0 : 1;
+    if (stale > 0) std::printf(", %u accepted failures now pass (take them off the list)", stale);
+    std::printf("\n");
+    return unexpected == 0 && stale == 0 ? 0 : 1;
 }

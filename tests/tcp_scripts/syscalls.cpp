@@ -85,6 +85,16 @@ std::uint8_t io_buffer[kBiggestCall];
 
 }  // namespace
 
+// FreeBSD rounds a connection's receive buffer up to a multiple of the
+// MSS when the handshake fixes it (tcp_mss_update: 65536 becomes 65700 at
+// MSS 1460), and the suite's windows and their edges are written for that
+// buffer. The stack's buffers are fixed when the connection opens, so the
+// socket is given the rounded size from the start.
+std::size_t Machine::connection_buffer(std::size_t size) const {
+    std::size_t mss = settings_.tcp.mss;
+    return (size + mss - 1) / mss * mss;
+}
+
 ScriptSocket* Machine::socket_for(const Syscall& call) {
     if (call.arguments.empty()) return nullptr;
     std::optional<std::int64_t> fd = integer_of(call.arguments[0]);
@@ -247,7 +257,7 @@ Outcome Machine::open_socket(const Syscall& call) {
     socket.descriptor = *opened;
     socket.receive_buffer = settings_.receive_space;
     socket.send_buffer = settings_.send_space;
-    (void)stack_->tcp_set_buffer_sizes(*opened, socket.send_buffer, socket.receive_buffer);
+    (void)stack_->tcp_set_buffer_sizes(*opened, socket.send_buffer, connection_buffer(socket.receive_buffer));
     socket.keep_idle_s = static_cast<unsigned>((settings_.keep_idle_ms + 999) / 1000);
     socket.keep_interval_s = static_cast<unsigned>((settings_.keep_interval_ms + 999) / 1000);
     socket.keep_count = settings_.keep_count;
@@ -295,8 +305,9 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
         error = stack_->tcp_set_no_delay(socket.descriptor, value != 0);
     } else if (option == "SO_RCVBUF" || option == "SO_SNDBUF") {
         bool receive = option == "SO_RCVBUF";
-        error = stack_->tcp_set_buffer_sizes(socket.descriptor, receive ? 0 : static_cast<std::size_t>(value),
-                                             receive ? static_cast<std::size_t>(value) : 0);
+        std::size_t size = static_cast<std::size_t>(value);
+        error = stack_->tcp_set_buffer_sizes(socket.descriptor, receive ? 0 : size,
+                                             receive ? connection_buffer(size) : 0);
         if (error == Error::kOk) (receive ? socket.receive_buffer : socket.send_buffer) = static_cast<std::size_t>(value);
     } else if (option == "SO_KEEPALIVE" || option == "TCP_KEEPIDLE" || option == "TCP_KEEPINTVL" ||
                option == "TCP_KEEPCNT") {
@@ -327,7 +338,7 @@ Outcome Machine::get_option(ScriptSocket& socket, const Syscall& call, std::stri
     std::int64_t value = 0;
     std::string value_name;  // an errno, for SO_ERROR
     if (option == "SO_ERROR") {
-        Error status = socket.connected ? stack_->tcp_connect_status(socket.descriptor) : Error::kOk;
+        Error status = socket.listener ? Error::kOk : stack_->tcp_connect_status(socket.descriptor);
         if (status == Error::kWouldBlock || status == Error::kNotConnected || socket.error_reported) {
             status = Error::kOk;
         }
@@ -354,13 +365,10 @@ Outcome Machine::get_option(ScriptSocket& socket, const Syscall& call, std::stri
     std::optional<std::int64_t> wanted = integer_of(expected);
     bool same = !wanted_name.empty() ? canonical_errno(wanted_name) == canonical_errno(value_name)
                                      : (wanted && *wanted == value);
-    // FreeBSD's socket layer rounds a connection's buffers up to a
-    // multiple of the MSS (tcp_mss_update: 65536 reads back 65700); the
-    // stack's buffer keeps the size it was given, and the windows it
-    // offers, checked in every segment, say what it holds.
-    std::int64_t mss = settings_.tcp.mss;
-    if (!same && wanted && (option == "SO_RCVBUF" || option == "SO_SNDBUF")) {
-        same = *wanted == (value + mss - 1) / mss * mss;
+    // Before the handshake FreeBSD reads back the size set, after it
+    // the size rounded up to the MSS (see connection_buffer).
+    if (!same && wanted && option == "SO_RCVBUF") {
+        same = *wanted == static_cast<std::int64_t>(connection_buffer(static_cast<std::size_t>(value)));
     }
     if (!same) *mismatch = "read " + (value_name.empty() ? std::to_string(value) : value_name);
     return {};
