@@ -538,6 +538,26 @@ TEST_F(Tcp, ChallengeAckForInWindowRst) {  // RFC 5961 §3.2
               Error::kConnectionReset);
 }
 
+// The window's right edge takes a pure ACK (see acceptable()), but not a
+// RST: one there is outside the window, and dropped unanswered (FreeBSD's
+// tcp-testsuite, rcv-rst-syn-rcvd-via-listen-outside-right, found it
+// challenged).
+TEST_F(Tcp, DropsARstJustPastTheWindowUnanswered) {  // RFC 5961 §3.2
+    int socket = established();
+    // The window offered, read from the ACK a segment beyond it gets
+    // (offered at scale 1, as a 64 KiB buffer needs).
+    peer_sends(80, kPeerIsn + 1 + 1'000'000, toro_isn_ + 1, kAck);
+    const std::uint32_t window = std::uint32_t{only_sent().window} << 1;
+    advance(kSecond);  // past the rate limit on answers to invalid segments
+    peer_sends(80, kPeerIsn + 1 + window, 0, kRst);
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    peer_sends(80, kPeerIsn + 1 + window - 1, 0, kRst);  // the window's last byte: challenged
+    Parsed challenge = only_sent();
+    EXPECT_EQ(challenge.tcp_flags, kAck);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
 TEST_F(Tcp, ChallengeAckForASynInTheWindow) {  // RFC 5961 §4
     int socket = established();
     peer_sends(80, kPeerIsn + 50, 0, kSyn);

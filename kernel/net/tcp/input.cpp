@@ -150,7 +150,10 @@ bool Connection::acceptable(const InSegment& segment) const {
         // A pure ACK may sit at the window's right edge: a peer that filled
         // the window sends them there while a segment before is lost, and
         // dropping them loses its ACKs (Linux and FreeBSD take them too).
-        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, window + 1);
+        // A RST may not: RFC 5961 §3.2 drops one outside the window
+        // unanswered (FreeBSD's tcp-testsuite, rcv-rst-*-outside-right).
+        bool pure_ack = (segment.flags & kRst) == 0;
+        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, pure_ack ? window + 1 : window);
     }
     if (window == 0) return first == rcv_nxt_;  // its ACK and RST count; its text is trimmed off
     std::uint32_t last = first + length - 1;
