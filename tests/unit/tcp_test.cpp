@@ -321,6 +321,42 @@ TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kConnectionRefused);
 }
 
+// RFC 1122 §4.2.3.9 and RFC 5461 §4.1: a hard ICMP error for our SYN ends
+// the handshake; it must quote the SYN's sequence number (RFC 5927 §4.1),
+// and a soft one (host unreachable) changes nothing.
+TEST_F(Tcp, AnIcmpPortUnreachableForTheSynRefusesTheConnection) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    auto icmp_error = [&](std::uint8_t code, std::uint32_t sequence) {
+        TcpFields quoted_fields;
+        quoted_fields.source_port = syn.source_port;
+        quoted_fields.destination_port = 8080;
+        quoted_fields.sequence = sequence;
+        quoted_fields.flags = kSyn;
+        IpFields quoted_ip;
+        quoted_ip.source = kToro;
+        quoted_ip.destination = kPeer;
+        quoted_ip.protocol = 6;
+        Bytes quoted = ipv4(quoted_ip, tcp(kToro, kPeer, quoted_fields, {}));
+        quoted.resize(28);
+        Bytes message = Bytes{3, code, 0, 0, 0, 0, 0, 0} + quoted;
+        std::uint16_t sum = checksum(message.data(), message.size());
+        message[2] = static_cast<std::uint8_t>(sum >> 8), message[3] = static_cast<std::uint8_t>(sum);
+        IpFields outer;
+        outer.source = kPeer;
+        outer.destination = kToro;
+        outer.protocol = 1;
+        inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(outer, message)));
+    };
+    icmp_error(3, syn.sequence + 1);  // not a sequence number in flight
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    icmp_error(1, syn.sequence);  // host unreachable: soft
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    icmp_error(3, syn.sequence);  // port unreachable: hard
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kConnectionRefused);
+}
+
 TEST_F(Tcp, DeliversDataInOrderAndAcknowledgesEverySecondFullSegment) {
     int socket = established();
     Bytes first = pattern(1460, 1), second = pattern(1460, 2);

@@ -128,6 +128,9 @@ struct TcpSettings {
     // Where a SYN's options go (write_syn_options): Linux's layout, or
     // BSD's, which FreeBSD's test suite checks option by option.
     SynOptionLayout syn_option_layout = SynOptionLayout::kLinux;
+    // RFC 5461 §4.1: an ICMP hard error for our SYN ends the handshake.
+    // Off, ICMP errors are never acted on (FreeBSD's icmp_may_rst=0).
+    bool icmp_aborts_connect = true;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
@@ -166,6 +169,10 @@ public:
 
     // A segment for this connection (after the stack checked its checksum).
     void input(const InSegment& segment, std::uint64_t now);
+    // An ICMP hard error (RFC 1122 §4.2.3.9) quoting a segment of ours
+    // that started at `sequence`: a handshake in SYN-SENT is given up with
+    // `error`; a synchronized connection goes on (RFC 5461 §4).
+    void icmp_hard_error(Error error, std::uint32_t sequence);
     // Runs what is due; returns the next deadline (kNoDeadline if none).
     std::uint64_t poll(std::uint64_t now);
     std::uint64_t next_deadline() const;

@@ -102,6 +102,14 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     output(now);
 }
 
+void Connection::icmp_hard_error(Error error, std::uint32_t sequence) {
+    // RFC 5927 §4.1: it must quote a sequence number in flight, which an
+    // off-path attacker has to guess.
+    if (state_ != State::kSynSent || !settings_->icmp_aborts_connect) return;
+    if (seq_lt(sequence, snd_una_) || !seq_lt(sequence, snd_nxt_)) return;
+    close_with(error);
+}
+
 void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     bool has_ack = (segment.flags & kAck) != 0;
     if (has_ack && (seq_le(segment.acknowledgment, iss_) || seq_gt(segment.acknowledgment, snd_max_))) {
