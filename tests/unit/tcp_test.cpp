@@ -321,6 +321,24 @@ TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kConnectionRefused);
 }
 
+// RFC 9293 §3.10.7.3: text in the SYN-ACK is taken as in ESTABLISHED
+// (FreeBSD's tcp-testsuite, rcv-syn-ack-with-data-syn-sent, found it dropped).
+TEST_F(Tcp, TakesTheDataOfASynAck) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    Bytes data = pattern(3, 9);
+    peer_sends(syn.source_port, kPeerIsn, syn.sequence + 1, kSyn | kAck, data, 32767, {2, 4, 0x05, 0xB4}, 8080);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 1 + 3);
+    Bytes received(16);
+    auto got = stack_->tcp_receive(*socket, received.data(), received.size(), now_);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(*got, 3u);
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), received.begin()));
+}
+
 // RFC 1122 §4.2.3.9 and RFC 5461 §4.1: a hard ICMP error for our SYN ends
 // the handshake; it must quote the SYN's sequence number (RFC 5927 §4.1),
 // and a soft one (host unreachable) changes nothing.

@@ -145,6 +145,16 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     enter(State::kEstablished);
     heard_from_peer(now);
     ack_now_ = true;  // the handshake's third segment; data sent now carries it
+    // §3.10.7.3: text and a FIN in the SYN-ACK are processed as in
+    // ESTABLISHED (step 6 on), within the window our SYN offered, which
+    // was never scaled (RFC 7323 §2.2).
+    if (segment.payload_length > 0 || (segment.flags & kFin) != 0) {
+        std::size_t space = receive_.space();
+        rcv_adv_ = rcv_nxt_ + static_cast<std::uint32_t>(space > 0xFFFF ? 0xFFFF : space);
+        if (segment.payload_length > 0) input_text(segment, rcv_nxt_, 0, segment.payload_length, now);
+        std::uint32_t fin_sequence = segment.sequence + 1 + static_cast<std::uint32_t>(segment.payload_length);
+        if ((segment.flags & kFin) != 0 && fin_sequence == rcv_nxt_ && !fin_received_) input_fin(now);
+    }
     output(now);
 }
 
