@@ -263,7 +263,9 @@ std::uint16_t Machine::toro_port() const { return connect_port_ != 0 ? connect_p
 std::uint16_t Machine::peer_port() const { return connect_port_ != 0 ? kScriptPort : kPeerEphemeralPort; }
 
 std::string Machine::describe(const Parsed& segment) const {
-    return describe_segment(segment, toro_isn_, kPeerIsn, timestamps_);
+    // A SYN before the ISN is known is its own base: it reads as 0:0(0).
+    bool own_base = (segment.tcp_flags & kSyn) != 0 && !toro_isn_known_;
+    return describe_segment(segment, own_base ? segment.sequence : toro_isn_, kPeerIsn, timestamps_);
 }
 
 // --- segments the stack must send --------------------------------------
@@ -300,6 +302,7 @@ bool Machine::match_segment(const Event& event, const Parsed& segment, std::uint
     // The stack's SYN gives its ISN: the script's numbers count from it.
     if ((segment.tcp_flags & kSyn) && (flags & kSyn) && !expected.any_sequence && !expected.absolute_sequence) {
         toro_isn_ = segment.sequence - expected.start;
+        toro_isn_known_ = true;
     }
     if (segment.tcp_flags != flags) return *why = "the flags differ", false;
     if (!expected.any_sequence) {

@@ -118,6 +118,7 @@ private:
     std::string malformed_;  // the first frame the stack sent that did not parse
 
     std::uint32_t toro_isn_ = 0;  // 0 until the stack's SYN is seen: numbers are then absolute
+    bool toro_isn_known_ = false;
     TimestampMap timestamps_;
     std::map<int, ScriptSocket> sockets_;  // by the script's descriptor
     int last_fd_ = -1;

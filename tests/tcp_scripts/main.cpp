@@ -21,12 +21,6 @@
 #include "driver.h"
 #include "parser.h"
 
-// The kernel's units are linked for the stack alone: no machine is booted,
-// so the application they would start is never called.
-extern const char toro_app_name[];
-const char toro_app_name[] = "tcp_scripts";
-int toro_main(int, char**) { std::abort(); }
-
 namespace {
 
 // The scripts under `path`, sorted, or `path` itself if it is a file.
