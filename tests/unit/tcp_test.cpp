@@ -762,6 +762,29 @@ TEST_F(Tcp, TimeWaitAnswersRetransmittedFin) {
     EXPECT_EQ(stack_->stats().tcp_time_wait, 0u);
 }
 
+// RFC 9293 §3.10.7.4 step 5: in TIME-WAIT, a segment in the window past
+// RCV.NXT, or a new FIN, is acknowledged and restarts the 2 MSL; a bare
+// duplicate of the last ACK is not answered (FreeBSD's tcp-testsuite,
+// rcv-ack-time-wait-using-shutdown-middle and rcv-fin-ack-time-wait-*).
+TEST_F(Tcp, TimeWaitAcknowledgesWhatIsInItsWindow) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+    Parsed fin = only_sent();
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
+    sent();
+    peer_sends(80, kPeerIsn + 2, fin.sequence + 1, kAck);  // at RCV.NXT: a duplicate
+    EXPECT_TRUE(sent().empty());
+    advance(30 * kSecond);
+    peer_sends(80, kPeerIsn + 3, fin.sequence + 1, kAck);  // past RCV.NXT, in the window
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);
+    advance(59 * kSecond);  // the timer started again
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 1u);
+    peer_sends(80, kPeerIsn + 2, fin.sequence + 1, kFin | kAck);  // a FIN at RCV.NXT
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 2);
+}
+
 TEST_F(Tcp, ClosesPassivelyThroughLastAck) {
     int socket = established();
     peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kFin | kAck);

@@ -83,6 +83,17 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     if ((segment.flags & kAck) == 0) return;
     if (!input_ack(segment, now)) return;
     if (state_ == State::kClosed) return;  // LAST-ACK ended
+    // Step 5 in TIME-WAIT: what arrives is taken for a retransmission of
+    // the peer's FIN, acknowledged, and the 2 MSL restarted. A bare
+    // duplicate of its last ACK, at RCV.NXT, asks nothing and is not
+    // answered (FreeBSD's tcp-testsuite, rcv-ack-time-wait-*, checks both).
+    if (state_ == State::kTimeWait) {
+        if ((segment.flags & kFin) != 0 || segment.sequence != rcv_nxt_ || segment.payload_length > 0) {
+            state_deadline_ = hal_deadline(now, settings_->time_wait_ns);
+            answer_invalid(segment);
+        }
+        return;
+    }
     // Step 7: text, trimmed to what is new.
     std::uint32_t sequence = segment.sequence;
     std::size_t skip = 0;
