@@ -339,6 +339,27 @@ TEST_F(Tcp, TakesTheDataOfASynAck) {
     EXPECT_TRUE(std::equal(data.begin(), data.end(), received.begin()));
 }
 
+// §3.10.7.3: text in a SYN crossing ours (simultaneous open) waits for
+// ESTABLISHED; the SYN-ACK acknowledges the SYN alone (FreeBSD's
+// tcp-testsuite, rcv-syn-with-data-syn-sent, found it dropped).
+TEST_F(Tcp, HoldsTheDataOfACrossingSynUntilEstablished) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    Bytes data = pattern(3, 4);
+    peer_sends(syn.source_port, kPeerIsn, 0, kSyn, data, 32767, {2, 4, 0x05, 0xB4}, 8080);
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
+    Bytes received(16);
+    EXPECT_EQ(stack_->tcp_receive(*socket, received.data(), received.size(), now_).error(), Error::kWouldBlock);
+    peer_sends(syn.source_port, kPeerIsn + 1 + 3, syn.sequence + 1, kAck, {}, 32767, {}, 8080);
+    auto got = stack_->tcp_receive(*socket, received.data(), received.size(), now_);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(*got, 3u);
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), received.begin()));
+}
+
 // RFC 1122 §4.2.3.9 and RFC 5461 §4.1: a hard ICMP error for our SYN ends
 // the handshake; it must quote the SYN's sequence number (RFC 5927 §4.1),
 // and a soft one (host unreachable) changes nothing.

@@ -226,6 +226,8 @@ private:
 
     // input.cpp
     void input_syn_sent(const InSegment& segment, std::uint64_t now);
+    void hold_syn_text(const InSegment& syn);
+    void take_syn_text(std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
     void answer_invalid(const InSegment& segment);
@@ -331,6 +333,9 @@ private:
     std::uint8_t rcv_scale_ = 0;  // ours, when the peer agreed to scaling
     std::uint8_t offered_scale_ = 0;
     bool fin_received_ = false;
+    // Text a SYN without ACK carried (simultaneous open): in the receive
+    // buffer at RCV.NXT, counted once ESTABLISHED (§3.10.7.3).
+    std::size_t syn_text_ = 0;
     ByteRing receive_;
     // Bytes that came beyond a gap, held in the receive buffer's free
     // space past RCV.NXT: their sequence ranges, unordered, bounded.

@@ -121,6 +121,32 @@ void Connection::icmp_hard_error(Error error, std::uint32_t sequence) {
     close_with(error);
 }
 
+// §3.10.7.3: text in a SYN without ACK is queued for processing once
+// ESTABLISHED. It is written where it belongs, at RCV.NXT, within the
+// window our SYN offered (never scaled), and counted by take_syn_text; the
+// SYN-ACK acknowledges the SYN alone. A FIN in it is not held: the peer
+// sends it again, unacknowledged (FreeBSD drops it too).
+void Connection::hold_syn_text(const InSegment& syn) {
+    std::size_t space = receive_.space() < 0xFFFF ? receive_.space() : 0xFFFF;
+    std::size_t length = syn.payload_length < space ? syn.payload_length : space;
+    ByteRing::Span spans[2];
+    std::size_t count = receive_.free_spans(0, length, spans);
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        copy_from_chain(syn.payload, syn.payload_skip + copied, spans[i].bytes, spans[i].length);
+        copied += spans[i].length;
+    }
+    syn_text_ = copied;
+}
+
+void Connection::take_syn_text(std::uint64_t now) {
+    receive_.commit(syn_text_);
+    rcv_nxt_ += static_cast<std::uint32_t>(syn_text_);
+    schedule_ack(now, syn_text_ >= send_mss_);  // as in-order text is (input_text)
+    syn_text_ = 0;
+    owner_->connection_changed(*this);  // readable
+}
+
 void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     bool has_ack = (segment.flags & kAck) != 0;
     if (has_ack && (seq_le(segment.acknowledgment, iss_) || seq_gt(segment.acknowledgment, snd_max_))) {
@@ -142,6 +168,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
         max_snd_wnd_ = snd_wnd_;
         snd_wl2_ = iss_;
         enter(State::kSynReceived);
+        hold_syn_text(segment);
         send_syn();
         return;
     }
@@ -224,6 +251,7 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
         retransmit_at_ = 0;
         snd_wl1_ = segment.sequence - 1;  // so that this segment's window is taken
         enter(State::kEstablished);
+        if (syn_text_ > 0) take_syn_text(now);
     }
     // RFC 5961 §5.2: an ACK for data never sent is answered and dropped;
     // one older than the largest window the peer ever offered gets a
