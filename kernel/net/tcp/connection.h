@@ -131,6 +131,10 @@ struct TcpSettings {
     // RFC 5461 §4.1: an ICMP hard error for our SYN ends the handshake.
     // Off, ICMP errors are never acted on (FreeBSD's icmp_may_rst=0).
     bool icmp_aborts_connect = true;
+    // What SYNs offer and agree to: window scaling with timestamps (RFC
+    // 7323; FreeBSD's rfc1323 switch turns both off) and SACK (RFC 2018).
+    bool window_scaling_and_timestamps = true;
+    bool sack = true;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
