@@ -34,7 +34,8 @@ void Stack::icmp_input(const Datagram& datagram, std::uint64_t now) {
     if (received.finish() != 0) return drop(first);
     IcmpHeader header;
     __builtin_memcpy(&header, first->data + first->offset, sizeof header);
-    if (header.type == kIcmpUnreachable && !datagram.to_broadcast) icmp_error_input(datagram, header, now);
+    if (header.type == kIcmpUnreachable && !datagram.to_broadcast)
+        icmp_error_input(datagram, header, now);
     // RFC 1122 §3.2.2.6: echo to a broadcast address may be ignored (Linux
     // does, by default): it would make the host an amplifier.
     if (header.type != kIcmpEchoRequest || datagram.to_broadcast) {
@@ -69,7 +70,8 @@ void Stack::icmp_input(const Datagram& datagram, std::uint64_t now) {
 // go to the connection, which gives up a handshake on them; the soft
 // ones (net or host unreachable, and Time Exceeded, not passed here) are
 // transient and change nothing.
-void Stack::icmp_error_input(const Datagram& datagram, const IcmpHeader& header, std::uint64_t now) {
+void Stack::icmp_error_input(const Datagram& datagram, const IcmpHeader& header,
+                             std::uint64_t now) {
     constexpr std::uint8_t kProtocolUnreachable = 2, kPortUnreachable = 3, kNetProhibited = 9,
                            kHostProhibited = 10, kCommunicationProhibited = 13;
     std::uint8_t code = header.code;
@@ -80,18 +82,7 @@ void Stack::icmp_error_input(const Datagram& datagram, const IcmpHeader& header,
     // The quoted datagram, copied out of the chain: IP header (20 to 60
     // bytes) and 8 bytes of TCP.
     std::uint8_t quoted[60 + 8];
-    std::size_t have = 0, skip = sizeof(IcmpHeader);
-    for (const Packet* part = datagram.first; part != nullptr && have < sizeof quoted; part = part->next) {
-        std::size_t length = part->part_length;
-        if (skip >= length) {
-            skip -= length;
-            continue;
-        }
-        std::size_t take = length - skip < sizeof quoted - have ? length - skip : sizeof quoted - have;
-        __builtin_memcpy(quoted + have, part->data + part->offset + skip, take);
-        have += take;
-        skip = 0;
-    }
+    std::size_t have = copy_from_chain(datagram.first, sizeof(IcmpHeader), quoted, sizeof quoted);
     if (have < 20 || (quoted[0] >> 4) != 4) return;
     std::size_t header_length = static_cast<std::size_t>(quoted[0] & 0x0F) * 4;
     if (header_length < 20 || have < header_length + 8 || quoted[9] != kProtocolTcp) return;

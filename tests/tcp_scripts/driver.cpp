@@ -27,7 +27,8 @@ constexpr std::uint64_t kAnyTimeLimit = 600 * kSecond;
 
 std::string seconds(std::uint64_t ns, std::uint64_t start) {
     char text[32];
-    std::snprintf(text, sizeof text, "%.6f s", static_cast<double>(static_cast<std::int64_t>(ns - start)) / 1e9);
+    std::snprintf(text, sizeof text, "%.6f s",
+                  static_cast<double>(static_cast<std::int64_t>(ns - start)) / 1e9);
     return text;
 }
 
@@ -50,34 +51,48 @@ struct IcmpCode {
 };
 // RFC 792 and RFC 1812 §5.2.7.1's codes, as packetdrill names them.
 constexpr IcmpCode kIcmpCodes[] = {
-    {"unreachable", 3, "net_unreachable", 0},         {"unreachable", 3, "host_unreachable", 1},
-    {"unreachable", 3, "protocol_unreachable", 2},    {"unreachable", 3, "port_unreachable", 3},
-    {"unreachable", 3, "frag_needed", 4},             {"unreachable", 3, "source_route_failed", 5},
-    {"unreachable", 3, "net_unknown", 6},             {"unreachable", 3, "host_unknown", 7},
-    {"unreachable", 3, "source_host_isolated", 8},    {"unreachable", 3, "net_prohibited", 9},
-    {"unreachable", 3, "host_prohibited", 10},        {"unreachable", 3, "net_unreachable_for_tos", 11},
-    {"unreachable", 3, "host_unreachable_for_tos", 12}, {"unreachable", 3, "packet_filtered", 13},
-    {"unreachable", 3, "precedence_violation", 14},   {"unreachable", 3, "precedence_cutoff", 15},
-    {"source_quench", 4, "", 0},                      {"redirect", 5, "", 0},
-    {"time_exceeded", 11, "ttl_exceeded_in_transit", 0}, {"time_exceeded", 11, "frag_reass_exceeded", 1},
+    {"unreachable", 3, "net_unreachable", 0},
+    {"unreachable", 3, "host_unreachable", 1},
+    {"unreachable", 3, "protocol_unreachable", 2},
+    {"unreachable", 3, "port_unreachable", 3},
+    {"unreachable", 3, "frag_needed", 4},
+    {"unreachable", 3, "source_route_failed", 5},
+    {"unreachable", 3, "net_unknown", 6},
+    {"unreachable", 3, "host_unknown", 7},
+    {"unreachable", 3, "source_host_isolated", 8},
+    {"unreachable", 3, "net_prohibited", 9},
+    {"unreachable", 3, "host_prohibited", 10},
+    {"unreachable", 3, "net_unreachable_for_tos", 11},
+    {"unreachable", 3, "host_unreachable_for_tos", 12},
+    {"unreachable", 3, "packet_filtered", 13},
+    {"unreachable", 3, "precedence_violation", 14},
+    {"unreachable", 3, "precedence_cutoff", 15},
+    {"source_quench", 4, "", 0},
+    {"redirect", 5, "", 0},
+    {"time_exceeded", 11, "ttl_exceeded_in_transit", 0},
+    {"time_exceeded", 11, "frag_reass_exceeded", 1},
     {"parameter_problem", 12, "", 0},
 };
-constexpr const char* kIcmpTypes[][2] = {{"unreachable", "3"},   {"source_quench", "4"},
-                                         {"redirect", "5"},      {"time_exceeded", "11"},
+constexpr const char* kIcmpTypes[][2] = {{"unreachable", "3"},        {"source_quench", "4"},
+                                         {"redirect", "5"},           {"time_exceeded", "11"},
                                          {"parameter_problem", "12"}, {"echo_reply", "0"},
                                          {"echo_request", "8"}};
 
 }  // namespace
 
 class Machine::MallocBuffers final : public toro::net::BufferAllocator {
-public:
+  public:
     void* allocate(std::size_t bytes) override { return std::malloc(bytes); }
     void release(void* memory, std::size_t) override { std::free(memory); }
 };
 
 Machine::Machine(const Script& script, const RunOptions& options)
-    : script_(script), options_(options), settings_(options.defaults), nic_(kToroMac.data()),
-      pool_memory_(std::aligned_alloc(4096, kPoolBytes)), buffers_(std::make_unique<MallocBuffers>()) {
+    : script_(script),
+      options_(options),
+      settings_(options.defaults),
+      nic_(kToroMac.data()),
+      pool_memory_(std::aligned_alloc(4096, kPoolBytes)),
+      buffers_(std::make_unique<MallocBuffers>()) {
     start_ns_ = now_ns_ = last_event_ns_ = 1000 * kSecond;
 }
 
@@ -119,7 +134,8 @@ RunResult Machine::run() {
 
 bool Machine::fail(const Event& event, const std::string& why) {
     if (result_.failure.empty()) {
-        result_.failure = "line " + std::to_string(event.at.line) + ": `" + event.source + "`: " + why;
+        result_.failure =
+            "line " + std::to_string(event.at.line) + ": `" + event.source + "`: " + why;
     }
     return false;
 }
@@ -139,11 +155,15 @@ void Machine::start_stack() {
 
 std::uint64_t Machine::event_time_ns(const Timing& timing, bool end) {
     Timing::Kind kind = end ? timing.end_kind : timing.kind;
-    std::uint64_t offset = static_cast<std::uint64_t>(end ? timing.end_microseconds : timing.microseconds) * kUs;
+    std::uint64_t offset =
+        static_cast<std::uint64_t>(end ? timing.end_microseconds : timing.microseconds) * kUs;
     switch (kind) {
-        case Timing::Kind::kAny: return now_ns_;
-        case Timing::Kind::kAbsolute: return start_ns_ + offset;
-        case Timing::Kind::kRelative: break;
+        case Timing::Kind::kAny:
+            return now_ns_;
+        case Timing::Kind::kAbsolute:
+            return start_ns_ + offset;
+        case Timing::Kind::kRelative:
+            break;
     }
     // An end counts from its own start; a start from the event before.
     return (end ? event_time_ns(timing, false) : last_event_ns_) + offset;
@@ -151,7 +171,8 @@ std::uint64_t Machine::event_time_ns(const Timing& timing, bool end) {
 
 bool Machine::run_event(const Event& event) {
     std::uint64_t start = event_time_ns(event.timing, false);
-    std::uint64_t end = event.timing.end == Timing::End::kNone ? start : event_time_ns(event.timing, true);
+    std::uint64_t end =
+        event.timing.end == Timing::End::kNone ? start : event_time_ns(event.timing, true);
     if (event.kind == Event::Kind::kShell) {
         if (stack_) advance_to(start);
         last_event_ns_ = start;
@@ -171,21 +192,29 @@ bool Machine::run_event(const Event& event) {
         const Event& blocked = *pending_->event;
         std::uint64_t limit = pending_->expected_end_ns + tolerance_ns_;
         while (pending_ && result_.failure.empty()) {
-            if (now_ns_ >= limit) return fail(blocked, "the call had not returned by " + seconds(limit, start_ns_));
+            if (now_ns_ >= limit)
+                return fail(blocked, "the call had not returned by " + seconds(limit, start_ns_));
             advance_to(std::min(next_deadline_ns_, limit));
         }
         if (!result_.failure.empty()) return false;
     }
     if (!sent_.empty()) {
         return fail(event, "the stack sent `" + describe(sent_.front().segment) + "` at " +
-                               seconds(sent_.front().at_ns, start_ns_) + ", which no line expects before this one");
+                               seconds(sent_.front().at_ns, start_ns_) +
+                               ", which no line expects before this one");
     }
-    last_event_ns_ = event.timing.end == Timing::End::kBlocking ? end : (event.timing.kind == Timing::Kind::kAny ? now_ns_ : start);
+    last_event_ns_ = event.timing.end == Timing::End::kBlocking
+                         ? end
+                         : (event.timing.kind == Timing::Kind::kAny ? now_ns_ : start);
     switch (event.kind) {
-        case Event::Kind::kSyscall: return run_syscall(event);
-        case Event::Kind::kPacket: return inject_packet(event);
-        case Event::Kind::kCode: return run_code(event);
-        case Event::Kind::kShell: break;
+        case Event::Kind::kSyscall:
+            return run_syscall(event);
+        case Event::Kind::kPacket:
+            return inject_packet(event);
+        case Event::Kind::kCode:
+            return run_code(event);
+        case Event::Kind::kShell:
+            break;
     }
     return true;
 }
@@ -239,12 +268,13 @@ void Machine::drain_sent() {
                 toro_test::Mac toro_mac;
                 std::copy(kToroMac.begin(), kToroMac.end(), toro_mac.begin());
                 inject_frame(toro_test::ethernet(kToroMac, kPeerMac, 0x0806,
-                                                 toro_test::arp(2, kPeerMac, parsed->arp_target_ip, toro_mac,
-                                                                parsed->arp_sender_ip)));
+                                                 toro_test::arp(2, kPeerMac, parsed->arp_target_ip,
+                                                                toro_mac, parsed->arp_sender_ip)));
             }
             continue;
         }
-        if (parsed->ether_type == 0x0800 && parsed->protocol == 6) sent_.push_back({now_ns_, *parsed});
+        if (parsed->ether_type == 0x0800 && parsed->protocol == 6)
+            sent_.push_back({now_ns_, *parsed});
     }
 }
 
@@ -259,19 +289,25 @@ void Machine::inject_frame(const Bytes& frame) {
     stack_->input(packet, now_ns_);
 }
 
-std::uint16_t Machine::toro_port() const { return connect_port_ != 0 ? connect_port_ : kScriptPort; }
-std::uint16_t Machine::peer_port() const { return connect_port_ != 0 ? kScriptPort : kPeerEphemeralPort; }
+std::uint16_t Machine::toro_port() const {
+    return connect_port_ != 0 ? connect_port_ : kScriptPort;
+}
+std::uint16_t Machine::peer_port() const {
+    return connect_port_ != 0 ? kScriptPort : kPeerEphemeralPort;
+}
 
 std::string Machine::describe(const Parsed& segment) const {
     // A SYN before the ISN is known is its own base: it reads as 0:0(0).
     bool own_base = (segment.tcp_flags & kSyn) != 0 && !toro_isn_known_;
-    return describe_segment(segment, own_base ? segment.sequence : toro_isn_, kPeerIsn, timestamps_);
+    return describe_segment(segment, own_base ? segment.sequence : toro_isn_, kPeerIsn,
+                            timestamps_);
 }
 
 // --- segments the stack must send --------------------------------------
 
 bool Machine::expect_outbound(const Event& event, std::uint64_t start, std::uint64_t end) {
-    if (event.packet.is_icmp) return fail(event, "ICMP messages from the stack are not checked here");
+    if (event.packet.is_icmp)
+        return fail(event, "ICMP messages from the stack are not checked here");
     std::uint64_t earliest = start >= tolerance_ns_ ? start - tolerance_ns_ : 0;
     std::uint64_t latest = end + tolerance_ns_;
     bool any_time = event.timing.kind == Timing::Kind::kAny;
@@ -289,7 +325,8 @@ bool Machine::expect_outbound(const Event& event, std::uint64_t start, std::uint
     last_event_ns_ = any_time ? sent.at_ns : start;
     std::string why;
     if (!match_segment(event, sent.segment, sent.at_ns, earliest, latest, &why)) {
-        return fail(event, "sent `" + describe(sent.segment) + "` at " + seconds(sent.at_ns, start_ns_) + ": " + why);
+        return fail(event, "sent `" + describe(sent.segment) + "` at " +
+                               seconds(sent.at_ns, start_ns_) + ": " + why);
     }
     return true;
 }
@@ -297,23 +334,28 @@ bool Machine::expect_outbound(const Event& event, std::uint64_t start, std::uint
 bool Machine::match_segment(const Event& event, const Parsed& segment, std::uint64_t sent_at,
                             std::uint64_t earliest, std::uint64_t latest, std::string* why) {
     const TcpSegment& expected = event.packet.tcp;
-    if (event.packet.udp_encapsulated) return *why = "TCP over UDP (RFC 8719) is not supported", false;
+    if (event.packet.udp_encapsulated)
+        return *why = "TCP over UDP (RFC 8719) is not supported", false;
     std::uint8_t flags = flag_bits(expected.flags);
     // The stack's SYN gives its ISN: the script's numbers count from it.
-    if ((segment.tcp_flags & kSyn) && (flags & kSyn) && !expected.any_sequence && !expected.absolute_sequence) {
+    if ((segment.tcp_flags & kSyn) && (flags & kSyn) && !expected.any_sequence &&
+        !expected.absolute_sequence) {
         toro_isn_ = segment.sequence - expected.start;
         toro_isn_known_ = true;
     }
     if (segment.tcp_flags != flags) return *why = "the flags differ", false;
     if (!expected.any_sequence) {
-        std::uint32_t sequence = expected.absolute_sequence ? expected.start : toro_isn_ + expected.start;
+        std::uint32_t sequence =
+            expected.absolute_sequence ? expected.start : toro_isn_ + expected.start;
         if (segment.sequence != sequence) return *why = "the sequence number differs", false;
     }
-    if (segment.payload.size() != expected.length) return *why = "the payload length differs", false;
+    if (segment.payload.size() != expected.length)
+        return *why = "the payload length differs", false;
     if (expected.ack && segment.acknowledgment != kPeerIsn + *expected.ack) {
         return *why = "the acknowledgment number differs", false;
     }
-    if (expected.window && segment.window != *expected.window) return *why = "the window differs", false;
+    if (expected.window && segment.window != *expected.window)
+        return *why = "the window differs", false;
     if (!match_options(expected, segment, why)) return false;
     if (sent_at < earliest || sent_at > latest) {
         return *why = "outside the time expected (" + seconds(earliest, start_ns_) + " to " +
@@ -343,7 +385,8 @@ bool Machine::match_options(const TcpSegment& expected, const Parsed& segment, s
                 if (actual.value != option.value) return *why = "the options differ", false;
                 break;
             case TcpOption::Kind::kSack:
-                if (actual.sack_blocks.size() != option.sack_blocks.size()) return *why = "the SACK blocks differ", false;
+                if (actual.sack_blocks.size() != option.sack_blocks.size())
+                    return *why = "the SACK blocks differ", false;
                 for (std::size_t b = 0; b < option.sack_blocks.size(); ++b) {
                     if (actual.sack_blocks[b].first - kPeerIsn != option.sack_blocks[b].first ||
                         actual.sack_blocks[b].second - kPeerIsn != option.sack_blocks[b].second) {
@@ -359,15 +402,18 @@ bool Machine::match_options(const TcpSegment& expected, const Parsed& segment, s
                     timestamps_.known = true;
                     timestamps_.offset = actual.timestamp_value - option.timestamp_value;
                 }
-                std::int64_t drift = static_cast<std::int32_t>(actual.timestamp_value - timestamps_.offset -
-                                                               option.timestamp_value);
-                if (std::llabs(drift) * static_cast<std::int64_t>(kMs) > static_cast<std::int64_t>(tolerance_ns_ + kMs)) {
+                std::int64_t drift = static_cast<std::int32_t>(
+                    actual.timestamp_value - timestamps_.offset - option.timestamp_value);
+                if (std::llabs(drift) * static_cast<std::int64_t>(kMs) >
+                    static_cast<std::int64_t>(tolerance_ns_ + kMs)) {
                     return *why = "the TSval differs", false;
                 }
-                if (actual.timestamp_echo != option.timestamp_echo) return *why = "the TSecr differs", false;
+                if (actual.timestamp_echo != option.timestamp_echo)
+                    return *why = "the TSecr differs", false;
                 break;
             }
-            default: break;
+            default:
+                break;
         }
     }
     return true;
@@ -398,8 +444,9 @@ bool Machine::inject_packet(const Event& event) {
     ip.protocol = 6;
     ip.ttl = static_cast<std::uint8_t>(packet.ttl.value_or(64));
     Bytes payload = toro_test::pattern(segment.length, segment.start);
-    inject_frame(toro_test::ethernet(kToroMac, kPeerMac, 0x0800,
-                                     toro_test::ipv4(ip, toro_test::tcp(kPeerIp, kToroIp, fields, payload))));
+    inject_frame(toro_test::ethernet(
+        kToroMac, kPeerMac, 0x0800,
+        toro_test::ipv4(ip, toro_test::tcp(kPeerIp, kToroIp, fields, payload))));
     settle();
     return true;
 }
@@ -408,7 +455,8 @@ bool Machine::inject_icmp(const Event& event) {
     const IcmpMessage& icmp = event.packet.icmp;
     int type = -1, code = -1;
     for (const IcmpCode& known : kIcmpCodes) {
-        if (icmp.type == known.type_name && icmp.code == known.code_name) type = known.type, code = known.code;
+        if (icmp.type == known.type_name && icmp.code == known.code_name)
+            type = known.type, code = known.code;
     }
     if (type < 0) {
         for (const auto& known : kIcmpTypes) {
@@ -432,7 +480,8 @@ bool Machine::inject_icmp(const Event& event) {
     Bytes quoted = toro_test::ipv4(quoted_ip, toro_test::tcp(kToroIp, kPeerIp, quoted_tcp,
                                                              toro_test::pattern(icmp.length, 0)));
     quoted.resize(28);
-    Bytes message{static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(code), 0, 0, 0, 0, 0, 0};
+    Bytes message{
+        static_cast<std::uint8_t>(type), static_cast<std::uint8_t>(code), 0, 0, 0, 0, 0, 0};
     if (icmp.mtu) {
         message[6] = static_cast<std::uint8_t>(*icmp.mtu >> 8);
         message[7] = static_cast<std::uint8_t>(*icmp.mtu);
@@ -458,10 +507,13 @@ bool Machine::run_shell(const Event& event) {
         case CommandOutcome::Kind::kApplied:
             if (stack_) stack_->set_tcp_settings(settings_.tcp);
             break;
-        case CommandOutcome::Kind::kUnsupported: result_.unsupported.push_back(outcome.reason); break;
+        case CommandOutcome::Kind::kUnsupported:
+            result_.unsupported.push_back(outcome.reason);
+            break;
         case CommandOutcome::Kind::kStateCheck: {
             if (!stack_) break;
-            if (outcome.state == "SYN_RCVD") break;  // connections not yet accepted have no descriptor to ask
+            if (outcome.state == "SYN_RCVD")
+                break;  // connections not yet accepted have no descriptor to ask
             std::size_t count = 0;
             if (outcome.state == "TIME_WAIT") {
                 count = stack_->stats().tcp_time_wait;
@@ -480,7 +532,8 @@ bool Machine::run_shell(const Event& event) {
             break;
         }
         case CommandOutcome::Kind::kAccepted:
-        case CommandOutcome::Kind::kIgnored: break;
+        case CommandOutcome::Kind::kIgnored:
+            break;
     }
     return true;
 }
@@ -493,7 +546,8 @@ bool Machine::run_code(const Event& event) {
     if (at == std::string::npos || name_at == std::string::npos) return true;
     std::size_t name_end = name_at;
     while (name_end < event.text.size() &&
-           (std::isalnum(static_cast<unsigned char>(event.text[name_end])) || event.text[name_end] == '_')) {
+           (std::isalnum(static_cast<unsigned char>(event.text[name_end])) ||
+            event.text[name_end] == '_')) {
         ++name_end;
     }
     std::string expected = event.text.substr(name_at + 5, name_end - name_at - 5);

@@ -48,22 +48,25 @@ TEST(TcpScriptDriver, PassesAPassiveOpenWithDataAndClose) {
 TEST(TcpScriptDriver, NamesTheFieldThatDiffers) {
     RunResult result = run_with(7, "0.150 > S. 0:0(0) ack 1 win 1000 <mss 1460>");
     EXPECT_FALSE(result.passed);
-    EXPECT_EQ(result.failure,
-              "line 7: `0.150 > S. 0:0(0) ack 1 win 1000 <mss 1460>`: sent `S. 0:0(0) ack 1 win 65535 "
-              "<mss 1460>` at 0.150000 s: the window differs");
+    EXPECT_EQ(
+        result.failure,
+        "line 7: `0.150 > S. 0:0(0) ack 1 win 1000 <mss 1460>`: sent `S. 0:0(0) ack 1 win 65535 "
+        "<mss 1460>` at 0.150000 s: the window differs");
     result = run_with(7, "0.150 > S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK>");
     EXPECT_NE(result.failure.find("the options differ"), std::string::npos) << result.failure;
 }
 
 TEST(TcpScriptDriver, ASegmentSentAtTheWrongTimeFails) {
     RunResult result = run_with(7, "0.170 > S. 0:0(0) ack 1 win 65535 <mss 1460>");
-    EXPECT_NE(result.failure.find("outside the time expected"), std::string::npos) << result.failure;
+    EXPECT_NE(result.failure.find("outside the time expected"), std::string::npos)
+        << result.failure;
 }
 
 TEST(TcpScriptDriver, ASegmentNoLineExpectsFails) {
     RunResult result = run_with(7, "// no SYN-ACK expected");
     EXPECT_NE(result.failure.find("line 8: "), std::string::npos) << result.failure;
-    EXPECT_NE(result.failure.find("the stack sent `S. 0:0(0) ack 1"), std::string::npos) << result.failure;
+    EXPECT_NE(result.failure.find("the stack sent `S. 0:0(0) ack 1"), std::string::npos)
+        << result.failure;
     EXPECT_NE(result.failure.find("which no line expects"), std::string::npos) << result.failure;
 }
 
@@ -71,12 +74,12 @@ TEST(TcpScriptDriver, AnExpectedSegmentNeverSentFails) {
     RunResult result = run_with(13, "0.500 > R. 1:1(0) ack 11 win 0");
     EXPECT_NE(result.failure.find("the flags differ"), std::string::npos) << result.failure;
     result = run_with(10, "0.300~0.400 > . 1:1(0) ack 12 win 65535");
-    EXPECT_NE(result.failure.find("the acknowledgment number differs"), std::string::npos) << result.failure;
+    EXPECT_NE(result.failure.find("the acknowledgment number differs"), std::string::npos)
+        << result.failure;
     // The ACK is delayed (40 ms): at 0.300 within 10 ms, none comes.
     result = run_with(10, "0.300 > . 1:1(0) ack 11 win 65535");
     EXPECT_NE(result.failure.find("sent none by 0.310000 s"), std::string::npos) << result.failure;
 }
-
 
 TEST(TcpScriptDriver, ABlockingCallMustReturnWhenItsLineSays) {
     RunResult result = run_with(5, "0.100...0.400 accept(3, ..., ...) = 4");

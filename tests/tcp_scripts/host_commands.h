@@ -20,8 +20,9 @@ struct HostSettings {
     toro::net::tcp::TcpSettings tcp;
     std::size_t receive_space = 65536;  // net.inet.tcp.recvspace
     std::size_t send_space = 32768;     // net.inet.tcp.sendspace
-    std::uint64_t keep_idle_ms = 7200000, keep_interval_ms = 75000;  // net.inet.tcp.keepidle, keepintvl
-    unsigned keep_count = 8;                                         // net.inet.tcp.keepcnt
+    std::uint64_t keep_idle_ms = 7200000,
+                  keep_interval_ms = 75000;  // net.inet.tcp.keepidle, keepintvl
+    unsigned keep_count = 8;                 // net.inet.tcp.keepcnt
 };
 
 // FreeBSD's (`--defaults freebsd`): receive space 65536, window scale 6,

@@ -51,12 +51,12 @@ struct ScriptSocket {
 };
 
 class Machine {
-public:
+  public:
     Machine(const Script& script, const RunOptions& options);
     ~Machine();
     RunResult run();
 
-private:
+  private:
     // driver.cpp: the clock, the wire, the events.
     void start_stack();
     bool run_event(const Event& event);
@@ -68,7 +68,8 @@ private:
     bool expect_outbound(const Event& event, std::uint64_t start, std::uint64_t end);
     bool match_segment(const Event& event, const toro_test::Parsed& segment, std::uint64_t sent_at,
                        std::uint64_t earliest, std::uint64_t latest, std::string* why);
-    bool match_options(const TcpSegment& expected, const toro_test::Parsed& segment, std::string* why);
+    bool match_options(const TcpSegment& expected, const toro_test::Parsed& segment,
+                       std::string* why);
     bool inject_packet(const Event& event);
     bool inject_icmp(const Event& event);
     void inject_frame(const toro_test::Bytes& frame);

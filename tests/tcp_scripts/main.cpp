@@ -55,7 +55,8 @@ bool read_accepted(const std::string& file, std::vector<AcceptedFailure>* out) {
         if (start == std::string::npos || line[start] == '#') continue;
         std::size_t end = line.find_first_of(" \t", start);
         std::size_t reason = end == std::string::npos ? end : line.find_first_not_of(" \t", end);
-        out->push_back({line.substr(start, end - start), reason == std::string::npos ? "" : line.substr(reason)});
+        out->push_back({line.substr(start, end - start),
+                        reason == std::string::npos ? "" : line.substr(reason)});
     }
     return true;
 }
@@ -73,7 +74,8 @@ AcceptedFailure* accepted_for(std::vector<AcceptedFailure>& accepted, const std:
 // was found under (state-event-engine/, not each of its 46), or its own.
 std::string summary_folder(const std::string& path, const std::string& script) {
     std::filesystem::path relative = std::filesystem::path(script).lexically_relative(path);
-    if (relative.empty() || relative.begin() == relative.end() || std::next(relative.begin()) == relative.end()) {
+    if (relative.empty() || relative.begin() == relative.end() ||
+        std::next(relative.begin()) == relative.end()) {
         return std::filesystem::path(script).parent_path().string();
     }
     return (std::filesystem::path(path) / *relative.begin()).lexically_normal().string();
@@ -143,10 +145,12 @@ int main(int argc, char** argv) {
             if (!parsed.script) {
                 failure = parsed.error.describe();
             } else if (!parse_only) {
-                tcp_scripts::RunResult result = tcp_scripts::run_script(*parsed.script, run_options);
+                tcp_scripts::RunResult result =
+                    tcp_scripts::run_script(*parsed.script, run_options);
                 if (!result.passed) {
                     failure = result.failure;
-                    for (const std::string& setting : result.unsupported) failure += " [unsupported: " + setting + "]";
+                    for (const std::string& setting : result.unsupported)
+                        failure += " [unsupported: " + setting + "]";
                 }
             }
             AcceptedFailure* known = accepted_for(accepted, script);
@@ -154,14 +158,16 @@ int main(int argc, char** argv) {
                 std::printf("PASS %s\n", script.c_str());
                 ++folder.passed, ++total.passed;
                 if (known != nullptr && !parse_only) {
-                    std::printf("STALE %s: passes, but the accepted failures list it\n", script.c_str());
+                    std::printf("STALE %s: passes, but the accepted failures list it\n",
+                                script.c_str());
                     ++stale;
                 }
                 continue;
             }
             if (known != nullptr) {
                 known->seen = true;
-                std::printf("FAIL %s: %s (accepted: %s)\n", script.c_str(), failure.c_str(), known->reason.c_str());
+                std::printf("FAIL %s: %s (accepted: %s)\n", script.c_str(), failure.c_str(),
+                            known->reason.c_str());
                 ++folder.accepted, ++total.accepted;
             } else {
                 std::printf("FAIL %s: %s\n", script.c_str(), failure.c_str());
@@ -171,12 +177,12 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
     for (const auto& [folder, tally] : folders) {
-        std::printf("%s: %u passed, %u failed (%u accepted)\n", folder.c_str(), tally.passed, tally.failed,
-                    tally.accepted);
+        std::printf("%s: %u passed, %u failed (%u accepted)\n", folder.c_str(), tally.passed,
+                    tally.failed, tally.accepted);
     }
     unsigned unexpected = total.failed - total.accepted;
-    std::printf("%u passed, %u failed (%u accepted, %u unexpected)", total.passed, total.failed, total.accepted,
-                unexpected);
+    std::printf("%u passed, %u failed (%u accepted, %u unexpected)", total.passed, total.failed,
+                total.accepted, unexpected);
     if (stale > 0) std::printf(", %u accepted failures now pass (take them off the list)", stale);
     std::printf("\n");
     return unexpected == 0 && stale == 0 ? 0 : 1;

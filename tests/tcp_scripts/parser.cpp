@@ -17,13 +17,15 @@ std::string ParseError::describe() const {
 
 namespace {
 
-bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_name_start(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
 bool is_name_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
 }
 
 class Parser {
-public:
+  public:
     Parser(std::string_view text, const std::string& path, const ParseOptions& options)
         : text_(text), options_(options) {
         script_.path = path;
@@ -55,7 +57,7 @@ public:
         return result;
     }
 
-private:
+  private:
     // --- characters -------------------------------------------------------
     char peek(std::size_t ahead = 0) const {
         return at_ + ahead < text_.size() ? text_[at_ + ahead] : '\0';
@@ -136,7 +138,8 @@ private:
     bool parse_keyword(std::string_view word) {
         skip_spaces();
         Location at = here();
-        if (!accept(word) || is_name_char(peek())) return fail_at(at, "expected '" + std::string(word) + "'");
+        if (!accept(word) || is_name_char(peek()))
+            return fail_at(at, "expected '" + std::string(word) + "'");
         return true;
     }
     bool parse_char(char c) {
@@ -157,7 +160,8 @@ private:
             if (!std::isxdigit(static_cast<unsigned char>(peek()))) return expected("a hex digit");
             while (std::isxdigit(static_cast<unsigned char>(peek()))) {
                 char c = static_cast<char>(std::tolower(static_cast<unsigned char>(peek())));
-                unsigned digit = c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>(c - 'a' + 10);
+                unsigned digit =
+                    c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>(c - 'a' + 10);
                 overflow |= value >> 60 != 0;
                 value = value * 16 + digit;
                 advance();
@@ -363,7 +367,8 @@ private:
         }
         std::uint64_t result = 0;
         if (!parse_unsigned(&result)) return false;
-        call->result = negative ? -static_cast<std::int64_t>(result) : static_cast<std::int64_t>(result);
+        call->result =
+            negative ? -static_cast<std::int64_t>(result) : static_cast<std::int64_t>(result);
         skip_spaces();
         if (is_name_start(peek()) && !parse_name(&call->error)) return false;
         skip_spaces();
@@ -416,7 +421,8 @@ private:
             std::uint64_t value = 0;
             if (!parse_unsigned(&value)) return false;
             out->kind = Expression::Kind::kInteger;
-            out->integer = negative ? -static_cast<std::int64_t>(value) : static_cast<std::int64_t>(value);
+            out->integer =
+                negative ? -static_cast<std::int64_t>(value) : static_cast<std::int64_t>(value);
         } else if (is_name_start(c)) {
             out->kind = Expression::Kind::kName;
             if (!parse_name(&out->text)) return false;
@@ -542,14 +548,16 @@ private:
     bool parse_tcp(TcpSegment* segment) {
         Location at = here();
         static constexpr std::string_view kFlags = "SFRP.EWCU";
-        while (kFlags.find(peek()) != std::string_view::npos && peek() != '\0' && !looking_at("...")) {
+        while (kFlags.find(peek()) != std::string_view::npos && peek() != '\0' &&
+               !looking_at("...")) {
             if (segment->flags.find(peek()) != std::string::npos) {
                 return fail("flag '" + std::string(1, peek()) + "' given twice");
             }
             segment->flags.push_back(peek());
             advance();
         }
-        if (segment->flags.empty()) return fail_at(at, "expected TCP flags (S F R P . E W C U) or icmp");
+        if (segment->flags.empty())
+            return fail_at(at, "expected TCP flags (S F R P . E W C U) or icmp");
         skip_spaces();
         if (looking_at("...")) {
             accept("...");
@@ -620,7 +628,8 @@ private:
         } else if (name == "mss" || name == "wscale") {
             option->kind = name == "mss" ? Kind::kMss : Kind::kWindowScale;
             if (!parse_u32(&option->value)) return false;
-            if (option->value > (name == "mss" ? 0xFFFFu : 0xFFu)) return fail_at(at, name + " out of range");
+            if (option->value > (name == "mss" ? 0xFFFFu : 0xFFu))
+                return fail_at(at, name + " out of range");
         } else if (name == "TS") {
             option->kind = Kind::kTimestamp;
             if (!parse_keyword("val") || !parse_u32(&option->timestamp_value)) return false;
@@ -641,7 +650,8 @@ private:
         } else if (name == "FO" || name == "exp-FO") {
             option->kind = name == "FO" ? Kind::kFastOpen : Kind::kExperimental;
             skip_spaces();
-            while (std::isxdigit(static_cast<unsigned char>(peek()))) option->text.push_back(peek()), advance();
+            while (std::isxdigit(static_cast<unsigned char>(peek())))
+                option->text.push_back(peek()), advance();
         } else {
             return fail_at(at, "unknown TCP option '" + name + "'");
         }
@@ -684,7 +694,8 @@ private:
 
 }  // namespace
 
-ParseResult parse_script(std::string_view text, const std::string& path, const ParseOptions& options) {
+ParseResult parse_script(std::string_view text, const std::string& path,
+                         const ParseOptions& options) {
     return Parser(text, path, options).run();
 }
 

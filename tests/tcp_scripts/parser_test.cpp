@@ -20,7 +20,8 @@ ParseError parse_error(const std::string& text) {
 }
 
 TEST(TcpScriptParser, ReadsOptionsAndComments) {
-    Script script = parse_ok("// a comment\n--ip_version=ipv4\n  --tolerance_usecs=75000 // why\n/* a\nblock */\n");
+    Script script = parse_ok(
+        "// a comment\n--ip_version=ipv4\n  --tolerance_usecs=75000 // why\n/* a\nblock */\n");
     ASSERT_EQ(script.options.size(), 2u);
     EXPECT_EQ(script.options[0].name, "ip_version");
     EXPECT_EQ(script.options[0].value, "ipv4");
@@ -126,7 +127,8 @@ TEST(TcpScriptParser, ReadsSegmentsWithOptions) {
     EXPECT_EQ(fin.ecn, "noecn");
     EXPECT_EQ(fin.ttl, 6u);
     EXPECT_EQ(fin.tcp.options[2].kind, TcpOption::Kind::kMd5);
-    EXPECT_EQ(script.events[5].source, "+0 <[noecn] (ttl 6) F. 4:4(0) ack 2 win 32767 <nop,nop,md5 valid>");
+    EXPECT_EQ(script.events[5].source,
+              "+0 <[noecn] (ttl 6) F. 4:4(0) ack 2 win 32767 <nop,nop,md5 valid>");
 }
 
 TEST(TcpScriptParser, ReadsIcmpShellAndCode) {
@@ -169,7 +171,8 @@ TEST(TcpScriptParser, TakesTheBranchOfEachConditional) {
 }
 
 TEST(TcpScriptParser, ErrorsNameTheLineAndColumn) {
-    ParseError error = parse_error("--ip_version=ipv4\n+0 > S 0:0(0) win 65535 <mss 1460,bogus 3>\n");
+    ParseError error =
+        parse_error("--ip_version=ipv4\n+0 > S 0:0(0) win 65535 <mss 1460,bogus 3>\n");
     EXPECT_EQ(error.at.line, 2u);
     EXPECT_EQ(error.at.column, 35u);
     EXPECT_EQ(error.describe(), "test.pkt:2:35: unknown TCP option 'bogus'");

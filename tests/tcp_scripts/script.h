@@ -43,8 +43,8 @@ struct Expression {
     enum class Kind : std::uint8_t { kEllipsis, kInteger, kName, kString, kOr, kList, kStruct };
     Kind kind = Kind::kEllipsis;
     std::int64_t integer = 0;
-    std::string text;                // kName, kString; a kStruct field's name
-    std::vector<Expression> items;   // kOr's operands, kList's elements, kStruct's fields
+    std::string text;               // kName, kString; a kStruct field's name
+    std::vector<Expression> items;  // kOr's operands, kList's elements, kStruct's fields
     Location at;
 };
 
@@ -58,7 +58,15 @@ struct Syscall {
 
 struct TcpOption {
     enum class Kind : std::uint8_t {
-        kEol, kNop, kMss, kWindowScale, kSackPermitted, kSack, kTimestamp, kMd5, kFastOpen,
+        kEol,
+        kNop,
+        kMss,
+        kWindowScale,
+        kSackPermitted,
+        kSack,
+        kTimestamp,
+        kMd5,
+        kFastOpen,
         kExperimental
     };
     Kind kind = Kind::kNop;
@@ -71,7 +79,7 @@ struct TcpOption {
 struct TcpSegment {
     // The flags as written, each of "SFRP.EWCU" once (`.` is ACK).
     std::string flags;
-    bool any_sequence = false;      // `...(len)`
+    bool any_sequence = false;       // `...(len)`
     bool absolute_sequence = false;  // `start:end(len)!`
     std::uint32_t start = 0, end = 0, length = 0;
     std::optional<std::uint32_t> ack;
@@ -83,8 +91,8 @@ struct TcpSegment {
 };
 
 struct IcmpMessage {
-    std::string type;  // unreachable, time_exceeded, source_quench, ...
-    std::string code;  // port_unreachable, code_2, ..., or empty
+    std::string type;                  // unreachable, time_exceeded, source_quench, ...
+    std::string code;                  // port_unreachable, code_2, ..., or empty
     std::optional<std::uint32_t> mtu;  // frag_needed's next-hop MTU
     // The TCP segment it quotes: `[start:end(len)]`.
     bool has_quoted = false;
@@ -113,7 +121,7 @@ struct Event {
     Timing timing;
     Syscall syscall;
     Packet packet;
-    std::string text;  // kShell: the command between backquotes; kCode: between %{ and }%
+    std::string text;    // kShell: the command between backquotes; kCode: between %{ and }%
     std::string source;  // the line as written, for reports
 };
 

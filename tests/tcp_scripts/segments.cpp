@@ -51,20 +51,28 @@ std::string flag_letters(std::uint8_t bits) {
     return letters;
 }
 
-toro_test::Bytes encode_options(const std::vector<TcpOption>& options, const TimestampMap& timestamps) {
+toro_test::Bytes encode_options(const std::vector<TcpOption>& options,
+                                const TimestampMap& timestamps) {
     toro_test::Bytes out;
     for (const TcpOption& option : options) {
         switch (option.kind) {
-            case TcpOption::Kind::kEol: out.push_back(kOptionEol); break;
-            case TcpOption::Kind::kNop: out.push_back(kOptionNop); break;
+            case TcpOption::Kind::kEol:
+                out.push_back(kOptionEol);
+                break;
+            case TcpOption::Kind::kNop:
+                out.push_back(kOptionNop);
+                break;
             case TcpOption::Kind::kMss:
                 out.insert(out.end(), {kOptionMss, 4});
                 put16(out, option.value);
                 break;
             case TcpOption::Kind::kWindowScale:
-                out.insert(out.end(), {kOptionWindowScale, 3, static_cast<std::uint8_t>(option.value)});
+                out.insert(out.end(),
+                           {kOptionWindowScale, 3, static_cast<std::uint8_t>(option.value)});
                 break;
-            case TcpOption::Kind::kSackPermitted: out.insert(out.end(), {kOptionSackPermitted, 2}); break;
+            case TcpOption::Kind::kSackPermitted:
+                out.insert(out.end(), {kOptionSackPermitted, 2});
+                break;
             case TcpOption::Kind::kSack:
                 out.push_back(kOptionSack);
                 out.push_back(static_cast<std::uint8_t>(2 + 8 * option.sack_blocks.size()));
@@ -91,7 +99,8 @@ toro_test::Bytes encode_options(const std::vector<TcpOption>& options, const Tim
             case TcpOption::Kind::kExperimental: {
                 toro_test::Bytes cookie;
                 for (std::size_t i = 0; i + 1 < option.text.size(); i += 2) {
-                    cookie.push_back(static_cast<std::uint8_t>(std::stoul(option.text.substr(i, 2), nullptr, 16)));
+                    cookie.push_back(static_cast<std::uint8_t>(
+                        std::stoul(option.text.substr(i, 2), nullptr, 16)));
                 }
                 if (option.kind == TcpOption::Kind::kFastOpen) {
                     out.push_back(kOptionFastOpen);
@@ -121,24 +130,29 @@ bool decode_options(const toro_test::Bytes& bytes, std::vector<TcpOption>* out, 
             continue;
         }
         if (at + 1 >= bytes.size() || bytes[at + 1] < 2 || at + bytes[at + 1] > bytes.size()) {
-            *why = "option " + std::to_string(kind) + " at byte " + std::to_string(at) + " overruns the header";
+            *why = "option " + std::to_string(kind) + " at byte " + std::to_string(at) +
+                   " overruns the header";
             return false;
         }
         std::size_t length = bytes[at + 1];
         const std::size_t body = at + 2;
         switch (kind) {
             case kOptionMss:
-                if (length != 4) return *why = "MSS option of length " + std::to_string(length), false;
+                if (length != 4)
+                    return *why = "MSS option of length " + std::to_string(length), false;
                 option.kind = TcpOption::Kind::kMss;
                 option.value = std::uint32_t{bytes[body]} << 8 | bytes[body + 1];
                 break;
             case kOptionWindowScale:
-                if (length != 3) return *why = "window scale option of length " + std::to_string(length), false;
+                if (length != 3)
+                    return *why = "window scale option of length " + std::to_string(length), false;
                 option.kind = TcpOption::Kind::kWindowScale;
                 option.value = bytes[body];
                 break;
             case kOptionSackPermitted:
-                if (length != 2) return *why = "SACK-permitted option of length " + std::to_string(length), false;
+                if (length != 2)
+                    return *why = "SACK-permitted option of length " + std::to_string(length),
+                           false;
                 option.kind = TcpOption::Kind::kSackPermitted;
                 break;
             case kOptionSack:
@@ -151,7 +165,8 @@ bool decode_options(const toro_test::Bytes& bytes, std::vector<TcpOption>* out, 
                 }
                 break;
             case kOptionTimestamp:
-                if (length != 10) return *why = "timestamp option of length " + std::to_string(length), false;
+                if (length != 10)
+                    return *why = "timestamp option of length " + std::to_string(length), false;
                 option.kind = TcpOption::Kind::kTimestamp;
                 option.timestamp_value = get32(bytes, body);
                 option.timestamp_echo = get32(bytes, body + 4);
@@ -176,11 +191,21 @@ std::string describe_options(const std::vector<TcpOption>& options) {
         const TcpOption& option = options[i];
         if (i > 0) text += ",";
         switch (option.kind) {
-            case TcpOption::Kind::kEol: text += "eol"; break;
-            case TcpOption::Kind::kNop: text += "nop"; break;
-            case TcpOption::Kind::kMss: text += "mss " + std::to_string(option.value); break;
-            case TcpOption::Kind::kWindowScale: text += "wscale " + std::to_string(option.value); break;
-            case TcpOption::Kind::kSackPermitted: text += "sackOK"; break;
+            case TcpOption::Kind::kEol:
+                text += "eol";
+                break;
+            case TcpOption::Kind::kNop:
+                text += "nop";
+                break;
+            case TcpOption::Kind::kMss:
+                text += "mss " + std::to_string(option.value);
+                break;
+            case TcpOption::Kind::kWindowScale:
+                text += "wscale " + std::to_string(option.value);
+                break;
+            case TcpOption::Kind::kSackPermitted:
+                text += "sackOK";
+                break;
             case TcpOption::Kind::kSack:
                 text += "sack";
                 for (auto [left, right] : option.sack_blocks) {
@@ -191,9 +216,15 @@ std::string describe_options(const std::vector<TcpOption>& options) {
                 text += "TS val " + std::to_string(option.timestamp_value) + " ecr " +
                         std::to_string(option.timestamp_echo);
                 break;
-            case TcpOption::Kind::kMd5: text += "md5 " + option.text; break;
-            case TcpOption::Kind::kFastOpen: text += "FO " + option.text; break;
-            case TcpOption::Kind::kExperimental: text += "exp-FO " + option.text; break;
+            case TcpOption::Kind::kMd5:
+                text += "md5 " + option.text;
+                break;
+            case TcpOption::Kind::kFastOpen:
+                text += "FO " + option.text;
+                break;
+            case TcpOption::Kind::kExperimental:
+                text += "exp-FO " + option.text;
+                break;
         }
     }
     return text + ">";
@@ -205,7 +236,8 @@ std::string describe_segment(const toro_test::Parsed& segment, std::uint32_t tor
     std::uint32_t length = static_cast<std::uint32_t>(segment.payload.size());
     std::string text = flag_letters(segment.tcp_flags) + " " + std::to_string(start) + ":" +
                        std::to_string(start + length) + "(" + std::to_string(length) + ")";
-    if (segment.tcp_flags & kAck) text += " ack " + std::to_string(segment.acknowledgment - peer_isn);
+    if (segment.tcp_flags & kAck)
+        text += " ack " + std::to_string(segment.acknowledgment - peer_isn);
     text += " win " + std::to_string(segment.window);
     std::vector<TcpOption> options;
     std::string why;

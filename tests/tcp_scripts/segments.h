@@ -29,7 +29,8 @@ struct TimestampMap {
 };
 
 // The options bytes of an inbound segment (not padded).
-toro_test::Bytes encode_options(const std::vector<TcpOption>& options, const TimestampMap& timestamps);
+toro_test::Bytes encode_options(const std::vector<TcpOption>& options,
+                                const TimestampMap& timestamps);
 // The options in `bytes`, or false (with `why`) when they do not parse.
 bool decode_options(const toro_test::Bytes& bytes, std::vector<TcpOption>* out, std::string* why);
 

@@ -4,4 +4,6 @@
 
 extern const char toro_app_name[];
 const char toro_app_name[] = "tcp_scripts";
-int toro_main(int, char**) { std::abort(); }
+int toro_main(int, char**) {
+    std::abort();
+}

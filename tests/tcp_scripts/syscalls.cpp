@@ -18,41 +18,74 @@ constexpr std::int64_t kReadWrite = 0x02, kNonBlocking = 0x04;
 
 const char* errno_name(Error error) {
     switch (error) {
-        case Error::kOk: return "";
-        case Error::kNotPermitted: return "EPERM";
-        case Error::kNoEntry: return "ENOENT";
-        case Error::kIo: return "EIO";
-        case Error::kBadDescriptor: return "EBADF";
-        case Error::kWouldBlock: return "EAGAIN";
-        case Error::kNoMemory: return "ENOMEM";
-        case Error::kBusy: return "EBUSY";
-        case Error::kInvalid: return "EINVAL";
-        case Error::kTooManyOpen: return "EMFILE";
-        case Error::kBrokenPipe: return "EPIPE";
-        case Error::kMessageTooLong: return "EMSGSIZE";
-        case Error::kNotSupported: return "EOPNOTSUPP";
-        case Error::kAddressInUse: return "EADDRINUSE";
-        case Error::kAddressNotAvailable: return "EADDRNOTAVAIL";
-        case Error::kNetworkDown: return "ENETDOWN";
-        case Error::kNetworkUnreachable: return "ENETUNREACH";
-        case Error::kConnectionAborted: return "ECONNABORTED";
-        case Error::kConnectionReset: return "ECONNRESET";
-        case Error::kNoBufferSpace: return "ENOBUFS";
-        case Error::kIsConnected: return "EISCONN";
-        case Error::kNotConnected: return "ENOTCONN";
-        case Error::kTimedOut: return "ETIMEDOUT";
-        case Error::kConnectionRefused: return "ECONNREFUSED";
-        case Error::kHostUnreachable: return "EHOSTUNREACH";
-        case Error::kAlready: return "EALREADY";
-        default: return "EIO";
+        case Error::kOk:
+            return "";
+        case Error::kNotPermitted:
+            return "EPERM";
+        case Error::kNoEntry:
+            return "ENOENT";
+        case Error::kIo:
+            return "EIO";
+        case Error::kBadDescriptor:
+            return "EBADF";
+        case Error::kWouldBlock:
+            return "EAGAIN";
+        case Error::kNoMemory:
+            return "ENOMEM";
+        case Error::kBusy:
+            return "EBUSY";
+        case Error::kInvalid:
+            return "EINVAL";
+        case Error::kTooManyOpen:
+            return "EMFILE";
+        case Error::kBrokenPipe:
+            return "EPIPE";
+        case Error::kMessageTooLong:
+            return "EMSGSIZE";
+        case Error::kNotSupported:
+            return "EOPNOTSUPP";
+        case Error::kAddressInUse:
+            return "EADDRINUSE";
+        case Error::kAddressNotAvailable:
+            return "EADDRNOTAVAIL";
+        case Error::kNetworkDown:
+            return "ENETDOWN";
+        case Error::kNetworkUnreachable:
+            return "ENETUNREACH";
+        case Error::kConnectionAborted:
+            return "ECONNABORTED";
+        case Error::kConnectionReset:
+            return "ECONNRESET";
+        case Error::kNoBufferSpace:
+            return "ENOBUFS";
+        case Error::kIsConnected:
+            return "EISCONN";
+        case Error::kNotConnected:
+            return "ENOTCONN";
+        case Error::kTimedOut:
+            return "ETIMEDOUT";
+        case Error::kConnectionRefused:
+            return "ECONNREFUSED";
+        case Error::kHostUnreachable:
+            return "EHOSTUNREACH";
+        case Error::kAlready:
+            return "EALREADY";
+        default:
+            return "EIO";
     }
 }
 
 // EWOULDBLOCK is EAGAIN on FreeBSD and Linux alike.
-std::string canonical_errno(const std::string& name) { return name == "EWOULDBLOCK" ? "EAGAIN" : name; }
+std::string canonical_errno(const std::string& name) {
+    return name == "EWOULDBLOCK" ? "EAGAIN" : name;
+}
 
-Outcome failure(Error error) { return {-1, errno_name(error)}; }
-Outcome failure(const char* name) { return {-1, name}; }
+Outcome failure(Error error) {
+    return {-1, errno_name(error)};
+}
+Outcome failure(const char* name) {
+    return {-1, name};
+}
 
 // An argument's value: a number, or a name whose value we know.
 std::optional<std::int64_t> integer_of(const Expression& expression) {
@@ -64,7 +97,8 @@ std::optional<std::int64_t> integer_of(const Expression& expression) {
 }
 std::string name_of(const Expression& expression) {
     if (expression.kind == Expression::Kind::kName) return expression.text;
-    if (expression.kind == Expression::Kind::kList && expression.items.size() == 1) return name_of(expression.items[0]);
+    if (expression.kind == Expression::Kind::kList && expression.items.size() == 1)
+        return name_of(expression.items[0]);
     return "";
 }
 bool has_flag(const Expression& expression, const std::string& flag) {
@@ -127,9 +161,12 @@ bool Machine::check_outcome(const Event& event, const Outcome& outcome, std::uin
     std::string why;
     if (outcome.value != call.result ||
         (call.result == -1 && canonical_errno(outcome.error) != canonical_errno(call.error))) {
-        why = "returned " + std::to_string(outcome.value) + (outcome.error.empty() ? "" : " " + outcome.error);
-    } else if (returned_at + tolerance_ns_ < expected_at || returned_at > expected_at + tolerance_ns_) {
-        why = "returned at " + std::to_string(static_cast<double>(returned_at - start_ns_) / 1e9) + " s";
+        why = "returned " + std::to_string(outcome.value) +
+              (outcome.error.empty() ? "" : " " + outcome.error);
+    } else if (returned_at + tolerance_ns_ < expected_at ||
+               returned_at > expected_at + tolerance_ns_) {
+        why = "returned at " + std::to_string(static_cast<double>(returned_at - start_ns_) / 1e9) +
+              " s";
     } else if (!outcome.error.empty() && outcome.value != -1) {
         why = outcome.error;  // a value read back that differs (getsockopt)
     }
@@ -145,7 +182,9 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
     ScriptSocket* socket = socket_for(call);
     if (socket == nullptr) return failure(Error::kBadDescriptor);
     int descriptor = socket->descriptor;
-    auto argument = [&](std::size_t index) { return index < call.arguments.size() ? integer_of(call.arguments[index]) : std::nullopt; };
+    auto argument = [&](std::size_t index) {
+        return index < call.arguments.size() ? integer_of(call.arguments[index]) : std::nullopt;
+    };
     if (name == "close") {
         Error error = stack_->tcp_close(descriptor, false, now_ns_);
         sockets_.erase(static_cast<int>(*argument(0)));
@@ -162,7 +201,8 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
         return error == Error::kOk ? Outcome{} : failure(error);
     }
     if (name == "listen") {
-        Error error = stack_->tcp_listen(descriptor, static_cast<unsigned>(argument(1).value_or(1)));
+        Error error =
+            stack_->tcp_listen(descriptor, static_cast<unsigned>(argument(1).value_or(1)));
         if (error == Error::kOk) socket->listener = true;
         return error == Error::kOk ? Outcome{} : failure(error);
     }
@@ -198,7 +238,8 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
         return {};
     }
     if (name == "connect") {
-        Error error = stack_->tcp_connect(descriptor, {{toro_test::ip("192.0.2.1")}, kScriptPort}, now_ns_);
+        Error error =
+            stack_->tcp_connect(descriptor, {{toro_test::ip("192.0.2.1")}, kScriptPort}, now_ns_);
         if (error != Error::kOk) return failure(error);
         socket->connected = true;
         if (auto local = stack_->tcp_local(descriptor); local.ok()) connect_port_ = local->port;
@@ -211,7 +252,8 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
         return {};
     }
     if (name == "read" || name == "recv") {
-        std::size_t capacity = std::min<std::size_t>(static_cast<std::size_t>(argument(2).value_or(0)), kBiggestCall);
+        std::size_t capacity =
+            std::min<std::size_t>(static_cast<std::size_t>(argument(2).value_or(0)), kBiggestCall);
         auto attempt = [this, descriptor, capacity]() -> std::optional<Outcome> {
             auto received = stack_->tcp_receive(descriptor, io_buffer, capacity, now_ns_);
             if (received.ok()) return Outcome{static_cast<std::int64_t>(*received), ""};
@@ -225,7 +267,8 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
         return {};
     }
     if (name == "write" || name == "send") {
-        std::size_t length = std::min<std::size_t>(static_cast<std::size_t>(argument(2).value_or(0)), kBiggestCall);
+        std::size_t length =
+            std::min<std::size_t>(static_cast<std::size_t>(argument(2).value_or(0)), kBiggestCall);
         auto taken = std::make_shared<std::size_t>(0);
         auto attempt = [this, descriptor, length, taken, blocking]() -> std::optional<Outcome> {
             while (*taken < length) {
@@ -250,21 +293,26 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
 }
 
 Outcome Machine::open_socket(const Syscall& call) {
-    if (call.arguments.size() < 2 || name_of(call.arguments[1]) != "SOCK_STREAM") return failure("EPROTONOSUPPORT");
+    if (call.arguments.size() < 2 || name_of(call.arguments[1]) != "SOCK_STREAM")
+        return failure("EPROTONOSUPPORT");
     auto opened = stack_->tcp_open();
     if (!opened.ok()) return failure(opened.error());
     ScriptSocket socket;
     socket.descriptor = *opened;
     socket.receive_buffer = settings_.receive_space;
     socket.send_buffer = settings_.send_space;
-    (void)stack_->tcp_set_buffer_sizes(*opened, socket.send_buffer, connection_buffer(socket.receive_buffer));
+    (void)stack_->tcp_set_buffer_sizes(*opened, socket.send_buffer,
+                                       connection_buffer(socket.receive_buffer));
     socket.keep_idle_s = static_cast<unsigned>((settings_.keep_idle_ms + 999) / 1000);
     socket.keep_interval_s = static_cast<unsigned>((settings_.keep_interval_ms + 999) / 1000);
     socket.keep_count = settings_.keep_count;
     using toro::net::SocketOption;
-    (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepIdle, static_cast<int>(socket.keep_idle_s), now_ns_);
-    (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepInterval, static_cast<int>(socket.keep_interval_s), now_ns_);
-    (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepCount, static_cast<int>(socket.keep_count), now_ns_);
+    (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepIdle,
+                                    static_cast<int>(socket.keep_idle_s), now_ns_);
+    (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepInterval,
+                                    static_cast<int>(socket.keep_interval_s), now_ns_);
+    (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepCount,
+                                    static_cast<int>(socket.keep_count), now_ns_);
     int fd = 3;
     while (sockets_.count(fd) != 0) ++fd;
     sockets_[fd] = socket;
@@ -308,17 +356,21 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
         std::size_t size = static_cast<std::size_t>(value);
         error = stack_->tcp_set_buffer_sizes(socket.descriptor, receive ? 0 : size,
                                              receive ? connection_buffer(size) : 0);
-        if (error == Error::kOk) (receive ? socket.receive_buffer : socket.send_buffer) = static_cast<std::size_t>(value);
+        if (error == Error::kOk)
+            (receive ? socket.receive_buffer : socket.send_buffer) =
+                static_cast<std::size_t>(value);
     } else if (option == "SO_KEEPALIVE" || option == "TCP_KEEPIDLE" || option == "TCP_KEEPINTVL" ||
                option == "TCP_KEEPCNT") {
         SocketOption which = option == "SO_KEEPALIVE"    ? SocketOption::kKeepAlive
                              : option == "TCP_KEEPIDLE"  ? SocketOption::kKeepIdle
                              : option == "TCP_KEEPINTVL" ? SocketOption::kKeepInterval
                                                          : SocketOption::kKeepCount;
-        error = stack_->tcp_set_keepalive(socket.descriptor, which, static_cast<int>(value), now_ns_);
+        error =
+            stack_->tcp_set_keepalive(socket.descriptor, which, static_cast<int>(value), now_ns_);
         if (error == Error::kOk) {
             if (which == SocketOption::kKeepIdle) socket.keep_idle_s = static_cast<unsigned>(value);
-            if (which == SocketOption::kKeepInterval) socket.keep_interval_s = static_cast<unsigned>(value);
+            if (which == SocketOption::kKeepInterval)
+                socket.keep_interval_s = static_cast<unsigned>(value);
             if (which == SocketOption::kKeepCount) socket.keep_count = static_cast<unsigned>(value);
         }
     } else {
@@ -339,7 +391,8 @@ Outcome Machine::get_option(ScriptSocket& socket, const Syscall& call, std::stri
     std::string value_name;  // an errno, for SO_ERROR
     if (option == "SO_ERROR") {
         Error status = socket.listener ? Error::kOk : stack_->tcp_connect_status(socket.descriptor);
-        if (status == Error::kWouldBlock || status == Error::kNotConnected || socket.error_reported) {
+        if (status == Error::kWouldBlock || status == Error::kNotConnected ||
+            socket.error_reported) {
             status = Error::kOk;
         }
         if (status != Error::kOk) {
@@ -368,7 +421,8 @@ Outcome Machine::get_option(ScriptSocket& socket, const Syscall& call, std::stri
     // Before the handshake FreeBSD reads back the size set, after it
     // the size rounded up to the MSS (see connection_buffer).
     if (!same && wanted && option == "SO_RCVBUF") {
-        same = *wanted == static_cast<std::int64_t>(connection_buffer(static_cast<std::size_t>(value)));
+        same = *wanted ==
+               static_cast<std::int64_t>(connection_buffer(static_cast<std::size_t>(value)));
     }
     if (!same) *mismatch = "read " + (value_name.empty() ? std::to_string(value) : value_name);
     return {};

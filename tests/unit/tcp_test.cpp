@@ -328,7 +328,8 @@ TEST_F(Tcp, TakesTheDataOfASynAck) {
     ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
     Parsed syn = only_sent();
     Bytes data = pattern(3, 9);
-    peer_sends(syn.source_port, kPeerIsn, syn.sequence + 1, kSyn | kAck, data, 32767, {2, 4, 0x05, 0xB4}, 8080);
+    peer_sends(syn.source_port, kPeerIsn, syn.sequence + 1, kSyn | kAck, data, 32767,
+               {2, 4, 0x05, 0xB4}, 8080);
     Parsed ack = only_sent();
     EXPECT_EQ(ack.tcp_flags, kAck);
     EXPECT_EQ(ack.acknowledgment, kPeerIsn + 1 + 3);
@@ -352,7 +353,8 @@ TEST_F(Tcp, HoldsTheDataOfACrossingSynUntilEstablished) {
     EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
     EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
     Bytes received(16);
-    EXPECT_EQ(stack_->tcp_receive(*socket, received.data(), received.size(), now_).error(), Error::kWouldBlock);
+    EXPECT_EQ(stack_->tcp_receive(*socket, received.data(), received.size(), now_).error(),
+              Error::kWouldBlock);
     peer_sends(syn.source_port, kPeerIsn + 1 + 3, syn.sequence + 1, kAck, {}, 32767, {}, 8080);
     auto got = stack_->tcp_receive(*socket, received.data(), received.size(), now_);
     ASSERT_TRUE(got.ok());
@@ -381,7 +383,8 @@ TEST_F(Tcp, AnIcmpPortUnreachableForTheSynRefusesTheConnection) {
         quoted.resize(28);
         Bytes message = Bytes{3, code, 0, 0, 0, 0, 0, 0} + quoted;
         std::uint16_t sum = checksum(message.data(), message.size());
-        message[2] = static_cast<std::uint8_t>(sum >> 8), message[3] = static_cast<std::uint8_t>(sum);
+        message[2] = static_cast<std::uint8_t>(sum >> 8),
+        message[3] = static_cast<std::uint8_t>(sum);
         IpFields outer;
         outer.source = kPeer;
         outer.destination = kToro;

@@ -42,7 +42,8 @@ void Connection::attach_buffers(std::uint8_t* send, std::size_t send_bytes, std:
     send_.reset(send, send_bytes);
     receive_.reset(receive, receive_bytes);
     // RFC 7323 §2.3: the smallest scale that lets the whole buffer be offered.
-    offered_scale_ = settings_->min_window_scale < kMaxWindowScale ? settings_->min_window_scale : kMaxWindowScale;
+    offered_scale_ = settings_->min_window_scale < kMaxWindowScale ? settings_->min_window_scale
+                                                                   : kMaxWindowScale;
     while (offered_scale_ < kMaxWindowScale && (receive_bytes >> offered_scale_) > 0xFFFF) {
         ++offered_scale_;
     }
@@ -82,7 +83,7 @@ void Connection::take_syn_options(const TcpOptions& options) {
     std::uint16_t peer_mss = options.has_mss ? options.mss : kDefaultMss;
     send_mss_ = peer_mss < settings_->mss ? peer_mss : settings_->mss;
     bool rfc7323 = settings_->window_scaling_and_timestamps;
-    timestamps_ = rfc7323 && options.has_timestamps;  // RFC 7323 §3.2
+    timestamps_ = rfc7323 && options.has_timestamps;              // RFC 7323 §3.2
     sack_permitted_ = settings_->sack && options.sack_permitted;  // RFC 2018 §2
     if (timestamps_) {
         ts_recent_ = options.timestamp_value;

@@ -88,7 +88,8 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     // duplicate of its last ACK, at RCV.NXT, asks nothing and is not
     // answered (FreeBSD's tcp-testsuite, rcv-ack-time-wait-*, checks both).
     if (state_ == State::kTimeWait) {
-        if ((segment.flags & kFin) != 0 || segment.sequence != rcv_nxt_ || segment.payload_length > 0) {
+        if ((segment.flags & kFin) != 0 || segment.sequence != rcv_nxt_ ||
+            segment.payload_length > 0) {
             state_deadline_ = hal_deadline(now, settings_->time_wait_ns);
             answer_invalid(segment);
         }
@@ -189,9 +190,12 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     if (segment.payload_length > 0 || (segment.flags & kFin) != 0) {
         std::size_t space = receive_.space();
         rcv_adv_ = rcv_nxt_ + static_cast<std::uint32_t>(space > 0xFFFF ? 0xFFFF : space);
-        if (segment.payload_length > 0) input_text(segment, rcv_nxt_, 0, segment.payload_length, now);
-        std::uint32_t fin_sequence = segment.sequence + 1 + static_cast<std::uint32_t>(segment.payload_length);
-        if ((segment.flags & kFin) != 0 && fin_sequence == rcv_nxt_ && !fin_received_) input_fin(now);
+        if (segment.payload_length > 0)
+            input_text(segment, rcv_nxt_, 0, segment.payload_length, now);
+        std::uint32_t fin_sequence =
+            segment.sequence + 1 + static_cast<std::uint32_t>(segment.payload_length);
+        if ((segment.flags & kFin) != 0 && fin_sequence == rcv_nxt_ && !fin_received_)
+            input_fin(now);
     }
     output(now);
 }
@@ -209,7 +213,8 @@ bool Connection::acceptable(const InSegment& segment) const {
         // A RST may not: RFC 5961 §3.2 drops one outside the window
         // unanswered (FreeBSD's tcp-testsuite, rcv-rst-*-outside-right).
         bool pure_ack = (segment.flags & kRst) == 0;
-        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, pure_ack ? window + 1 : window);
+        return window == 0 ? first == rcv_nxt_
+                           : seq_in(first, rcv_nxt_, pure_ack ? window + 1 : window);
     }
     if (window == 0) return first == rcv_nxt_;  // its ACK and RST count; its text is trimmed off
     std::uint32_t last = first + length - 1;
