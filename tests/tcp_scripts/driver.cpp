@@ -116,17 +116,7 @@ RunResult Machine::run() {
     for (const Event& event : script_.events) {
         if (!run_event(event) || !result_.failure.empty()) break;
     }
-    if (result_.failure.empty() && pending_) {
-        const Event& event = *pending_->event;
-        std::uint64_t limit = pending_->expected_end_ns + tolerance_ns_;
-        while (pending_ && result_.failure.empty()) {
-            if (now_ns_ >= limit) {
-                fail(event, "the call had not returned by " + seconds(limit, start_ns_));
-                break;
-            }
-            advance_to(std::min(next_deadline_ns_, limit));
-        }
-    }
+    if (result_.failure.empty()) (void)wait_for_blocked_call();
     if (result_.failure.empty() && !malformed_.empty()) result_.failure = malformed_;
     result_.passed = result_.failure.empty();
     return result_;
@@ -187,17 +177,8 @@ bool Machine::run_event(const Event& event) {
     }
     advance_to(start);
     if (!result_.failure.empty()) return false;
-    if (event.kind == Event::Kind::kSyscall && pending_) {
-        // One call at a time: this one waits for the one blocked.
-        const Event& blocked = *pending_->event;
-        std::uint64_t limit = pending_->expected_end_ns + tolerance_ns_;
-        while (pending_ && result_.failure.empty()) {
-            if (now_ns_ >= limit)
-                return fail(blocked, "the call had not returned by " + seconds(limit, start_ns_));
-            advance_to(std::min(next_deadline_ns_, limit));
-        }
-        if (!result_.failure.empty()) return false;
-    }
+    // One call at a time: this one waits for the one blocked.
+    if (event.kind == Event::Kind::kSyscall && !wait_for_blocked_call()) return false;
     if (!sent_.empty()) {
         return fail(event, "the stack sent `" + describe(sent_.front().segment) + "` at " +
                                seconds(sent_.front().at_ns, start_ns_) +
@@ -217,6 +198,21 @@ bool Machine::run_event(const Event& event) {
             break;
     }
     return true;
+}
+
+// Runs the clock until the blocked call returns, or fails it once the
+// time its line gave (with the tolerance) has passed.
+bool Machine::wait_for_blocked_call() {
+    if (!pending_) return true;
+    const Event& blocked = *pending_->event;
+    std::uint64_t limit = pending_->expected_end_ns + tolerance_ns_;
+    while (pending_ && result_.failure.empty()) {
+        if (now_ns_ >= limit) {
+            return fail(blocked, "the call had not returned by " + seconds(limit, start_ns_));
+        }
+        advance_to(std::min(next_deadline_ns_, limit));
+    }
+    return result_.failure.empty();
 }
 
 void Machine::settle() {
@@ -265,11 +261,9 @@ void Machine::drain_sent() {
         if (parsed->ether_type == 0x0806) {
             // The peer (or its router) answers every ARP question.
             if (parsed->arp_operation == 1) {
-                toro_test::Mac toro_mac;
-                std::copy(kToroMac.begin(), kToroMac.end(), toro_mac.begin());
                 inject_frame(toro_test::ethernet(kToroMac, kPeerMac, 0x0806,
                                                  toro_test::arp(2, kPeerMac, parsed->arp_target_ip,
-                                                                toro_mac, parsed->arp_sender_ip)));
+                                                                kToroMac, parsed->arp_sender_ip)));
             }
             continue;
         }

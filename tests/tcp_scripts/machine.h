@@ -64,7 +64,7 @@ class Machine {
     void advance_to(std::uint64_t when);
     void settle();
     void drain_sent();
-    bool check_pending_call(bool must_finish, std::uint64_t deadline);
+    bool wait_for_blocked_call();
     bool expect_outbound(const Event& event, std::uint64_t start, std::uint64_t end);
     bool match_segment(const Event& event, const toro_test::Parsed& segment, std::uint64_t sent_at,
                        std::uint64_t earliest, std::uint64_t latest, std::string* why);
