@@ -426,6 +426,7 @@ class Parser {
         } else if (is_name_start(c)) {
             out->kind = Expression::Kind::kName;
             if (!parse_name(&out->text)) return false;
+            if (peek() == '(') return parse_call_arguments(out);
         } else if (c == '"') {
             out->kind = Expression::Kind::kString;
             return parse_string(&out->text);
@@ -435,6 +436,21 @@ class Parser {
             return expected("an argument");
         }
         return true;
+    }
+    // htons(8080), inet_addr("192.0.2.1"): the name is read, `(` is next.
+    bool parse_call_arguments(Expression* out) {
+        out->kind = Expression::Kind::kCall;
+        advance();
+        skip_spaces();
+        while (peek() != ')') {
+            Expression argument;
+            if (!parse_expression(&argument)) return false;
+            out->items.push_back(std::move(argument));
+            skip_spaces();
+            if (peek() != ',') break;
+            advance();
+        }
+        return parse_char(')');
     }
     bool parse_string(std::string* out) {
         Location at = here();
@@ -462,7 +478,7 @@ class Parser {
                 if (!parse_name(&field)) return false;
                 if (!parse_char('=')) return false;
                 if (!parse_expression(&item)) return false;
-                item.text = field;  // a field keeps its name beside its value
+                item.field = field;
             } else if (!parse_expression(&item)) {
                 return false;
             }

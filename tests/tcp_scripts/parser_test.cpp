@@ -59,8 +59,17 @@ TEST(TcpScriptParser, ReadsSystemCallsWithTheirResults) {
         "+0 read(3, ..., 100) = -1 EWOULDBLOCK (Operation would block)\n"
         "+0 fcntl(3, F_GETFL) = 0x02 (flags O_RDWR)\n"
         "+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n"
-        "+0 write (3, ..., 10) = 10//no space\n");
-    ASSERT_EQ(script.events.size(), 6u);
+        "+0 write (3, ..., 10) = 10//no space\n"
+        "+0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"192.0.2.1\")}, "
+        "16) = 0\n");
+    ASSERT_EQ(script.events.size(), 7u);
+    const Expression& address = script.events[6].syscall.arguments[1];
+    ASSERT_EQ(address.items.size(), 3u);
+    EXPECT_EQ(address.items[1].kind, Expression::Kind::kCall);
+    EXPECT_EQ(address.items[1].field, "sin_port");
+    EXPECT_EQ(address.items[1].text, "htons");
+    ASSERT_EQ(address.items[2].items.size(), 1u);
+    EXPECT_EQ(address.items[2].items[0].text, "192.0.2.1");
     const Syscall& fcntl = script.events[0].syscall;
     EXPECT_EQ(fcntl.name, "fcntl");
     ASSERT_EQ(fcntl.arguments.size(), 3u);
@@ -81,7 +90,7 @@ TEST(TcpScriptParser, ReadsSystemCallsWithTheirResults) {
     const Expression& linger = script.events[4].syscall.arguments[3];
     EXPECT_EQ(linger.kind, Expression::Kind::kStruct);
     ASSERT_EQ(linger.items.size(), 2u);
-    EXPECT_EQ(linger.items[1].text, "l_linger");
+    EXPECT_EQ(linger.items[1].field, "l_linger");
     EXPECT_EQ(script.events[5].syscall.name, "write");
 }
 

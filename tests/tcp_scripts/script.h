@@ -38,13 +38,25 @@ struct Timing {
 };
 
 // A system call's argument: `...`, 65536, 0x02, SO_RCVBUF, "text",
-// O_RDWR | O_NONBLOCK, [65536] (a pointer to a value), {l_onoff=1, ...}.
+// O_RDWR | O_NONBLOCK, [65536] (a pointer to a value), {l_onoff=1, ...},
+// htons(8080) (a call: its name in `text`, its arguments in `items`).
 struct Expression {
-    enum class Kind : std::uint8_t { kEllipsis, kInteger, kName, kString, kOr, kList, kStruct };
+    enum class Kind : std::uint8_t {
+        kEllipsis,
+        kInteger,
+        kName,
+        kString,
+        kOr,
+        kList,
+        kStruct,
+        kCall
+    };
     Kind kind = Kind::kEllipsis;
     std::int64_t integer = 0;
-    std::string text;               // kName, kString; a kStruct field's name
-    std::vector<Expression> items;  // kOr's operands, kList's elements, kStruct's fields
+    std::string text;  // kName, kString, kCall
+    // kOr's operands, kList's and kCall's elements, kStruct's fields.
+    std::vector<Expression> items;
+    std::string field;  // a kStruct field's name
     Location at;
 };
 

@@ -251,7 +251,7 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
         };
         return {};
     }
-    if (name == "read" || name == "recv") {
+    if (name == "read" || name == "recv" || name == "recvfrom") {
         std::size_t capacity =
             std::min<std::size_t>(static_cast<std::size_t>(argument(2).value_or(0)), kBiggestCall);
         auto attempt = [this, descriptor, capacity]() -> std::optional<Outcome> {
@@ -266,7 +266,7 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
         *continuation = attempt;
         return {};
     }
-    if (name == "write" || name == "send") {
+    if (name == "write" || name == "send" || name == "sendto") {
         std::size_t length =
             std::min<std::size_t>(static_cast<std::size_t>(argument(2).value_or(0)), kBiggestCall);
         auto taken = std::make_shared<std::size_t>(0);
@@ -345,8 +345,10 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
     } else if (option == "SO_LINGER") {
         std::int64_t on = 0, time = 0;
         for (const Expression& field : argument.items) {
-            if (field.text == "l_onoff") on = field.integer;
-            if (field.text == "l_linger") time = field.integer;
+            // struct linger's fields, as Linux's packetdrill (onoff, linger) or FreeBSD's names
+            // them
+            if (field.field == "l_onoff" || field.field == "onoff") on = field.integer;
+            if (field.field == "l_linger" || field.field == "linger") time = field.integer;
         }
         error = stack_->tcp_set_linger_abort(socket.descriptor, on != 0 && time == 0);
     } else if (option == "TCP_NODELAY") {
