@@ -1,5 +1,7 @@
 #include "host_commands.h"
 
+#include "net/stack.h"
+
 #include <cstdlib>
 #include <string_view>
 
@@ -129,8 +131,21 @@ CommandOutcome sockstat(const std::string& command) {
 
 }  // namespace
 
+HostSettings toro_defaults() {
+    HostSettings settings;
+    toro::net::StackLimits limits;
+    settings.receive_space = limits.tcp_receive_buffer_bytes;
+    settings.send_space = limits.tcp_send_buffer_bytes;
+    toro::net::tcp::KeepaliveSettings keepalive;
+    settings.keep_idle_ms = keepalive.idle_ns / kMs;
+    settings.keep_interval_ms = keepalive.interval_ns / kMs;
+    settings.keep_count = keepalive.probes;
+    return settings;
+}
+
 HostSettings freebsd_defaults() {
     HostSettings settings;
+    settings.round_receive_buffer_to_mss = true;
     settings.tcp.mss = 1460;
     settings.tcp.min_window_scale = 6;
     settings.tcp.syn_option_layout = toro::net::tcp::SynOptionLayout::kBsd;

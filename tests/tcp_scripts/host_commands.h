@@ -23,11 +23,17 @@ struct HostSettings {
     std::uint64_t keep_idle_ms = 7200000,
                   keep_interval_ms = 75000;  // net.inet.tcp.keepidle, keepintvl
     unsigned keep_count = 8;                 // net.inet.tcp.keepcnt
+    // FreeBSD rounds a connection's receive buffer up to a multiple of
+    // the MSS (see Machine::connection_buffer).
+    bool round_receive_buffer_to_mss = false;
 };
 
 // FreeBSD's (`--defaults freebsd`): receive space 65536, window scale 6,
 // MSS 1460, SACK and timestamps on, an initial RTO of 1 s.
 HostSettings freebsd_defaults();
+// The stack's own (`--defaults toro`): TcpSettings{} and StackLimits{}, for
+// scripts written for it.
+HostSettings toro_defaults();
 
 struct CommandOutcome {
     enum class Kind : std::uint8_t {

@@ -1,4 +1,4 @@
-// tcp_scripts [--parse-only] [--strict-padding] [--defaults freebsd]
+// tcp_scripts [--parse-only] [--strict-padding] [--defaults freebsd|toro]
 //             [--accepted FILE] [--define NAME] [--skip-missing] PATH...
 // Runs the packetdrill scripts named (files, or folders searched
 // recursively for *.pkt) against the TCP stack and prints, per script,
@@ -83,7 +83,7 @@ std::string summary_folder(const std::string& path, const std::string& script) {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: tcp_scripts [--parse-only] [--strict-padding] [--defaults freebsd] "
+                 "usage: tcp_scripts [--parse-only] [--strict-padding] [--defaults freebsd|toro] "
                  "[--accepted FILE] [--define NAME] [--skip-missing] PATH...\n");
     return 2;
 }
@@ -110,8 +110,14 @@ int main(int argc, char** argv) {
         } else if (argument == "--strict-padding") {
             run_options.strict_padding = true;
         } else if (argument == "--defaults" && i + 1 < argc) {
-            if (std::strcmp(argv[++i], "freebsd") != 0) return usage();
-            run_options.defaults = tcp_scripts::freebsd_defaults();
+            std::string defaults = argv[++i];
+            if (defaults == "freebsd") {
+                run_options.defaults = tcp_scripts::freebsd_defaults();
+            } else if (defaults == "toro") {
+                run_options.defaults = tcp_scripts::toro_defaults();
+            } else {
+                return usage();
+            }
         } else if (argument == "--accepted" && i + 1 < argc) {
             if (!read_accepted(argv[++i], &accepted)) {
                 std::fprintf(stderr, "tcp_scripts: cannot read %s\n", argv[i]);

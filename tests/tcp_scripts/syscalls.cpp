@@ -125,6 +125,7 @@ std::uint8_t io_buffer[kBiggestCall];
 // buffer. The stack's buffers are fixed when the connection opens, so the
 // socket is given the rounded size from the start.
 std::size_t Machine::connection_buffer(std::size_t size) const {
+    if (!settings_.round_receive_buffer_to_mss) return size;
     std::size_t mss = settings_.tcp.mss;
     return (size + mss - 1) / mss * mss;
 }
