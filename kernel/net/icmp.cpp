@@ -34,6 +34,8 @@ void Stack::icmp_input(const Datagram& datagram, std::uint64_t now) {
     if (received.finish() != 0) return drop(first);
     IcmpHeader header;
     __builtin_memcpy(&header, first->data + first->offset, sizeof header);
+    if (header.type == kIcmpUnreachable && !datagram.to_broadcast)
+        icmp_error_input(datagram, header, now);
     // RFC 1122 §3.2.2.6: echo to a broadcast address may be ignored (Linux
     // does, by default): it would make the host an amplifier.
     if (header.type != kIcmpEchoRequest || datagram.to_broadcast) {
@@ -59,6 +61,36 @@ void Stack::icmp_input(const Datagram& datagram, std::uint64_t now) {
     }
     (void)ipv4_send(datagram.source, kProtocolIcmp, pieces, count, datagram.payload_length, now);
     pool_.release_chain(first);
+}
+
+// A destination-unreachable error quoting a TCP segment we sent: its IP
+// header and at least the 8 bytes of TCP header with ports and sequence
+// number (RFC 792). RFC 1122 §4.2.3.9's hard errors (protocol and port
+// unreachable) and RFC 1812 §5.2.7.1's administratively prohibited ones
+// go to the connection, which gives up a handshake on them; the soft
+// ones (net or host unreachable, and Time Exceeded, not passed here) are
+// transient and change nothing.
+void Stack::icmp_error_input(const Datagram& datagram, const IcmpHeader& header,
+                             std::uint64_t now) {
+    constexpr std::uint8_t kProtocolUnreachable = 2, kPortUnreachable = 3, kNetProhibited = 9,
+                           kHostProhibited = 10, kCommunicationProhibited = 13;
+    std::uint8_t code = header.code;
+    if (code != kProtocolUnreachable && code != kPortUnreachable && code != kNetProhibited &&
+        code != kHostProhibited && code != kCommunicationProhibited) {
+        return;
+    }
+    // The quoted datagram, copied out of the chain: IP header (20 to 60
+    // bytes) and 8 bytes of TCP.
+    std::uint8_t quoted[60 + 8];
+    std::size_t have = copy_from_chain(datagram.first, sizeof(IcmpHeader), quoted, sizeof quoted);
+    if (have < 20 || (quoted[0] >> 4) != 4) return;
+    std::size_t header_length = static_cast<std::size_t>(quoted[0] & 0x0F) * 4;
+    if (header_length < 20 || have < header_length + 8 || quoted[9] != kProtocolTcp) return;
+    const std::uint8_t* tcp = quoted + header_length;
+    Endpoint local{Ipv4Address{load32(quoted + 12)}, load16(tcp)};
+    Endpoint remote{Ipv4Address{load32(quoted + 16)}, load16(tcp + 2)};
+    if (local.address.value != config_.address.value) return;  // not a segment of ours
+    tcp_icmp_error(local, remote, load32(tcp + 4), Error::kConnectionRefused, now);
 }
 
 bool Stack::icmp_error_allowed(std::uint64_t now) {

@@ -322,6 +322,7 @@ private:
     // icmp.cpp
     void icmp_input(const Datagram& datagram, std::uint64_t now);
     void icmp_send_unreachable(const Datagram& datagram, std::uint8_t code, std::uint64_t now);
+    void icmp_error_input(const Datagram& datagram, const IcmpHeader& header, std::uint64_t now);
     bool icmp_error_allowed(std::uint64_t now);
 
     // dhcp.cpp
@@ -341,6 +342,9 @@ private:
     void tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
                           const tcp::InSegment& syn, std::uint64_t now);
     void tcp_send_reset(Endpoint local, Endpoint remote, const tcp::InSegment& cause);
+    // An ICMP hard error quoting a segment we sent from `local` to `remote`.
+    void tcp_icmp_error(Endpoint local, Endpoint remote, std::uint32_t sequence, Error error,
+                        std::uint64_t now);
     // tcp/segment_out.cpp
     void send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) override;
     void connection_changed(tcp::Connection& connection) override;

@@ -321,6 +321,84 @@ TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kConnectionRefused);
 }
 
+// RFC 9293 §3.10.7.3: text in the SYN-ACK is taken as in ESTABLISHED
+// (FreeBSD's tcp-testsuite, rcv-syn-ack-with-data-syn-sent, found it dropped).
+TEST_F(Tcp, TakesTheDataOfASynAck) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    Bytes data = pattern(3, 9);
+    peer_sends(syn.source_port, kPeerIsn, syn.sequence + 1, kSyn | kAck, data, 32767,
+               {2, 4, 0x05, 0xB4}, 8080);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 1 + 3);
+    Bytes received(16);
+    auto got = stack_->tcp_receive(*socket, received.data(), received.size(), now_);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(*got, 3u);
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), received.begin()));
+}
+
+// §3.10.7.3: text in a SYN crossing ours (simultaneous open) waits for
+// ESTABLISHED; the SYN-ACK acknowledges the SYN alone (FreeBSD's
+// tcp-testsuite, rcv-syn-with-data-syn-sent, found it dropped).
+TEST_F(Tcp, HoldsTheDataOfACrossingSynUntilEstablished) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    Bytes data = pattern(3, 4);
+    peer_sends(syn.source_port, kPeerIsn, 0, kSyn, data, 32767, {2, 4, 0x05, 0xB4}, 8080);
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(syn_ack.acknowledgment, kPeerIsn + 1);
+    Bytes received(16);
+    EXPECT_EQ(stack_->tcp_receive(*socket, received.data(), received.size(), now_).error(),
+              Error::kWouldBlock);
+    peer_sends(syn.source_port, kPeerIsn + 1 + 3, syn.sequence + 1, kAck, {}, 32767, {}, 8080);
+    auto got = stack_->tcp_receive(*socket, received.data(), received.size(), now_);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(*got, 3u);
+    EXPECT_TRUE(std::equal(data.begin(), data.end(), received.begin()));
+}
+
+// RFC 1122 §4.2.3.9 and RFC 5461 §4.1: a hard ICMP error for our SYN ends
+// the handshake; it must quote the SYN's sequence number (RFC 5927 §4.1),
+// and a soft one (host unreachable) changes nothing.
+TEST_F(Tcp, AnIcmpPortUnreachableForTheSynRefusesTheConnection) {
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    auto icmp_error = [&](std::uint8_t code, std::uint32_t sequence) {
+        TcpFields quoted_fields;
+        quoted_fields.source_port = syn.source_port;
+        quoted_fields.destination_port = 8080;
+        quoted_fields.sequence = sequence;
+        quoted_fields.flags = kSyn;
+        IpFields quoted_ip;
+        quoted_ip.source = kToro;
+        quoted_ip.destination = kPeer;
+        quoted_ip.protocol = 6;
+        Bytes quoted = ipv4(quoted_ip, tcp(kToro, kPeer, quoted_fields, {}));
+        quoted.resize(28);
+        Bytes message = Bytes{3, code, 0, 0, 0, 0, 0, 0} + quoted;
+        std::uint16_t sum = checksum(message.data(), message.size());
+        message[2] = static_cast<std::uint8_t>(sum >> 8),
+        message[3] = static_cast<std::uint8_t>(sum);
+        IpFields outer;
+        outer.source = kPeer;
+        outer.destination = kToro;
+        outer.protocol = 1;
+        inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(outer, message)));
+    };
+    icmp_error(3, syn.sequence + 1);  // not a sequence number in flight
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    icmp_error(1, syn.sequence);  // host unreachable: soft
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    icmp_error(3, syn.sequence);  // port unreachable: hard
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kConnectionRefused);
+}
+
 TEST_F(Tcp, DeliversDataInOrderAndAcknowledgesEverySecondFullSegment) {
     int socket = established();
     Bytes first = pattern(1460, 1), second = pattern(1460, 2);
@@ -538,6 +616,26 @@ TEST_F(Tcp, ChallengeAckForInWindowRst) {  // RFC 5961 §3.2
               Error::kConnectionReset);
 }
 
+// The window's right edge takes a pure ACK (see acceptable()), but not a
+// RST: one there is outside the window, and dropped unanswered (FreeBSD's
+// tcp-testsuite, rcv-rst-syn-rcvd-via-listen-outside-right, found it
+// challenged).
+TEST_F(Tcp, DropsARstJustPastTheWindowUnanswered) {  // RFC 5961 §3.2
+    int socket = established();
+    // The window offered, read from the ACK a segment beyond it gets
+    // (offered at scale 1, as a 64 KiB buffer needs).
+    peer_sends(80, kPeerIsn + 1 + 1'000'000, toro_isn_ + 1, kAck);
+    const std::uint32_t window = std::uint32_t{only_sent().window} << 1;
+    advance(kSecond);  // past the rate limit on answers to invalid segments
+    peer_sends(80, kPeerIsn + 1 + window, 0, kRst);
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    peer_sends(80, kPeerIsn + 1 + window - 1, 0, kRst);  // the window's last byte: challenged
+    Parsed challenge = only_sent();
+    EXPECT_EQ(challenge.tcp_flags, kAck);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
 TEST_F(Tcp, ChallengeAckForASynInTheWindow) {  // RFC 5961 §4
     int socket = established();
     peer_sends(80, kPeerIsn + 50, 0, kSyn);
@@ -686,6 +784,29 @@ TEST_F(Tcp, TimeWaitAnswersRetransmittedFin) {
     EXPECT_EQ(stack_->stats().tcp_time_wait, 1u);
     advance(1 * kSecond);
     EXPECT_EQ(stack_->stats().tcp_time_wait, 0u);
+}
+
+// RFC 9293 §3.10.7.4 step 5: in TIME-WAIT, a segment in the window past
+// RCV.NXT, or a new FIN, is acknowledged and restarts the 2 MSL; a bare
+// duplicate of the last ACK is not answered (FreeBSD's tcp-testsuite,
+// rcv-ack-time-wait-using-shutdown-middle and rcv-fin-ack-time-wait-*).
+TEST_F(Tcp, TimeWaitAcknowledgesWhatIsInItsWindow) {
+    int socket = established();
+    ASSERT_EQ(stack_->tcp_close(socket, false, now_), Error::kOk);
+    Parsed fin = only_sent();
+    peer_sends(80, kPeerIsn + 1, fin.sequence + 1, kFin | kAck);
+    sent();
+    peer_sends(80, kPeerIsn + 2, fin.sequence + 1, kAck);  // at RCV.NXT: a duplicate
+    EXPECT_TRUE(sent().empty());
+    advance(30 * kSecond);
+    peer_sends(80, kPeerIsn + 3, fin.sequence + 1, kAck);  // past RCV.NXT, in the window
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 2);
+    advance(59 * kSecond);  // the timer started again
+    EXPECT_EQ(stack_->stats().tcp_time_wait, 1u);
+    peer_sends(80, kPeerIsn + 2, fin.sequence + 1, kFin | kAck);  // a FIN at RCV.NXT
+    EXPECT_EQ(only_sent().acknowledgment, kPeerIsn + 2);
 }
 
 TEST_F(Tcp, ClosesPassivelyThroughLastAck) {

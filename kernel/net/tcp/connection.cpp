@@ -42,7 +42,8 @@ void Connection::attach_buffers(std::uint8_t* send, std::size_t send_bytes, std:
     send_.reset(send, send_bytes);
     receive_.reset(receive, receive_bytes);
     // RFC 7323 §2.3: the smallest scale that lets the whole buffer be offered.
-    offered_scale_ = 0;
+    offered_scale_ = settings_->min_window_scale < kMaxWindowScale ? settings_->min_window_scale
+                                                                   : kMaxWindowScale;
     while (offered_scale_ < kMaxWindowScale && (receive_bytes >> offered_scale_) > 0xFFFF) {
         ++offered_scale_;
     }
@@ -76,12 +77,14 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
 }
 
 // The peer's SYN options fix the MSS we send, whether windows scale and
-// whether segments carry timestamps (we offer both in every SYN).
+// whether segments carry timestamps (we offer both in every SYN, unless
+// the settings turn them off).
 void Connection::take_syn_options(const TcpOptions& options) {
     std::uint16_t peer_mss = options.has_mss ? options.mss : kDefaultMss;
     send_mss_ = peer_mss < settings_->mss ? peer_mss : settings_->mss;
-    timestamps_ = options.has_timestamps;  // RFC 7323 §3.2
-    sack_permitted_ = options.sack_permitted;  // RFC 2018 §2
+    bool rfc7323 = settings_->window_scaling_and_timestamps;
+    timestamps_ = rfc7323 && options.has_timestamps;              // RFC 7323 §3.2
+    sack_permitted_ = settings_->sack && options.sack_permitted;  // RFC 2018 §2
     if (timestamps_) {
         ts_recent_ = options.timestamp_value;
         ts_recent_at_ = now_;
@@ -89,7 +92,7 @@ void Connection::take_syn_options(const TcpOptions& options) {
         // takes its 12 bytes from the payload, or frames would outgrow the MTU.
         send_mss_ = static_cast<std::uint16_t>(send_mss_ - kTimestampsSpace);
     }
-    window_scaling_ = options.has_window_scale;
+    window_scaling_ = rfc7323 && options.has_window_scale;
     if (window_scaling_) {
         snd_scale_ = options.window_scale;
         rcv_scale_ = offered_scale_;

@@ -121,6 +121,20 @@ struct TcpSettings {
     // down may carry, cut into segments of the MSS below; capped at what
     // the device cuts (0 when it cuts nothing). 0: one MSS a segment.
     std::size_t offload_payload = 65535;
+    // The least window scale offered (RFC 7323 §2.3 lets any up to 14 be
+    // offered); 0: the smallest that lets the whole buffer be offered.
+    // FreeBSD offers 6 whatever the buffer, and its test suite expects it.
+    std::uint8_t min_window_scale = 0;
+    // Where a SYN's options go (write_syn_options): Linux's layout, or
+    // BSD's, which FreeBSD's test suite checks option by option.
+    SynOptionLayout syn_option_layout = SynOptionLayout::kLinux;
+    // RFC 5461 §4.1: an ICMP hard error for our SYN ends the handshake.
+    // Off, ICMP errors are never acted on (FreeBSD's icmp_may_rst=0).
+    bool icmp_aborts_connect = true;
+    // What SYNs offer and agree to: window scaling with timestamps (RFC
+    // 7323; FreeBSD's rfc1323 switch turns both off) and SACK (RFC 2018).
+    bool window_scaling_and_timestamps = true;
+    bool sack = true;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
@@ -159,6 +173,10 @@ public:
 
     // A segment for this connection (after the stack checked its checksum).
     void input(const InSegment& segment, std::uint64_t now);
+    // An ICMP hard error (RFC 1122 §4.2.3.9) quoting a segment of ours
+    // that started at `sequence`: a handshake in SYN-SENT is given up with
+    // `error`; a synchronized connection goes on (RFC 5461 §4).
+    void icmp_hard_error(Error error, std::uint32_t sequence);
     // Runs what is due; returns the next deadline (kNoDeadline if none).
     std::uint64_t poll(std::uint64_t now);
     std::uint64_t next_deadline() const;
@@ -212,6 +230,8 @@ private:
 
     // input.cpp
     void input_syn_sent(const InSegment& segment, std::uint64_t now);
+    void hold_syn_text(const InSegment& syn);
+    void take_syn_text(std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
     void answer_invalid(const InSegment& segment);
@@ -317,6 +337,9 @@ private:
     std::uint8_t rcv_scale_ = 0;  // ours, when the peer agreed to scaling
     std::uint8_t offered_scale_ = 0;
     bool fin_received_ = false;
+    // Text a SYN without ACK carried (simultaneous open): in the receive
+    // buffer at RCV.NXT, counted once ESTABLISHED (§3.10.7.3).
+    std::size_t syn_text_ = 0;
     ByteRing receive_;
     // Bytes that came beyond a gap, held in the receive buffer's free
     // space past RCV.NXT: their sequence ranges, unordered, bounded.

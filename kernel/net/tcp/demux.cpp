@@ -72,6 +72,15 @@ void Stack::tcp_input(const Datagram& datagram, std::uint64_t now) {
     pool_.release_chain(datagram.first);  // taken (the payload was copied), not dropped
 }
 
+void Stack::tcp_icmp_error(Endpoint local, Endpoint remote, std::uint32_t sequence, Error error,
+                           std::uint64_t now) {
+    tcp_now_ = now;
+    TcpSocket* socket = tcp_find_connection(local, remote);
+    if (socket == nullptr) return;
+    socket->connection.icmp_hard_error(error, sequence);
+    tcp_settle(*socket, now);
+}
+
 Stack::TcpSocket* Stack::tcp_find_connection(Endpoint local, Endpoint remote) {
     for (TcpSocket& socket : tcp_sockets()) {
         if (socket.kind != TcpSocket::Kind::kConnection) continue;

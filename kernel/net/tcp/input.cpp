@@ -83,6 +83,18 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     if ((segment.flags & kAck) == 0) return;
     if (!input_ack(segment, now)) return;
     if (state_ == State::kClosed) return;  // LAST-ACK ended
+    // Step 5 in TIME-WAIT: what arrives is taken for a retransmission of
+    // the peer's FIN, acknowledged, and the 2 MSL restarted. A bare
+    // duplicate of its last ACK, at RCV.NXT, asks nothing and is not
+    // answered (FreeBSD's tcp-testsuite, rcv-ack-time-wait-*, checks both).
+    if (state_ == State::kTimeWait) {
+        if ((segment.flags & kFin) != 0 || segment.sequence != rcv_nxt_ ||
+            segment.payload_length > 0) {
+            state_deadline_ = hal_deadline(now, settings_->time_wait_ns);
+            answer_invalid(segment);
+        }
+        return;
+    }
     // Step 7: text, trimmed to what is new.
     std::uint32_t sequence = segment.sequence;
     std::size_t skip = 0;
@@ -100,6 +112,40 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     std::uint32_t fin_sequence = segment.sequence + static_cast<std::uint32_t>(segment.payload_length);
     if ((segment.flags & kFin) != 0 && fin_sequence == rcv_nxt_ && !fin_received_) input_fin(now);
     output(now);
+}
+
+void Connection::icmp_hard_error(Error error, std::uint32_t sequence) {
+    // RFC 5927 §4.1: it must quote a sequence number in flight, which an
+    // off-path attacker has to guess.
+    if (state_ != State::kSynSent || !settings_->icmp_aborts_connect) return;
+    if (seq_lt(sequence, snd_una_) || !seq_lt(sequence, snd_nxt_)) return;
+    close_with(error);
+}
+
+// §3.10.7.3: text in a SYN without ACK is queued for processing once
+// ESTABLISHED. It is written where it belongs, at RCV.NXT, within the
+// window our SYN offered (never scaled), and counted by take_syn_text; the
+// SYN-ACK acknowledges the SYN alone. A FIN in it is not held: the peer
+// sends it again, unacknowledged (FreeBSD drops it too).
+void Connection::hold_syn_text(const InSegment& syn) {
+    std::size_t space = receive_.space() < 0xFFFF ? receive_.space() : 0xFFFF;
+    std::size_t length = syn.payload_length < space ? syn.payload_length : space;
+    ByteRing::Span spans[2];
+    std::size_t count = receive_.free_spans(0, length, spans);
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        copy_from_chain(syn.payload, syn.payload_skip + copied, spans[i].bytes, spans[i].length);
+        copied += spans[i].length;
+    }
+    syn_text_ = copied;
+}
+
+void Connection::take_syn_text(std::uint64_t now) {
+    receive_.commit(syn_text_);
+    rcv_nxt_ += static_cast<std::uint32_t>(syn_text_);
+    schedule_ack(now, syn_text_ >= send_mss_);  // as in-order text is (input_text)
+    syn_text_ = 0;
+    owner_->connection_changed(*this);  // readable
 }
 
 void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
@@ -123,6 +169,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
         max_snd_wnd_ = snd_wnd_;
         snd_wl2_ = iss_;
         enter(State::kSynReceived);
+        hold_syn_text(segment);
         send_syn();
         return;
     }
@@ -137,6 +184,19 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     enter(State::kEstablished);
     heard_from_peer(now);
     ack_now_ = true;  // the handshake's third segment; data sent now carries it
+    // §3.10.7.3: text and a FIN in the SYN-ACK are processed as in
+    // ESTABLISHED (step 6 on), within the window our SYN offered, which
+    // was never scaled (RFC 7323 §2.2).
+    if (segment.payload_length > 0 || (segment.flags & kFin) != 0) {
+        std::size_t space = receive_.space();
+        rcv_adv_ = rcv_nxt_ + static_cast<std::uint32_t>(space > 0xFFFF ? 0xFFFF : space);
+        if (segment.payload_length > 0)
+            input_text(segment, rcv_nxt_, 0, segment.payload_length, now);
+        std::uint32_t fin_sequence =
+            segment.sequence + 1 + static_cast<std::uint32_t>(segment.payload_length);
+        if ((segment.flags & kFin) != 0 && fin_sequence == rcv_nxt_ && !fin_received_)
+            input_fin(now);
+    }
     output(now);
 }
 
@@ -150,7 +210,11 @@ bool Connection::acceptable(const InSegment& segment) const {
         // A pure ACK may sit at the window's right edge: a peer that filled
         // the window sends them there while a segment before is lost, and
         // dropping them loses its ACKs (Linux and FreeBSD take them too).
-        return window == 0 ? first == rcv_nxt_ : seq_in(first, rcv_nxt_, window + 1);
+        // A RST may not: RFC 5961 §3.2 drops one outside the window
+        // unanswered (FreeBSD's tcp-testsuite, rcv-rst-*-outside-right).
+        bool pure_ack = (segment.flags & kRst) == 0;
+        return window == 0 ? first == rcv_nxt_
+                           : seq_in(first, rcv_nxt_, pure_ack ? window + 1 : window);
     }
     if (window == 0) return first == rcv_nxt_;  // its ACK and RST count; its text is trimmed off
     std::uint32_t last = first + length - 1;
@@ -192,6 +256,7 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
         retransmit_at_ = 0;
         snd_wl1_ = segment.sequence - 1;  // so that this segment's window is taken
         enter(State::kEstablished);
+        if (syn_text_ > 0) take_syn_text(now);
     }
     // RFC 5961 §5.2: an ACK for data never sent is answered and dropped;
     // one older than the largest window the peer ever offered gets a

@@ -46,12 +46,45 @@ TcpOptions parse_options(const std::uint8_t* bytes, std::size_t length) {
     return options;
 }
 
+namespace {
+
+// MSS, NOP and window scale, SACK-permitted, timestamps (after two NOPs
+// when SACK-permitted is not there to align them), NOPs to the end.
+std::size_t write_bsd_syn_options(std::uint8_t* out, const SynOptions& options, std::size_t at) {
+    if (options.window_scale >= 0) {
+        out[at++] = kOptionNop;
+        out[at++] = kOptionWindowScale;
+        out[at++] = 3;
+        out[at++] = static_cast<std::uint8_t>(options.window_scale);
+    }
+    if (options.sack_permitted) {
+        out[at++] = kOptionSackPermitted;
+        out[at++] = 2;
+    }
+    if (options.timestamps) {
+        if (!options.sack_permitted) {
+            out[at++] = kOptionNop;
+            out[at++] = kOptionNop;
+        }
+        out[at++] = kOptionTimestamps;
+        out[at++] = 10;
+        store32(out + at, options.timestamp_value);
+        store32(out + at + 4, options.timestamp_echo);
+        at += 8;
+    }
+    while (at % 4 != 0) out[at++] = kOptionNop;
+    return at;
+}
+
+}  // namespace
+
 std::size_t write_syn_options(std::uint8_t* out, const SynOptions& options) {
     std::size_t at = 0;
     out[at++] = kOptionMss;
     out[at++] = 4;
     store16(out + at, options.mss);
     at += 2;
+    if (options.layout == SynOptionLayout::kBsd) return write_bsd_syn_options(out, options, at);
     // SACK-permitted takes the place of the two NOPs before TSopt; alone,
     // it is aligned by them.
     if (options.sack_permitted != options.timestamps) {

@@ -166,11 +166,13 @@ void Connection::send_syn() {
     }
     SynOptions options;
     options.mss = settings_->mss;
-    options.window_scale = !answering || window_scaling_ ? offered_scale_ : -1;
-    options.timestamps = !answering || timestamps_;
-    options.sack_permitted = !answering || sack_permitted_;
+    bool rfc7323 = settings_->window_scaling_and_timestamps;
+    options.window_scale = rfc7323 && (!answering || window_scaling_) ? offered_scale_ : -1;
+    options.timestamps = rfc7323 && (!answering || timestamps_);
+    options.sack_permitted = settings_->sack && (!answering || sack_permitted_);
     options.timestamp_value = timestamp_now();
     options.timestamp_echo = answering ? ts_recent_ : 0;  // RFC 7323 §3.2: 0 when nothing to echo
+    options.layout = settings_->syn_option_layout;
     segment.options_length = write_syn_options(segment.options, options);
     if (answering) last_ack_sent_ = rcv_nxt_;
     std::size_t space = receive_.space();

@@ -72,6 +72,11 @@ struct TcpOptions {
 // option the stack does not know is skipped by its length.
 TcpOptions parse_options(const std::uint8_t* bytes, std::size_t length);
 
+// The two orders stacks write a SYN's options in: Linux's (MSS, SACK-
+// permitted, timestamps, NOP, window scale) and BSD's (MSS, NOP, window
+// scale, SACK-permitted, timestamps). Both are 20 bytes with all four.
+enum class SynOptionLayout : std::uint8_t { kLinux, kBsd };
+
 // What a SYN or SYN-ACK offers.
 struct SynOptions {
     std::uint16_t mss = kDefaultMss;
@@ -79,10 +84,12 @@ struct SynOptions {
     bool sack_permitted = false;
     bool timestamps = false;
     std::uint32_t timestamp_value = 0, timestamp_echo = 0;
+    SynOptionLayout layout = SynOptionLayout::kLinux;
 };
-// Writes them in Linux's order, which middleboxes know: MSS, SACK-
-// permitted, timestamps (NOPs where one of the two is missing), NOP and
-// window scale; at most 20 bytes. Returns the length (a multiple of 4).
+// Writes them in Linux's order by default, which middleboxes know: MSS,
+// SACK-permitted, timestamps (NOPs where one of the two is missing), NOP
+// and window scale; or in BSD's. At most 20 bytes. Returns the length (a
+// multiple of 4).
 std::size_t write_syn_options(std::uint8_t* out, const SynOptions& options);
 // NOP, NOP, TSopt: kTimestampsSpace bytes.
 std::size_t write_timestamps(std::uint8_t* out, std::uint32_t value, std::uint32_t echo);
