@@ -8,6 +8,8 @@
 // claims (at most 4 MiB), so an image cut by -max_len (toro.sh: 64 KiB)
 // still mounts; the sectors the kernel writes go to an overlay that the
 // next input clears. Nothing is copied per input but what the kernel writes.
+// libFuzzer's thread and the machine's CPU thread take turns on one host
+// CPU (ThreadPlacement below).
 //
 // Per input the application mounts the image read-write at "/", walks
 // every entry (readdir, lstat, stat of symlinks, the first 64 KiB of each
