@@ -41,7 +41,7 @@ for target in "${TARGETS[@]}"; do
     cp "$work/tests/fuzz/$target" "$OUT/"
     # Every library ldd finds outside glibc itself (and not copied already).
     ldd "$OUT/$target" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
-        grep -vE '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so[^/]*$' |
+        { grep -vE '/(libc|libm|libpthread|libdl|librt|libresolv|ld-linux[^/]*)\.so[^/]*$' || true; } |
         while read -r library; do
             [[ -e "$OUT/lib/$(basename "$library")" ]] || cp -L "$library" "$OUT/lib/"
         done
