@@ -652,9 +652,10 @@ public:
 
     // libFuzzer's thread, before each input (the machine is waiting).
     void before_input() {
+        // The CPUs the process may use, read before anything is pinned.
+        if (inputs_ == 0 && sched_getaffinity(0, sizeof allowed_, &allowed_) != 0) return;
         std::uint64_t phase = inputs_++ % kPinPeriod;
         if (phase == 0) {
-            if (sched_getaffinity(0, sizeof allowed_, &allowed_) != 0) return;
             place(allowed_);
             return;
         }
