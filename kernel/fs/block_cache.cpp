@@ -78,7 +78,8 @@ BlockCache::BlockCache(Disk* disk, std::size_t block_size, std::size_t capacity_
     staging_blocks_ = kStagingBytes / block_size_;
     if (staging_blocks_ == 0) staging_blocks_ = 1;
     if (staging_blocks_ > capacity_ / 4) staging_blocks_ = capacity_ / 4;
-    if (staging_blocks_ > block_count_ && block_count_ > 0) staging_blocks_ = block_count_;  // no longer run exists
+    if (staging_blocks_ > block_count_ && block_count_ > 0)
+        staging_blocks_ = block_count_;  // no longer run exists
     staging_ = static_cast<std::uint8_t*>(allocate(staging_blocks_ * block_size_));
 }
 
