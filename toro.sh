@@ -34,7 +34,8 @@ usage: ./toro.sh COMMAND [ARGS]
   debug ... --gdb-batch FILE
                         the same, gdb in batch mode running FILE's commands from kernel_main on
   test                  build and run every test: the default build, clang-tidy (lint), then the
-                        ASan+UBSan build, then 60 s of each fuzz target
+                        ASan+UBSan build, then 60 s of each fuzz target, then the ClusterFuzzLite
+                        build (.clusterfuzzlite/build.sh) and 5 s of each target it makes
   lint [all]            clang-tidy with the project's .clang-tidy over kernel/, hal/, hal_posix/,
                         apps/ and the test harnesses (all: every test too; the default build's
                         compile commands); any warning fails
@@ -359,6 +360,10 @@ test_all() {
     # ASan and are left to the default build above.
     ctest --preset debug -j2 -E '^fs_(tree_b(2048|32768|65536)_r[01]|write_b65536(_r0)?)$'
     for target in "${FUZZ_TARGETS[@]}"; do fuzz_briefly "$target" 60; done
+    # The ClusterFuzzLite/OSS-Fuzz build (.clusterfuzzlite/build.sh) with
+    # OSS-Fuzz's flags, each target 5 s on its seed corpus: a minute cold
+    # (its own tree, build-oss-fuzz/: other flags than build-fuzz/), 30 s warm.
+    tests/fuzz/oss_fuzz_check.sh 5
 }
 
 FUZZ_TARGETS=(ext2 net_input tcp_connection tcp_pair)

@@ -8,6 +8,8 @@
 // claims (at most 4 MiB), so an image cut by -max_len (toro.sh: 64 KiB)
 // still mounts; the sectors the kernel writes go to an overlay that the
 // next input clears. Nothing is copied per input but what the kernel writes.
+// libFuzzer's thread and the machine's CPU thread take turns on one host
+// CPU (ThreadPlacement below).
 //
 // Per input the application mounts the image read-write at "/", walks
 // every entry (readdir, lstat, stat of symlinks, the first 64 KiB of each
@@ -47,12 +49,15 @@
 // API contract (FUZZ_CHECK) is a bug.
 //
 // Reproduce a crash: build-fuzz/tests/fuzz/ext2_fuzz crash-XXXX
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <pthread.h>
+#include <sched.h>
 #include <thread>
 
 #include "hal/devices.h"
@@ -631,6 +636,54 @@ void run_input(Model* model, char* path, std::uint8_t* buffer) {
     FUZZ_CHECK(unmounted != toro::Error::kBusy && unmounted != toro::Error::kInvalid);
 }
 
+// Where the two threads an input crosses run. Each input crosses between
+// libFuzzer's thread and the machine's CPU thread twice: on two host CPUs
+// every crossing is a cross-CPU wakeup, which in a VM costs an IPI and its
+// exit; on one CPU it is a switch (20,000 inputs in 4.8 s instead of 7.1).
+// So both are pinned to the CPU libFuzzer's thread is on. A pinned pair
+// cannot leave a CPU that other work has taken, though: every kPinPeriod
+// inputs both are let loose (the process's own CPUs) for kLooseInputs
+// inputs, in which the host's scheduler places them where there is room,
+// and then pinned again where libFuzzer's thread went.
+class ThreadPlacement {
+public:
+    // The machine's CPU thread, before it takes its first input.
+    void set_machine_thread(pthread_t thread) { machine_thread_.store(thread); }
+
+    // libFuzzer's thread, before each input (the machine is waiting).
+    void before_input() {
+        // The CPUs the process may use, read before anything is pinned.
+        if (inputs_ == 0 && sched_getaffinity(0, sizeof allowed_, &allowed_) != 0) return;
+        std::uint64_t phase = inputs_++ % kPinPeriod;
+        if (phase == 0) {
+            place(allowed_);
+            return;
+        }
+        if (phase != kLooseInputs) return;
+        int here = sched_getcpu();
+        if (here < 0) return;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(here, &one);
+        place(one);
+    }
+
+private:
+    static constexpr std::uint64_t kPinPeriod = 8192;  // about two seconds
+    static constexpr std::uint64_t kLooseInputs = 64;
+
+    void place(const cpu_set_t& cpus) {
+        pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+        pthread_t machine = machine_thread_.load();
+        if (machine != pthread_t{}) pthread_setaffinity_np(machine, sizeof cpus, &cpus);
+    }
+
+    std::uint64_t inputs_ = 0;
+    cpu_set_t allowed_{};
+    std::atomic<pthread_t> machine_thread_{};
+};
+ThreadPlacement thread_placement;
+
 // The handoff between libFuzzer's thread and the machine's application
 // thread. The application blocks its CPU on the host condition variable
 // between inputs: the machine has nothing else to run. Never destroyed: the
@@ -661,6 +714,7 @@ int serve_inputs() {
     FUZZ_CHECK(path != nullptr && buffer != nullptr);
     // The disk's bookkeeping is made on first use, and kept.
     FUZZ_CHECK(toro::disk(0) != nullptr);
+    thread_placement.set_machine_thread(pthread_self());
     Baseline baseline = memory_baseline();
     for (;;) {
         {
@@ -716,6 +770,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         booted = true;
     }
     if (size > kMaxImageBytes) size = kMaxImageBytes;
+    thread_placement.before_input();
     std::unique_lock<std::mutex> lock(server->lock);
     input_disk.load(data, size);
     server->input_waiting = true;

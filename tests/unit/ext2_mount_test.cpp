@@ -1,5 +1,6 @@
-// Mounting ext2 images whose superblock lies about the geometry: the mount
-// must refuse them (kCorrupt) rather than trust numbers that do not fit.
+// Mounting ext2 images whose superblock or group descriptors lie about the
+// geometry: the mount must refuse them (kCorrupt) rather than trust numbers
+// that do not fit, or refuse to write what writing would corrupt further.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -18,6 +19,9 @@ using toro::Error;
 // Superblock fields (ext2 layout §3.1), as offsets into the image.
 constexpr std::size_t kInodesPerGroupAt = 1024 + 40;
 constexpr std::size_t kInodeSizeAt = 1024 + 88;
+// Group 0's descriptor (§3.2), in the block after the superblock's (1 KiB blocks).
+constexpr std::size_t kBlockBitmapAt = 2048 + 0;
+constexpr std::size_t kInodeTableAt = 2048 + 8;
 
 Error mount_result(std::vector<std::uint8_t>* image) {
     toro_test::MachineShape shape;
@@ -46,6 +50,32 @@ TEST(Ext2Mount, RefusesAnInodeTableWhoseSizeWrapsIn32Bits) {
     std::memcpy(&image[kInodesPerGroupAt], &inodes_per_group, sizeof inodes_per_group);
     std::memcpy(&image[kInodeSizeAt], &inode_size, sizeof inode_size);
     EXPECT_EQ(mount_result(&image), Error::kCorrupt);
+}
+
+TEST(Ext2Mount, MountsReadOnlyWhenABitmapLiesInTheInodeTable) {
+    // Found by ext2_fuzz: its inodes written into the block bitmap's block
+    // marked blocks free that one of its files held, and the next file got
+    // them too (a byte read back was the second file's).
+    auto image = toro_test::make_ext2_image(1 << 20, "-b 1024");
+    ASSERT_FALSE(image.empty()) << "mke2fs failed (is e2fsprogs installed?)";
+    std::uint32_t inode_table;
+    std::memcpy(&inode_table, &image[kInodeTableAt], sizeof inode_table);
+    std::uint32_t block_bitmap = inode_table + 1;
+    std::memcpy(&image[kBlockBitmapAt], &block_bitmap, sizeof block_bitmap);
+    std::vector<std::uint8_t> before = image;
+
+    toro_test::MachineShape shape;
+    shape.disks.push_back({});
+    shape.disks[0].memory = &image;
+    toro_test::boot(shape, [&](int, char**) {
+        EXPECT_EQ(toro::mount("/", toro::disk(0), toro::ext2_file_system), Error::kOk);
+        EXPECT_EQ(toro::mkdir("/new"), Error::kReadOnly);
+        toro::Stat root{};
+        EXPECT_EQ(toro::stat("/", &root), Error::kOk);  // reading is still allowed
+        EXPECT_EQ(toro::unmount("/"), Error::kOk);
+        return 0;
+    });
+    EXPECT_TRUE(image == before) << "a read-only mount wrote to the image";
 }
 
 }  // namespace

@@ -50,6 +50,21 @@ void name_features(std::uint32_t features, const FeatureName* names, std::size_t
     }
 }
 
+// True if a group's block bitmap, inode bitmap and inode table share a
+// block, or one lies on the primary superblock or group descriptors (which
+// end at `descriptors_end`). Each is then written over another: an inode
+// written into the block bitmap's block frees or takes blocks at random,
+// and the driver hands one block to two files. e2fsck calls it corruption.
+bool group_metadata_overlaps(const GroupDescriptor& group, std::uint64_t inode_table_blocks,
+                             std::uint64_t descriptors_end) {
+    auto in_table = [&](std::uint64_t block) {
+        return block >= group.inode_table && block - group.inode_table < inode_table_blocks;
+    };
+    return group.block_bitmap == group.inode_bitmap || in_table(group.block_bitmap) ||
+           in_table(group.inode_bitmap) || group.block_bitmap < descriptors_end ||
+           group.inode_bitmap < descriptors_end || group.inode_table < descriptors_end;
+}
+
 }  // namespace
 
 Result<fs::FileSystem*> Ext2::mount(Disk* disk, bool read_only) {
@@ -80,8 +95,8 @@ Result<fs::FileSystem*> Ext2::mount(Disk* disk, bool read_only) {
     ext2->read_only_ = read_only;
     ext2->mount_ns_ = now_ns();
     ext2->mount_seconds_ = ext2->super_.write_time;
-    Error error = ext2->load_group_descriptors();
-    if (error == Error::kOk && !read_only) {
+    Error error = ext2->load_group_descriptors();  // may make the mount read-only
+    if (error == Error::kOk && !ext2->read_only_) {
         ext2->super_.mount_time = ext2->now_seconds();
         ext2->super_.mount_count++;
         ext2->super_.state &= static_cast<std::uint16_t>(~kStateClean);  // in use: not clean
@@ -225,6 +240,14 @@ Error Ext2::load_group_descriptors() {
             print("ext2: %s: corrupt group descriptor %u: bitmap or inode table outside the disk\n",
                   disk_->name(), g);
             return Error::kCorrupt;
+        }
+        // Reading such a group is as safe as reading any corrupt structure;
+        // writing it would corrupt it further.
+        std::uint64_t descriptors_end = std::uint64_t{first} + group_descriptor_blocks_;
+        if (!read_only_ && group_metadata_overlaps(group, inode_table_blocks_, descriptors_end)) {
+            print("ext2: %s: mounted read-only: group %u's metadata blocks overlap; run e2fsck\n",
+                  disk_->name(), g);
+            read_only_ = true;
         }
     }
     return Error::kOk;
