@@ -108,7 +108,12 @@ CommandOutcome sysctl(std::string_view assignment, HostSettings* settings) {
         if (numeric && value == static_cast<std::uint64_t>(rule.accepted_value)) {
             return {Kind::kAccepted, reason, {}, 0};
         }
-        return {Kind::kUnsupported, std::string(name) + "=" + value_text + ": " + reason, {}, 0};
+        std::string why(name);
+        why += "=";
+        why += value_text;
+        why += ": ";
+        why += reason;
+        return {Kind::kUnsupported, why, {}, 0};
     }
     return {Kind::kIgnored, "unknown sysctl " + std::string(name), {}, 0};
 }
