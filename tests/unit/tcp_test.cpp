@@ -645,6 +645,47 @@ TEST_F(Tcp, ChallengeAckForASynInTheWindow) {  // RFC 5961 §4
     EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
 }
 
+// TcpSettings::challenge_rst off (FreeBSD's insecure_rst): RFC 793's
+// rule, any RST in the window resets; one outside it is still ignored.
+TEST_F(Tcp, WithoutRstChallengesAnyRstInTheWindowResets) {
+    toro::net::tcp::TcpSettings settings = stack_->tcp_settings();
+    settings.challenge_rst = false;
+    stack_->set_tcp_settings(settings);
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1 + 200000, 0, kRst);  // outside the window: ignored
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    peer_sends(80, kPeerIsn + 1 + 100, 0, kRst);
+    EXPECT_TRUE(sent().empty());
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(),
+              Error::kConnectionReset);
+}
+
+// TcpSettings::challenge_syn off (FreeBSD's insecure_syn): RFC 793's
+// rule, a SYN in the window is answered with a RST and resets; an old SYN
+// whose text reaches into the window is only acknowledged.
+TEST_F(Tcp, WithoutSynChallengesASynInTheWindowIsAnsweredWithARst) {
+    toro::net::tcp::TcpSettings settings = stack_->tcp_settings();
+    settings.challenge_syn = false;
+    stack_->set_tcp_settings(settings);
+    int socket = established();
+    peer_sends(80, kPeerIsn, 0, kSyn, Bytes(10, 'x'));
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 1);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    advance(kSecond);
+    peer_sends(80, kPeerIsn + 50, 0, kSyn);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags, kRst | kAck);
+    EXPECT_EQ(reset.sequence, toro_isn_ + 1);
+    EXPECT_EQ(reset.acknowledgment, kPeerIsn + 1);
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(),
+              Error::kConnectionReset);
+}
+
 // RFC 5961 §7: all connections share one budget of challenge ACKs a
 // second, drawn between half and one and a half times the limit. A SYN
 // holds sequence space, so no per-connection limit slows a flood of them.

@@ -135,6 +135,13 @@ struct TcpSettings {
     // 7323; FreeBSD's rfc1323 switch turns both off) and SACK (RFC 2018).
     bool window_scaling_and_timestamps = true;
     bool sack = true;
+    // RFC 5961's defences against blind injection: a RST (§3.2) or SYN
+    // (§4.2) inside the window but not exactly at RCV.NXT gets a challenge
+    // ACK. Off, RFC 793's rules return (FreeBSD's insecure_rst and
+    // insecure_syn): any RST in the window resets the connection, and a SYN
+    // in the window is answered with a RST and resets it.
+    bool challenge_rst = true;
+    bool challenge_syn = true;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
@@ -234,6 +241,7 @@ private:
     void take_syn_text(std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
+    void input_syn(const InSegment& segment);
     void answer_invalid(const InSegment& segment);
     void challenge(const InSegment& segment);
     bool input_ack(const InSegment& segment, std::uint64_t now);
