@@ -130,6 +130,9 @@ Error set_option(int socket, SocketOption option, int value) {
         case SocketOption::kKeepCount: {
             TORO_WITH_STACK(tcp_set_keepalive(socket, option, value, hal::clock_now_ns()));
         }
+        case SocketOption::kKeepInit: {
+            TORO_WITH_STACK(tcp_set_handshake_limit(socket, value, hal::clock_now_ns()));
+        }
     }
     return Error::kInvalid;
 }

@@ -187,6 +187,9 @@ public:
     // SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (toro/net.h
     // gives their ranges): kInvalid outside them.
     Error tcp_set_keepalive(int socket, SocketOption option, int value, std::uint64_t now);
+    // TCP_KEEPINIT, in seconds (0 to 32767; 0: no bound but the SYN's
+    // retries): kInvalid outside them. A listener's connections inherit it.
+    Error tcp_set_handshake_limit(int socket, int seconds, std::uint64_t now);
     Result<Endpoint> tcp_local(int socket) const;
     Result<Endpoint> tcp_peer(int socket) const;
     Result<unsigned> tcp_ready(int socket) const;
@@ -240,6 +243,7 @@ private:
         bool reuse_address = false;
         bool linger_abort = false;  // SO_LINGER 0: close resets
         tcp::KeepaliveSettings keepalive;  // a listener's, its connections inherit
+        std::uint64_t handshake_limit_ns = 0;  // TCP_KEEPINIT, inherited too
         Endpoint local;
         // Listener: how many may wait; a child: its listener's slot.
         unsigned backlog = 0;

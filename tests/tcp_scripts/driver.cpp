@@ -184,9 +184,10 @@ bool Machine::run_event(const Event& event) {
                                seconds(sent_.front().at_ns, start_ns_) +
                                ", which no line expects before this one");
     }
-    last_event_ns_ = event.timing.end == Timing::End::kBlocking
-                         ? end
-                         : (event.timing.kind == Timing::Kind::kAny ? now_ns_ : start);
+    // A line after a blocking call counts from the call's start, as
+    // packetdrill's do: the segments it sends while it blocks come after
+    // it (snd-syn-rtx-keepinit: `1.00...6.00 connect`, then `+0.00 > S`).
+    last_event_ns_ = event.timing.kind == Timing::Kind::kAny ? now_ns_ : start;
     switch (event.kind) {
         case Event::Kind::kSyscall:
             return run_syscall(event);

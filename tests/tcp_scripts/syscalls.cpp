@@ -143,7 +143,9 @@ bool Machine::run_syscall(const Event& event) {
     if (!call.arguments.empty() && call.name != "socket") {
         if (auto fd = integer_of(call.arguments[0])) last_fd_ = static_cast<int>(*fd);
     }
-    std::uint64_t expected_at = last_event_ns_;
+    std::uint64_t expected_at = event.timing.end == Timing::End::kBlocking
+                                    ? event_time_ns(event.timing, true)
+                                    : last_event_ns_;
     std::function<std::optional<Outcome>()> continuation;
     Outcome outcome = this->call(event, &continuation);
     if (continuation) {
@@ -307,6 +309,7 @@ Outcome Machine::open_socket(const Syscall& call) {
     socket.keep_idle_s = static_cast<unsigned>((settings_.keep_idle_ms + 999) / 1000);
     socket.keep_interval_s = static_cast<unsigned>((settings_.keep_interval_ms + 999) / 1000);
     socket.keep_count = settings_.keep_count;
+    socket.keep_init_s = static_cast<unsigned>((settings_.keep_init_ms + 999) / 1000);
     using toro::net::SocketOption;
     (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepIdle,
                                     static_cast<int>(socket.keep_idle_s), now_ns_);
@@ -314,6 +317,7 @@ Outcome Machine::open_socket(const Syscall& call) {
                                     static_cast<int>(socket.keep_interval_s), now_ns_);
     (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepCount,
                                     static_cast<int>(socket.keep_count), now_ns_);
+    (void)stack_->tcp_set_handshake_limit(*opened, static_cast<int>(socket.keep_init_s), now_ns_);
     int fd = 3;
     while (sockets_.count(fd) != 0) ++fd;
     sockets_[fd] = socket;
@@ -376,8 +380,11 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
                 socket.keep_interval_s = static_cast<unsigned>(value);
             if (which == SocketOption::kKeepCount) socket.keep_count = static_cast<unsigned>(value);
         }
+    } else if (option == "TCP_KEEPINIT") {
+        error = stack_->tcp_set_handshake_limit(socket.descriptor, static_cast<int>(value), now_ns_);
+        if (error == Error::kOk) socket.keep_init_s = static_cast<unsigned>(value);
     } else {
-        // TCP_KEEPINIT, TCP_NOOPT, TCP_MD5SIG, IP_TTL, IP_TOS, FreeBSD's
+        // TCP_NOOPT, TCP_MD5SIG, IP_TTL, IP_TOS, FreeBSD's
         // TCP_RACK_*: options the stack does not have.
         return failure("ENOPROTOOPT");
     }
@@ -413,6 +420,8 @@ Outcome Machine::get_option(ScriptSocket& socket, const Syscall& call, std::stri
         value = socket.keep_interval_s;
     } else if (option == "TCP_KEEPCNT") {
         value = socket.keep_count;
+    } else if (option == "TCP_KEEPINIT") {
+        value = socket.keep_init_s;
     } else {
         return failure("ENOPROTOOPT");
     }

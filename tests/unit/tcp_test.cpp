@@ -1073,6 +1073,42 @@ TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
     EXPECT_EQ(stack_->stats().tcp_retry_timeouts, 1u);
 }
 
+// TCP_KEEPINIT: a handshake not done in time is given up with kTimedOut
+// though SYN retries remain; a listener's connections inherit the bound,
+// and one established in time keeps no deadline from it.
+TEST_F(Tcp, TheHandshakeLimitEndsASlowConnect) {
+    auto socket = stack_->tcp_open();
+    ASSERT_TRUE(socket.ok());
+    EXPECT_EQ(stack_->tcp_set_handshake_limit(*socket, -1, now_), Error::kInvalid);
+    ASSERT_EQ(stack_->tcp_set_handshake_limit(*socket, 5, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    std::size_t syns = 0;
+    for (int i = 0; i < 10; ++i) {
+        advance(kSecond / 2);
+        for (const Parsed& frame : sent()) syns += frame.tcp_flags == kSyn;
+    }
+    EXPECT_EQ(syns, 3u);  // at 0, 1 and 3 s; the limit struck at 5 s, before the fourth
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kTimedOut);
+}
+
+TEST_F(Tcp, AListenersHandshakeLimitGivesUpAHalfOpenConnectionWithARst) {
+    int listener = listen(80);
+    ASSERT_EQ(stack_->tcp_set_handshake_limit(listener, 2, now_), Error::kOk);
+    int socket = accept_from_peer(listener, 80);  // established in time
+    sent();
+    peer_sends(80, kPeerIsn + 1000, 0, kSyn, {}, 65535, linux_syn_options(), kPeerPort + 1);
+    EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);
+    advance(kSecond + kSecond / 2);
+    EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);  // retransmitted at 1 s
+    advance(kSecond);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags & kRst, kRst);
+    EXPECT_EQ(reset.destination_port, kPeerPort + 1);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    advance(60 * kSecond);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
 // Found by tcp_pair_fuzz: after a timeout SND.NXT goes back to SND.UNA,
 // so a RST numbered SND.NXT lay below what the peer had received (its
 // ACKs were the segments lost), the peer dropped it as outside its window

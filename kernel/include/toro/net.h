@@ -130,9 +130,11 @@ enum class SocketOption {
     kKeepIdle,       // TCP_KEEPIDLE: seconds without a segment from the peer (1-32767, default 7200)
     kKeepInterval,   // TCP_KEEPINTVL: seconds between unanswered probes (1-32767, default 75)
     kKeepCount,      // TCP_KEEPCNT: unanswered probes before kTimedOut (1-127, default 9)
+    kKeepInit,       // TCP_KEEPINIT: seconds a handshake may take before kTimedOut
+                     // (0-32767; 0, the default: only the SYN's retries bound it)
 };
-// Keepalive settings may be made on a listener (its connections inherit
-// them, as Linux's do) or on a connection at any time.
+// Keepalive settings and kKeepInit may be made on a listener (its
+// connections inherit them, as Linux's do) or on a connection at any time.
 Error set_option(int socket, SocketOption option, int value);
 
 // Waiting on several sockets at once (poll(2)'s shape).

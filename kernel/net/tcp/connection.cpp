@@ -59,6 +59,7 @@ void Connection::connect(std::uint64_t now) {
     enter(State::kSynSent);
     send_syn();
     arm_retransmit(now);
+    set_handshake_limit(handshake_limit_ns_, now);
 }
 
 void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
@@ -74,6 +75,13 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
     enter(State::kSynReceived);
     send_syn();
     arm_retransmit(now);
+    set_handshake_limit(handshake_limit_ns_, now);
+}
+
+void Connection::set_handshake_limit(std::uint64_t ns, std::uint64_t now) {
+    handshake_limit_ns_ = ns;
+    if (state_ == State::kSynSent || state_ == State::kSynReceived)
+        state_deadline_ = ns == 0 ? 0 : hal_deadline(now, ns);
 }
 
 // The peer's SYN options fix the MSS we send, whether windows scale and
@@ -108,6 +116,8 @@ void Connection::take_syn_options(const TcpOptions& options) {
 }
 
 void Connection::enter(State state) {
+    // The handshake is done in time: its bound (TCP_KEEPINIT) is lifted.
+    if (state == State::kEstablished) state_deadline_ = 0;
     state_ = state;
     owner_->connection_changed(*this);
 }

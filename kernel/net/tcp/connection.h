@@ -206,6 +206,10 @@ public:
     // Takes effect at once: the idle time counts from `now` (and from each
     // segment the peer sends after).
     void set_keepalive(const KeepaliveSettings& keepalive, std::uint64_t now);
+    // TCP_KEEPINIT: a handshake not done `ns` after connect() or
+    // accept_syn() (or after `now`, if one is running) is given up with
+    // kTimedOut, whatever syn_retries would still allow; 0: no bound.
+    void set_handshake_limit(std::uint64_t ns, std::uint64_t now);
 
     State state() const { return state_; }
     Endpoint local() const { return local_; }
@@ -321,6 +325,7 @@ private:
     bool orphaned_ = false;
     bool no_delay_ = false;       // TCP_NODELAY: no Nagle
     bool window_scaling_ = false; // both SYNs carried the option
+    std::uint64_t handshake_limit_ns_ = 0;  // TCP_KEEPINIT (0: none)
 
     // Send sequence space (RFC 9293 §3.3.1). The send buffer holds the
     // bytes from snd_una on; a FIN, once sent, is the sequence number
@@ -405,7 +410,8 @@ private:
     std::uint64_t keepalive_at_ = 0;
     unsigned keepalive_probes_ = 0;
 
-    // TIME-WAIT, and an orphaned FIN-WAIT-2.
+    // The handshake's bound (TCP_KEEPINIT), TIME-WAIT, and an orphaned
+    // FIN-WAIT-2.
     std::uint64_t state_deadline_ = 0;
 
     // NewReno.

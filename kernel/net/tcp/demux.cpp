@@ -137,6 +137,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     child->bound = true;
     child->no_delay = listener.no_delay;
     child->keepalive = listener.keepalive;
+    child->handshake_limit_ns = listener.handshake_limit_ns;
     child->send_bytes = listener.send_bytes;
     child->receive_bytes = listener.receive_bytes;
     if (!tcp_give_buffers(*child)) {
@@ -150,6 +151,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
                               child->receive_bytes);
     connection.set_no_delay(child->no_delay);
     connection.set_keepalive(child->keepalive, now);
+    connection.set_handshake_limit(child->handshake_limit_ns, now);
     child->half_open_order = ++tcp_ready_counter_;
     connection.accept_syn(syn, now);
     tcp_settle(*child, now);

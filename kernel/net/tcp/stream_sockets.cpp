@@ -247,6 +247,7 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
                               socket->receive_bytes);
     connection.set_no_delay(socket->no_delay);
     connection.set_keepalive(socket->keepalive, now);
+    connection.set_handshake_limit(socket->handshake_limit_ns, now);
     connection.connect(now);
     tcp_settle(*socket, now);
     wake_driver_if_sooner();
@@ -377,6 +378,19 @@ Error Stack::tcp_set_linger_abort(int descriptor, bool abort) {
     TcpSocket* socket = tcp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
     socket->linger_abort = abort;
+    return Error::kOk;
+}
+
+Error Stack::tcp_set_handshake_limit(int descriptor, int seconds, std::uint64_t now) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    if (seconds < 0 || seconds > 32767) return Error::kInvalid;
+    socket->handshake_limit_ns = static_cast<std::uint64_t>(seconds) * kSecond;
+    if (socket->kind == TcpSocket::Kind::kConnection) {
+        socket->connection.set_handshake_limit(socket->handshake_limit_ns, now);
+        tcp_settle(*socket, now);
+        wake_driver_if_sooner();
+    }
     return Error::kOk;
 }
 
