@@ -181,6 +181,9 @@ public:
     Error tcp_set_nonblocking(int socket, bool nonblocking);
     bool tcp_nonblocking(int socket) const;
     Error tcp_set_no_delay(int socket, bool no_delay);
+    // TCP_NOOPT: the SYN (or SYN-ACK) sends no options; it takes effect at
+    // the next connect, or for a listener's next connections.
+    Error tcp_set_no_options(int socket, bool no_options);
     Error tcp_set_buffer_sizes(int socket, std::size_t send_bytes, std::size_t receive_bytes);
     Error tcp_set_reuse_address(int socket, bool reuse);
     Error tcp_set_linger_abort(int socket, bool abort);
@@ -240,6 +243,7 @@ private:
         bool bound = false;
         bool nonblocking = false;
         bool no_delay = false;
+        bool no_options = false;  // TCP_NOOPT, inherited by a listener's connections
         bool reuse_address = false;
         bool linger_abort = false;  // SO_LINGER 0: close resets
         tcp::KeepaliveSettings keepalive;  // a listener's, its connections inherit

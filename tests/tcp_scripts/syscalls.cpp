@@ -232,6 +232,7 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
             child.receive_buffer = settings_.receive_space;
             child.send_buffer = settings_.send_space;
             sockets_[fd] = child;
+            last_fd_ = fd;  // packetdrill's socket under test: %{ tcpi_... }% asks it
             return Outcome{fd, ""};
         };
         std::optional<Outcome> now = attempt();
@@ -358,6 +359,8 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
         error = stack_->tcp_set_linger_abort(socket.descriptor, on != 0 && time == 0);
     } else if (option == "TCP_NODELAY") {
         error = stack_->tcp_set_no_delay(socket.descriptor, value != 0);
+    } else if (option == "TCP_NOOPT") {
+        error = stack_->tcp_set_no_options(socket.descriptor, value != 0);
     } else if (option == "SO_RCVBUF" || option == "SO_SNDBUF") {
         bool receive = option == "SO_RCVBUF";
         std::size_t size = static_cast<std::size_t>(value);
@@ -384,7 +387,7 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
         error = stack_->tcp_set_handshake_limit(socket.descriptor, static_cast<int>(value), now_ns_);
         if (error == Error::kOk) socket.keep_init_s = static_cast<unsigned>(value);
     } else {
-        // TCP_NOOPT, TCP_MD5SIG, IP_TTL, IP_TOS, FreeBSD's
+        // TCP_MD5SIG, IP_TTL, IP_TOS, FreeBSD's
         // TCP_RACK_*: options the stack does not have.
         return failure("ENOPROTOOPT");
     }

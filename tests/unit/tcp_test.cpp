@@ -313,6 +313,36 @@ TEST_F(Tcp, CompletesAnActiveOpen) {
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kOk);
 }
 
+// TCP_NOOPT: a SYN without options agrees to none of the peer's (its
+// timestamps go unechoed, its window unscaled), and a listener's
+// connections answer with a bare SYN-ACK too.
+TEST_F(Tcp, WithoutOptionsTheSynOffersNoneAndNoneIsAgreed) {
+    auto socket = stack_->tcp_open();
+    ASSERT_TRUE(socket.ok());
+    ASSERT_EQ(stack_->tcp_set_no_options(*socket, true), Error::kOk);
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    EXPECT_EQ(syn.tcp_flags, kSyn);
+    EXPECT_TRUE(syn.tcp_options.empty());
+    peer_sends(syn.source_port, 7000, syn.sequence + 1, kSyn | kAck, {}, 29200,
+               linux_syn_options_with_timestamps(500), 8080);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_TRUE(ack.tcp_options.empty());  // no TSopt: timestamps were not agreed
+    Bytes data(100, 'x');
+    ASSERT_TRUE(stack_->tcp_send(*socket, data.data(), data.size(), now_).ok());
+    Parsed segment = only_sent();
+    EXPECT_EQ(segment.payload.size(), 100u);
+    EXPECT_TRUE(segment.tcp_options.empty());
+
+    int listener = listen(80);
+    ASSERT_EQ(stack_->tcp_set_no_options(listener, true), Error::kOk);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options_with_timestamps(500));
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_TRUE(syn_ack.tcp_options.empty());
+}
+
 TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
     auto socket = stack_->tcp_open();
     ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);

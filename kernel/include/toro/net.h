@@ -122,6 +122,8 @@ Result<Endpoint> peer_endpoint(int socket);
 
 enum class SocketOption {
     kNoDelay,        // TCP_NODELAY: 1 sends small segments at once (no Nagle)
+    kNoOptions,      // TCP_NOOPT: 1 sends SYNs without options (no MSS, window scale,
+                     // timestamps or SACK), before connect or listen
     kReuseAddress,   // SO_REUSEADDR: 1 lets a port with lingering connections be bound
     kLingerAbort,    // SO_LINGER with a time of 0: 1 makes close reset the connection
     kSendBuffer,     // SO_SNDBUF, bytes (2 KiB to 4 MiB), before connect or listen

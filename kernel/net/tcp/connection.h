@@ -203,6 +203,11 @@ public:
     void orphan(std::uint64_t now);
     bool orphaned() const { return orphaned_; }
     void set_no_delay(bool no_delay) { no_delay_ = no_delay; }
+    // TCP_NOOPT, before connect() or accept_syn(): our SYN carries no
+    // options, so none is agreed (no window scaling, timestamps or SACK,
+    // RFC 7323 §2.2, §3.2, RFC 2018 §2) and the peer sends us 536-byte
+    // segments (RFC 9293 §3.7.1); the peer's MSS still bounds ours.
+    void set_no_options(bool no_options) { no_options_ = no_options; }
     // Takes effect at once: the idle time counts from `now` (and from each
     // segment the peer sends after).
     void set_keepalive(const KeepaliveSettings& keepalive, std::uint64_t now);
@@ -324,6 +329,7 @@ private:
     bool passive_ = false;
     bool orphaned_ = false;
     bool no_delay_ = false;       // TCP_NODELAY: no Nagle
+    bool no_options_ = false;     // TCP_NOOPT: SYNs without options
     bool window_scaling_ = false; // both SYNs carried the option
     std::uint64_t handshake_limit_ns_ = 0;  // TCP_KEEPINIT (0: none)
 

@@ -136,6 +136,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     child->local = local;
     child->bound = true;
     child->no_delay = listener.no_delay;
+    child->no_options = listener.no_options;
     child->keepalive = listener.keepalive;
     child->handshake_limit_ns = listener.handshake_limit_ns;
     child->send_bytes = listener.send_bytes;
@@ -150,6 +151,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     connection.attach_buffers(child->buffers, child->send_bytes, child->buffers + child->send_bytes,
                               child->receive_bytes);
     connection.set_no_delay(child->no_delay);
+    connection.set_no_options(child->no_options);
     connection.set_keepalive(child->keepalive, now);
     connection.set_handshake_limit(child->handshake_limit_ns, now);
     child->half_open_order = ++tcp_ready_counter_;

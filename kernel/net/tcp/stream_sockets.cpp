@@ -246,6 +246,7 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
     connection.attach_buffers(socket->buffers, socket->send_bytes, socket->buffers + socket->send_bytes,
                               socket->receive_bytes);
     connection.set_no_delay(socket->no_delay);
+    connection.set_no_options(socket->no_options);
     connection.set_keepalive(socket->keepalive, now);
     connection.set_handshake_limit(socket->handshake_limit_ns, now);
     connection.connect(now);
@@ -354,6 +355,13 @@ Error Stack::tcp_set_no_delay(int descriptor, bool no_delay) {
     if (socket == nullptr) return Error::kBadDescriptor;
     socket->no_delay = no_delay;
     socket->connection.set_no_delay(no_delay);
+    return Error::kOk;
+}
+
+Error Stack::tcp_set_no_options(int descriptor, bool no_options) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    socket->no_options = no_options;
     return Error::kOk;
 }
 
