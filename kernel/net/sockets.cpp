@@ -131,6 +131,8 @@ Error set_option(int socket, SocketOption option, int value) {
         case SocketOption::kKeepCount: {
             TORO_WITH_STACK(tcp_set_keepalive(socket, option, value, hal::clock_now_ns()));
         }
+        case SocketOption::kTimeToLive:
+        case SocketOption::kTypeOfService: { TORO_WITH_STACK(tcp_set_ip_option(socket, option, value)); }
         case SocketOption::kKeepInit: {
             TORO_WITH_STACK(tcp_set_handshake_limit(socket, value, hal::clock_now_ns()));
         }

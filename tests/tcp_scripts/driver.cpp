@@ -339,6 +339,11 @@ bool Machine::match_segment(const Event& event, const Parsed& segment, std::uint
         toro_isn_known_ = true;
     }
     if (segment.tcp_flags != flags) return *why = "the flags differ", false;
+    // `(ttl 4)`, `(tos 0x20)`: the IP header's, when the line gives them.
+    if (event.packet.ttl && segment.time_to_live != *event.packet.ttl)
+        return *why = "the TTL is " + std::to_string(segment.time_to_live), false;
+    if (event.packet.tos && segment.type_of_service != *event.packet.tos)
+        return *why = "the TOS is " + std::to_string(segment.type_of_service), false;
     if (!expected.any_sequence) {
         std::uint32_t sequence =
             expected.absolute_sequence ? expected.start : toro_isn_ + expected.start;

@@ -101,6 +101,18 @@ std::string name_of(const Expression& expression) {
         return name_of(expression.items[0]);
     return "";
 }
+// IP_TOS's named values (FreeBSD's netinet/ip.h): the DSCP class
+// selectors CS0-CS7 (RFC 2474 §4.2.2), shifted into the TOS byte.
+std::optional<std::int64_t> type_of_service_of(const Expression& expression) {
+    if (auto value = integer_of(expression)) return value;
+    std::string name = name_of(expression);
+    const std::string prefix = "IPTOS_DSCP_CS";
+    if (name.size() == prefix.size() + 1 && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.back() >= '0' && name.back() <= '7') {
+        return std::int64_t{name.back() - '0'} << 5;
+    }
+    return std::nullopt;
+}
 bool has_flag(const Expression& expression, const std::string& flag) {
     if (expression.kind == Expression::Kind::kName) return expression.text == flag;
     if (expression.kind == Expression::Kind::kOr) {
@@ -383,11 +395,19 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
                 socket.keep_interval_s = static_cast<unsigned>(value);
             if (which == SocketOption::kKeepCount) socket.keep_count = static_cast<unsigned>(value);
         }
+    } else if (option == "IP_TTL") {
+        error = stack_->tcp_set_ip_option(socket.descriptor, SocketOption::kTimeToLive,
+                                          static_cast<int>(value));
+    } else if (option == "IP_TOS") {
+        auto type_of_service = type_of_service_of(argument);
+        if (!type_of_service) return failure(Error::kInvalid);
+        error = stack_->tcp_set_ip_option(socket.descriptor, SocketOption::kTypeOfService,
+                                          static_cast<int>(*type_of_service));
     } else if (option == "TCP_KEEPINIT") {
         error = stack_->tcp_set_handshake_limit(socket.descriptor, static_cast<int>(value), now_ns_);
         if (error == Error::kOk) socket.keep_init_s = static_cast<unsigned>(value);
     } else {
-        // TCP_MD5SIG, IP_TTL, IP_TOS, FreeBSD's
+        // TCP_MD5SIG, FreeBSD's
         // TCP_RACK_*: options the stack does not have.
         return failure("ENOPROTOOPT");
     }

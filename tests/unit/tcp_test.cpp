@@ -343,6 +343,40 @@ TEST_F(Tcp, WithoutOptionsTheSynOffersNoneAndNoneIsAgreed) {
     EXPECT_TRUE(syn_ack.tcp_options.empty());
 }
 
+// IP_TTL and IP_TOS mark every segment a socket sends from when they are
+// set, a listener's connections and the RSTs its port answers with too;
+// the TOS byte's ECN bits stay TCP's (RFC 3168 §5).
+TEST_F(Tcp, IpTtlAndTosMarkTheSegmentsASocketSends) {
+    int socket = established();
+    Bytes data(10, 'x');
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    Parsed before = only_sent();
+    EXPECT_EQ(before.time_to_live, 64);
+    EXPECT_EQ(before.type_of_service, 0);
+    EXPECT_EQ(stack_->tcp_set_ip_option(socket, SocketOption::kTimeToLive, 0), Error::kInvalid);
+    ASSERT_EQ(stack_->tcp_set_ip_option(socket, SocketOption::kTimeToLive, 5), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_ip_option(socket, SocketOption::kTypeOfService, 0x23), Error::kOk);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    advance(kSecond);  // past Nagle's wait: the first 10 bytes are unacknowledged
+    Parsed after = sent().back();
+    EXPECT_EQ(after.time_to_live, 5);
+    EXPECT_EQ(after.type_of_service, 0x20);
+
+    auto bound = stack_->tcp_open();
+    ASSERT_TRUE(bound.ok());
+    ASSERT_EQ(stack_->tcp_bind(*bound, {{0}, 81}), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_ip_option(*bound, SocketOption::kTimeToLive, 4), Error::kOk);
+    peer_sends(81, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags, kRst | kAck);
+    EXPECT_EQ(reset.time_to_live, 4);
+    ASSERT_EQ(stack_->tcp_listen(*bound, 0), Error::kOk);
+    peer_sends(81, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(syn_ack.time_to_live, 4);
+}
+
 TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
     auto socket = stack_->tcp_open();
     ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);

@@ -389,6 +389,23 @@ Error Stack::tcp_set_linger_abort(int descriptor, bool abort) {
     return Error::kOk;
 }
 
+Error Stack::tcp_set_ip_option(int descriptor, SocketOption option, int value) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    switch (option) {
+        case SocketOption::kTimeToLive:
+            if (value < 1 || value > 255) return Error::kInvalid;
+            socket->ip_marking.time_to_live = static_cast<std::uint8_t>(value);
+            return Error::kOk;
+        case SocketOption::kTypeOfService:
+            if (value < 0 || value > 255) return Error::kInvalid;
+            // RFC 3168 §5: the ECN field is the transport's, not the user's.
+            socket->ip_marking.type_of_service = static_cast<std::uint8_t>(value & 0xFC);
+            return Error::kOk;
+        default: return Error::kInvalid;
+    }
+}
+
 Error Stack::tcp_set_handshake_limit(int descriptor, int seconds, std::uint64_t now) {
     TcpSocket* socket = tcp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
