@@ -45,8 +45,8 @@ Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
         }
         next_identification_ = static_cast<std::uint16_t>(
             next_identification_ + (length - 1) / segment_bytes);
-        return ipv4_send_fragment(next_hop, destination, protocol, identification, 0, false,
-                                  pieces, count, length, now, segment_bytes, marking);
+        return ipv4_send_fragment(next_hop, destination, protocol, identification, 0, false, pieces,
+                                  count, length, now, segment_bytes, marking);
     }
     // What fits goes whole; fragments but the last carry multiples of 8.
     std::size_t room = mtu_ - sizeof(Ipv4Header);

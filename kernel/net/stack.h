@@ -260,7 +260,7 @@ private:
         bool linger_abort = false;  // SO_LINGER 0: close resets
         tcp::KeepaliveSettings keepalive;  // a listener's, its connections inherit
         std::uint64_t handshake_limit_ns = 0;  // TCP_KEEPINIT, inherited too
-        Ipv4Marking ip_marking;  // IP_TTL, IP_TOS, inherited too
+        Ipv4Marking ip_marking;                // IP_TTL, IP_TOS, inherited too
         Endpoint local;
         // Listener: how many may wait; a child: its listener's slot.
         unsigned backlog = 0;

@@ -404,7 +404,8 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
         error = stack_->tcp_set_ip_option(socket.descriptor, SocketOption::kTypeOfService,
                                           static_cast<int>(*type_of_service));
     } else if (option == "TCP_KEEPINIT") {
-        error = stack_->tcp_set_handshake_limit(socket.descriptor, static_cast<int>(value), now_ns_);
+        error =
+            stack_->tcp_set_handshake_limit(socket.descriptor, static_cast<int>(value), now_ns_);
         if (error == Error::kOk) socket.keep_init_s = static_cast<unsigned>(value);
     } else {
         // TCP_MD5SIG, FreeBSD's

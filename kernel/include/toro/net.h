@@ -135,7 +135,7 @@ enum class SocketOption {
     kKeepInit,       // TCP_KEEPINIT: seconds a handshake may take before kTimedOut
                      // (0-32767; 0, the default: only the SYN's retries bound it)
     kTimeToLive,     // IP_TTL: the TTL of the segments sent (1-255, default 64)
-    kTypeOfService,  // IP_TOS: their TOS byte, the DSCP (0-255, default 0; the ECN bits stay clear)
+    kTypeOfService,  // IP_TOS: their TOS byte, the DSCP (0-255, default 0; ECN bits kept clear)
 };
 // Keepalive settings and kKeepInit may be made on a listener (its
 // connections inherit them, as Linux's do) or on a connection at any time.

@@ -177,7 +177,8 @@ void Stack::tcp_send_reset(Endpoint local, Endpoint remote, const InSegment& cau
 // it, so the RST carries what its user set, as FreeBSD's does.
 Ipv4Marking Stack::tcp_port_marking(Endpoint local) {
     for (const TcpSocket& socket : tcp_sockets()) {
-        if (socket.kind != TcpSocket::Kind::kOpen || !socket.bound || socket.local.port != local.port)
+        if (socket.kind != TcpSocket::Kind::kOpen || !socket.bound ||
+            socket.local.port != local.port)
             continue;
         if (socket.local.address.is_any() || socket.local.address == local.address)
             return socket.ip_marking;

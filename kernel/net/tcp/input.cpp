@@ -74,7 +74,8 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     }
     // Step 4: a SYN in a synchronized state. RFC 5961 §4.2: a challenge
     // ACK, whatever its sequence number; a peer that really restarted
-    // answers it with a RST that the exact check of step 2 accepts.
+    // answers it with a RST that the exact check of step 2 accepts
+    // (input_syn has RFC 793's rule, for when challenge_syn is off).
     if ((segment.flags & kSyn) != 0) {
         input_syn(segment);
         return;

@@ -56,8 +56,9 @@ void Stack::send_segment(tcp::Connection& connection, const tcp::OutSegment& seg
 }
 
 Stack::TcpSocket* Stack::tcp_socket_of(tcp::Connection& connection) {
-    std::size_t index = static_cast<std::size_t>(reinterpret_cast<std::uint8_t*>(&connection) -
-                                                 tcp_storage_) / sizeof(TcpSocket);
+    std::size_t index =
+        static_cast<std::size_t>(reinterpret_cast<std::uint8_t*>(&connection) - tcp_storage_) /
+        sizeof(TcpSocket);
     return index < tcp_constructed_ ? tcp_slot(index) : nullptr;
 }
 
@@ -89,7 +90,8 @@ void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment&
     store16(header->checksum, checksum.finish());
     std::size_t cut = segment.payload_length > segment.segment_bytes ? segment.segment_bytes : 0;
     tcp_segments_sent_ += cut == 0 ? 1 : (segment.payload_length + cut - 1) / cut;
-    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_, cut, marking);
+    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_, cut,
+                    marking);
 }
 
 void Stack::tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,

@@ -402,7 +402,8 @@ Error Stack::tcp_set_ip_option(int descriptor, SocketOption option, int value) {
             // RFC 3168 §5: the ECN field is the transport's, not the user's.
             socket->ip_marking.type_of_service = static_cast<std::uint8_t>(value & 0xFC);
             return Error::kOk;
-        default: return Error::kInvalid;
+        default:
+            return Error::kInvalid;
     }
 }
 
