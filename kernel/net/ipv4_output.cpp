@@ -8,12 +8,6 @@
 
 namespace toro::net {
 
-namespace {
-
-constexpr std::uint8_t kDefaultTimeToLive = 64;  // RFC 1700, Linux's default
-
-}  // namespace
-
 bool Stack::route(Ipv4Address destination, Ipv4Address* next_hop, bool* broadcast) const {
     *broadcast = false;
     if (destination.is_broadcast()) {
@@ -35,7 +29,7 @@ bool Stack::route(Ipv4Address destination, Ipv4Address* next_hop, bool* broadcas
 
 Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
                        const hal::FramePiece* pieces, std::size_t count, std::size_t length,
-                       std::uint64_t now, std::size_t segment_bytes) {
+                       std::uint64_t now, std::size_t segment_bytes, Ipv4Marking marking) {
     if (length > kMaxIpv4Datagram - sizeof(Ipv4Header)) return Error::kMessageTooLong;
     if (destination.is_any()) return Error::kInvalid;  // no host is 0.0.0.0 (a DHCP client's source)
     Ipv4Address next_hop;
@@ -51,8 +45,8 @@ Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
         }
         next_identification_ = static_cast<std::uint16_t>(
             next_identification_ + (length - 1) / segment_bytes);
-        return ipv4_send_fragment(next_hop, destination, protocol, identification, 0, false,
-                                  pieces, count, length, now, segment_bytes);
+        return ipv4_send_fragment(next_hop, destination, protocol, identification, 0, false, pieces,
+                                  count, length, now, segment_bytes, marking);
     }
     // What fits goes whole; fragments but the last carry multiples of 8.
     std::size_t room = mtu_ - sizeof(Ipv4Header);
@@ -66,7 +60,7 @@ Error Stack::ipv4_send(Ipv4Address destination, std::uint8_t protocol,
             part == 0 ? 0 : slice_pieces(pieces, count, offset, part, slices, kMaxPieces - 1);
         if (part != 0 && slice_count == 0) return Error::kInvalid;
         TORO_TRY(ipv4_send_fragment(next_hop, destination, protocol, identification, offset, more,
-                                    slices, slice_count, part, now));
+                                    slices, slice_count, part, now, 0, marking));
         offset += part;
         if (!more) return Error::kOk;
     }
@@ -76,14 +70,15 @@ Error Stack::ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination,
                                 std::uint8_t protocol, std::uint16_t identification,
                                 std::size_t offset, bool more, const hal::FramePiece* pieces,
                                 std::size_t count, std::size_t length, std::uint64_t now,
-                                std::size_t segment_bytes) {
+                                std::size_t segment_bytes, Ipv4Marking marking) {
     Ipv4Header header{};
     header.version_and_length = 0x45;
     store16(header.total_length, static_cast<std::uint16_t>(sizeof header + length));
     store16(header.identification, identification);
     store16(header.flags_and_offset,
             static_cast<std::uint16_t>((more ? kIpv4MoreFragments : 0) | (offset / 8)));
-    header.time_to_live = kDefaultTimeToLive;
+    header.type_of_service = marking.type_of_service;
+    header.time_to_live = marking.time_to_live;
     header.protocol = protocol;
     store32(header.source, config_.address.value);
     store32(header.destination, destination.value);

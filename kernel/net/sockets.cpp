@@ -120,6 +120,9 @@ Error set_option(int socket, SocketOption option, int value) {
     std::size_t bytes = static_cast<std::size_t>(value);
     switch (option) {
         case SocketOption::kNoDelay: { TORO_WITH_STACK(tcp_set_no_delay(socket, value != 0)); }
+        case SocketOption::kNoOptions: {
+            TORO_WITH_STACK(tcp_set_no_options(socket, value != 0));
+        }
         case SocketOption::kReuseAddress: { TORO_WITH_STACK(tcp_set_reuse_address(socket, value != 0)); }
         case SocketOption::kLingerAbort: { TORO_WITH_STACK(tcp_set_linger_abort(socket, value != 0)); }
         case SocketOption::kSendBuffer: { TORO_WITH_STACK(tcp_set_buffer_sizes(socket, bytes, 0)); }
@@ -129,6 +132,13 @@ Error set_option(int socket, SocketOption option, int value) {
         case SocketOption::kKeepInterval:
         case SocketOption::kKeepCount: {
             TORO_WITH_STACK(tcp_set_keepalive(socket, option, value, hal::clock_now_ns()));
+        }
+        case SocketOption::kTimeToLive:
+        case SocketOption::kTypeOfService: {
+            TORO_WITH_STACK(tcp_set_ip_option(socket, option, value));
+        }
+        case SocketOption::kKeepInit: {
+            TORO_WITH_STACK(tcp_set_handshake_limit(socket, value, hal::clock_now_ns()));
         }
     }
     return Error::kInvalid;

@@ -89,6 +89,14 @@ struct Datagram {
     bool to_broadcast;
 };
 
+// What an IPv4 header says of a datagram's handling: its time to live
+// (RFC 791 §3.2; 64, Linux's default, RFC 1700's) and type of service
+// (the DSCP, RFC 2474, in its upper six bits).
+struct Ipv4Marking {
+    std::uint8_t time_to_live = 64;
+    std::uint8_t type_of_service = 0;
+};
+
 class Stack final : private tcp::ConnectionOwner {
 public:
     static constexpr std::size_t kArpEntries = 64;
@@ -181,12 +189,22 @@ public:
     Error tcp_set_nonblocking(int socket, bool nonblocking);
     bool tcp_nonblocking(int socket) const;
     Error tcp_set_no_delay(int socket, bool no_delay);
+    // TCP_NOOPT: the SYN (or SYN-ACK) sends no options; it takes effect at
+    // the next connect, or for a listener's next connections.
+    Error tcp_set_no_options(int socket, bool no_options);
     Error tcp_set_buffer_sizes(int socket, std::size_t send_bytes, std::size_t receive_bytes);
     Error tcp_set_reuse_address(int socket, bool reuse);
     Error tcp_set_linger_abort(int socket, bool abort);
     // SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (toro/net.h
     // gives their ranges): kInvalid outside them.
     Error tcp_set_keepalive(int socket, SocketOption option, int value, std::uint64_t now);
+    // TCP_KEEPINIT, in seconds (0 to 32767; 0: no bound but the SYN's
+    // retries): kInvalid outside them. A listener's connections inherit it.
+    Error tcp_set_handshake_limit(int socket, int seconds, std::uint64_t now);
+    // IP_TTL (1-255) and IP_TOS (0-255; the two ECN bits are TCP's and are
+    // left clear): kInvalid outside them. At once, and for a listener's
+    // connections.
+    Error tcp_set_ip_option(int socket, SocketOption option, int value);
     Result<Endpoint> tcp_local(int socket) const;
     Result<Endpoint> tcp_peer(int socket) const;
     Result<unsigned> tcp_ready(int socket) const;
@@ -237,9 +255,12 @@ private:
         bool bound = false;
         bool nonblocking = false;
         bool no_delay = false;
+        bool no_options = false;  // TCP_NOOPT, inherited by a listener's connections
         bool reuse_address = false;
         bool linger_abort = false;  // SO_LINGER 0: close resets
         tcp::KeepaliveSettings keepalive;  // a listener's, its connections inherit
+        std::uint64_t handshake_limit_ns = 0;  // TCP_KEEPINIT, inherited too
+        Ipv4Marking ip_marking;                // IP_TTL, IP_TOS, inherited too
         Endpoint local;
         // Listener: how many may wait; a child: its listener's slot.
         unsigned backlog = 0;
@@ -307,13 +328,15 @@ private:
     // Sends `pieces` (the IP payload, `length` bytes) to `destination`,
     // fragmented as the MTU needs, or, with `segment_bytes`, whole: a TCP
     // segment up to offload_payload() long, to be cut into segments.
+    // `marking`: the header's TTL and TOS (a TCP socket's IP_TTL, IP_TOS).
     Error ipv4_send(Ipv4Address destination, std::uint8_t protocol, const hal::FramePiece* pieces,
                     std::size_t count, std::size_t length, std::uint64_t now,
-                    std::size_t segment_bytes = 0);
+                    std::size_t segment_bytes = 0, Ipv4Marking marking = {});
     Error ipv4_send_fragment(Ipv4Address next_hop, Ipv4Address destination, std::uint8_t protocol,
                              std::uint16_t identification, std::size_t offset, bool more,
                              const hal::FramePiece* pieces, std::size_t count, std::size_t length,
-                             std::uint64_t now, std::size_t segment_bytes = 0);
+                             std::uint64_t now, std::size_t segment_bytes = 0,
+                             Ipv4Marking marking = {});
     // The longest TCP segment (header and payload) the device cuts (TSO);
     // 0 when it has no offload.
     std::size_t offload_segment_limit() const { return offload_segment_limit_; }
@@ -342,6 +365,9 @@ private:
     void tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
                           const tcp::InSegment& syn, std::uint64_t now);
     void tcp_send_reset(Endpoint local, Endpoint remote, const tcp::InSegment& cause);
+    // The IP_TTL/IP_TOS of the socket bound to `local`'s port, which
+    // answers for it (default ones when none is bound).
+    Ipv4Marking tcp_port_marking(Endpoint local);
     // An ICMP hard error quoting a segment we sent from `local` to `remote`.
     void tcp_icmp_error(Endpoint local, Endpoint remote, std::uint32_t sequence, Error error,
                         std::uint64_t now);
@@ -350,9 +376,12 @@ private:
     void connection_changed(tcp::Connection& connection) override;
     void count(Counter counter) override;
     bool challenge_ack_allowed(std::uint64_t now) override;
-    void tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment);
+    void tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment,
+                      Ipv4Marking marking = {});
     void tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
-                      std::uint32_t acknowledgment, std::uint8_t flags);
+                      std::uint32_t acknowledgment, std::uint8_t flags, Ipv4Marking marking = {});
+    // The socket a connection lives in (nullptr if it is none of ours).
+    TcpSocket* tcp_socket_of(tcp::Connection& connection);
     std::uint32_t tcp_initial_sequence(Endpoint local, Endpoint remote, std::uint64_t now) const;
     // tcp/stream_sockets.cpp
     TcpSocket* tcp_socket(int socket);

@@ -224,6 +224,8 @@ std::optional<Parsed> parse(const Bytes& frame, std::string* why) {
         return *why = "bad IPv4 lengths", std::nullopt;
     }
     if (checksum(frame.data() + 14, header_length) != 0) return *why = "bad IPv4 checksum", std::nullopt;
+    parsed.type_of_service = frame[15];
+    parsed.time_to_live = frame[22];
     parsed.identification = get16(frame, 18);
     std::uint16_t flags = get16(frame, 20);
     parsed.more_fragments = (flags & 0x2000) != 0;

@@ -69,6 +69,7 @@ struct Parsed {
     std::uint8_t protocol = 0;
     std::uint16_t identification = 0, fragment_offset = 0;
     bool more_fragments = false;
+    std::uint8_t type_of_service = 0, time_to_live = 0;
     Bytes ip_payload;  // this frame's part
     // whole-datagram fields (valid when not a fragment)
     std::uint8_t icmp_type = 0, icmp_code = 0;

@@ -184,9 +184,10 @@ bool Machine::run_event(const Event& event) {
                                seconds(sent_.front().at_ns, start_ns_) +
                                ", which no line expects before this one");
     }
-    last_event_ns_ = event.timing.end == Timing::End::kBlocking
-                         ? end
-                         : (event.timing.kind == Timing::Kind::kAny ? now_ns_ : start);
+    // A line after a blocking call counts from the call's start, as
+    // packetdrill's do: the segments it sends while it blocks come after
+    // it (snd-syn-rtx-keepinit: `1.00...6.00 connect`, then `+0.00 > S`).
+    last_event_ns_ = event.timing.kind == Timing::Kind::kAny ? now_ns_ : start;
     switch (event.kind) {
         case Event::Kind::kSyscall:
             return run_syscall(event);
@@ -338,6 +339,11 @@ bool Machine::match_segment(const Event& event, const Parsed& segment, std::uint
         toro_isn_known_ = true;
     }
     if (segment.tcp_flags != flags) return *why = "the flags differ", false;
+    // `(ttl 4)`, `(tos 0x20)`: the IP header's, when the line gives them.
+    if (event.packet.ttl && segment.time_to_live != *event.packet.ttl)
+        return *why = "the TTL is " + std::to_string(segment.time_to_live), false;
+    if (event.packet.tos && segment.type_of_service != *event.packet.tos)
+        return *why = "the TOS is " + std::to_string(segment.type_of_service), false;
     if (!expected.any_sequence) {
         std::uint32_t sequence =
             expected.absolute_sequence ? expected.start : toro_isn_ + expected.start;

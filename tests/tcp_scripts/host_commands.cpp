@@ -50,8 +50,12 @@ const SysctlRule kSysctls[] = {
      "TcpSettings::window_scaling_and_timestamps (RFC 7323)"},
     {"net.inet.tcp.sack.enable", [](HostSettings& s, std::uint64_t v) { s.tcp.sack = v != 0; }, -1,
      "TcpSettings::sack (RFC 2018)"},
-    {"net.inet.tcp.insecure_rst", nullptr, 0, "RFC 5961 §3's checks of RSTs are always made"},
-    {"net.inet.tcp.insecure_syn", nullptr, 0, "RFC 5961 §4's checks of SYNs are always made"},
+    {"net.inet.tcp.insecure_rst",
+     [](HostSettings& s, std::uint64_t v) { s.tcp.challenge_rst = v == 0; }, -1,
+     "TcpSettings::challenge_rst off: RFC 793's RSTs, not RFC 5961 §3's"},
+    {"net.inet.tcp.insecure_syn",
+     [](HostSettings& s, std::uint64_t v) { s.tcp.challenge_syn = v == 0; }, -1,
+     "TcpSettings::challenge_syn off: RFC 793's SYNs, not RFC 5961 §4's"},
     {"net.inet.tcp.blackhole", nullptr, 0, "closed ports are always answered with a RST"},
     // 2 (the default) agrees to ECN when a peer asks: this stack never does.
     {"net.inet.tcp.ecn.enable", nullptr, -1,
@@ -72,8 +76,8 @@ const SysctlRule kSysctls[] = {
      "FreeBSD's slop added to each RTO; ours is RFC 6298's with TcpSettings::min_rto_ns"},
     {"net.inet.tcp.rexmit_drop_options", nullptr, -1,
      "SYN retransmissions always carry their options"},
-    {"net.inet.tcp.keepinit", nullptr, -1,
-     "no connection-establishment timer: TcpSettings::syn_retries bounds it"},
+    {"net.inet.tcp.keepinit", [](HostSettings& s, std::uint64_t v) { s.keep_init_ms = v; }, -1,
+     "each socket's TCP_KEEPINIT (ms)"},
     {"net.inet.tcp.drop_synfin", nullptr, -1,
      "a SYN with FIN is handled as RFC 9293 says, not dropped by policy"},
     {"net.inet.tcp.icmp_may_rst",
@@ -158,6 +162,8 @@ HostSettings freebsd_defaults() {
     settings.tcp.min_rto_ns = 30 * kMs;        // net.inet.tcp.rexmit_min
     settings.tcp.delayed_ack_ns = 40 * kMs;    // net.inet.tcp.delacktime
     settings.tcp.time_wait_ns = 60'000 * kMs;  // 2 x net.inet.tcp.msl
+    settings.keep_init_ms = 75'000;            // net.inet.tcp.keepinit
+    settings.tcp.syn_retries = 10;             // 11 SYNs, as snd-syn-rtx-max-number counts them
     return settings;
 }
 

@@ -23,6 +23,7 @@ struct HostSettings {
     std::uint64_t keep_idle_ms = 7200000,
                   keep_interval_ms = 75000;  // net.inet.tcp.keepidle, keepintvl
     unsigned keep_count = 8;                 // net.inet.tcp.keepcnt
+    std::uint64_t keep_init_ms = 0;          // net.inet.tcp.keepinit (0: no bound)
     // FreeBSD rounds a connection's receive buffer up to a multiple of
     // the MSS (see Machine::connection_buffer).
     bool round_receive_buffer_to_mss = false;

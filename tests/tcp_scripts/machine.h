@@ -47,6 +47,7 @@ struct ScriptSocket {
     bool connected = false;  // connect() was called
     std::size_t receive_buffer = 0, send_buffer = 0;
     unsigned keep_idle_s = 0, keep_interval_s = 0, keep_count = 0;
+    unsigned keep_init_s = 0;     // TCP_KEEPINIT
     bool error_reported = false;  // SO_ERROR reads the error once
 };
 

@@ -101,6 +101,18 @@ std::string name_of(const Expression& expression) {
         return name_of(expression.items[0]);
     return "";
 }
+// IP_TOS's named values (FreeBSD's netinet/ip.h): the DSCP class
+// selectors CS0-CS7 (RFC 2474 §4.2.2), shifted into the TOS byte.
+std::optional<std::int64_t> type_of_service_of(const Expression& expression) {
+    if (auto value = integer_of(expression)) return value;
+    std::string name = name_of(expression);
+    const std::string prefix = "IPTOS_DSCP_CS";
+    if (name.size() == prefix.size() + 1 && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.back() >= '0' && name.back() <= '7') {
+        return std::int64_t{name.back() - '0'} << 5;
+    }
+    return std::nullopt;
+}
 bool has_flag(const Expression& expression, const std::string& flag) {
     if (expression.kind == Expression::Kind::kName) return expression.text == flag;
     if (expression.kind == Expression::Kind::kOr) {
@@ -143,7 +155,9 @@ bool Machine::run_syscall(const Event& event) {
     if (!call.arguments.empty() && call.name != "socket") {
         if (auto fd = integer_of(call.arguments[0])) last_fd_ = static_cast<int>(*fd);
     }
-    std::uint64_t expected_at = last_event_ns_;
+    std::uint64_t expected_at = event.timing.end == Timing::End::kBlocking
+                                    ? event_time_ns(event.timing, true)
+                                    : last_event_ns_;
     std::function<std::optional<Outcome>()> continuation;
     Outcome outcome = this->call(event, &continuation);
     if (continuation) {
@@ -230,6 +244,7 @@ Outcome Machine::call(const Event& event, std::function<std::optional<Outcome>()
             child.receive_buffer = settings_.receive_space;
             child.send_buffer = settings_.send_space;
             sockets_[fd] = child;
+            last_fd_ = fd;  // packetdrill's socket under test: %{ tcpi_... }% asks it
             return Outcome{fd, ""};
         };
         std::optional<Outcome> now = attempt();
@@ -307,6 +322,7 @@ Outcome Machine::open_socket(const Syscall& call) {
     socket.keep_idle_s = static_cast<unsigned>((settings_.keep_idle_ms + 999) / 1000);
     socket.keep_interval_s = static_cast<unsigned>((settings_.keep_interval_ms + 999) / 1000);
     socket.keep_count = settings_.keep_count;
+    socket.keep_init_s = static_cast<unsigned>((settings_.keep_init_ms + 999) / 1000);
     using toro::net::SocketOption;
     (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepIdle,
                                     static_cast<int>(socket.keep_idle_s), now_ns_);
@@ -314,6 +330,7 @@ Outcome Machine::open_socket(const Syscall& call) {
                                     static_cast<int>(socket.keep_interval_s), now_ns_);
     (void)stack_->tcp_set_keepalive(*opened, SocketOption::kKeepCount,
                                     static_cast<int>(socket.keep_count), now_ns_);
+    (void)stack_->tcp_set_handshake_limit(*opened, static_cast<int>(socket.keep_init_s), now_ns_);
     int fd = 3;
     while (sockets_.count(fd) != 0) ++fd;
     sockets_[fd] = socket;
@@ -354,6 +371,8 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
         error = stack_->tcp_set_linger_abort(socket.descriptor, on != 0 && time == 0);
     } else if (option == "TCP_NODELAY") {
         error = stack_->tcp_set_no_delay(socket.descriptor, value != 0);
+    } else if (option == "TCP_NOOPT") {
+        error = stack_->tcp_set_no_options(socket.descriptor, value != 0);
     } else if (option == "SO_RCVBUF" || option == "SO_SNDBUF") {
         bool receive = option == "SO_RCVBUF";
         std::size_t size = static_cast<std::size_t>(value);
@@ -376,8 +395,20 @@ Outcome Machine::set_option(ScriptSocket& socket, const Syscall& call) {
                 socket.keep_interval_s = static_cast<unsigned>(value);
             if (which == SocketOption::kKeepCount) socket.keep_count = static_cast<unsigned>(value);
         }
+    } else if (option == "IP_TTL") {
+        error = stack_->tcp_set_ip_option(socket.descriptor, SocketOption::kTimeToLive,
+                                          static_cast<int>(value));
+    } else if (option == "IP_TOS") {
+        auto type_of_service = type_of_service_of(argument);
+        if (!type_of_service) return failure(Error::kInvalid);
+        error = stack_->tcp_set_ip_option(socket.descriptor, SocketOption::kTypeOfService,
+                                          static_cast<int>(*type_of_service));
+    } else if (option == "TCP_KEEPINIT") {
+        error =
+            stack_->tcp_set_handshake_limit(socket.descriptor, static_cast<int>(value), now_ns_);
+        if (error == Error::kOk) socket.keep_init_s = static_cast<unsigned>(value);
     } else {
-        // TCP_KEEPINIT, TCP_NOOPT, TCP_MD5SIG, IP_TTL, IP_TOS, FreeBSD's
+        // TCP_MD5SIG, FreeBSD's
         // TCP_RACK_*: options the stack does not have.
         return failure("ENOPROTOOPT");
     }
@@ -413,6 +444,8 @@ Outcome Machine::get_option(ScriptSocket& socket, const Syscall& call, std::stri
         value = socket.keep_interval_s;
     } else if (option == "TCP_KEEPCNT") {
         value = socket.keep_count;
+    } else if (option == "TCP_KEEPINIT") {
+        value = socket.keep_init_s;
     } else {
         return failure("ENOPROTOOPT");
     }

@@ -313,6 +313,70 @@ TEST_F(Tcp, CompletesAnActiveOpen) {
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kOk);
 }
 
+// TCP_NOOPT: a SYN without options agrees to none of the peer's (its
+// timestamps go unechoed, its window unscaled), and a listener's
+// connections answer with a bare SYN-ACK too.
+TEST_F(Tcp, WithoutOptionsTheSynOffersNoneAndNoneIsAgreed) {
+    auto socket = stack_->tcp_open();
+    ASSERT_TRUE(socket.ok());
+    ASSERT_EQ(stack_->tcp_set_no_options(*socket, true), Error::kOk);
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    EXPECT_EQ(syn.tcp_flags, kSyn);
+    EXPECT_TRUE(syn.tcp_options.empty());
+    peer_sends(syn.source_port, 7000, syn.sequence + 1, kSyn | kAck, {}, 29200,
+               linux_syn_options_with_timestamps(500), 8080);
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_TRUE(ack.tcp_options.empty());  // no TSopt: timestamps were not agreed
+    Bytes data(100, 'x');
+    ASSERT_TRUE(stack_->tcp_send(*socket, data.data(), data.size(), now_).ok());
+    Parsed segment = only_sent();
+    EXPECT_EQ(segment.payload.size(), 100u);
+    EXPECT_TRUE(segment.tcp_options.empty());
+
+    int listener = listen(80);
+    ASSERT_EQ(stack_->tcp_set_no_options(listener, true), Error::kOk);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options_with_timestamps(500));
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_TRUE(syn_ack.tcp_options.empty());
+}
+
+// IP_TTL and IP_TOS mark every segment a socket sends from when they are
+// set, a listener's connections and the RSTs its port answers with too;
+// the TOS byte's ECN bits stay TCP's (RFC 3168 §5).
+TEST_F(Tcp, IpTtlAndTosMarkTheSegmentsASocketSends) {
+    int socket = established();
+    Bytes data(10, 'x');
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    Parsed before = only_sent();
+    EXPECT_EQ(before.time_to_live, 64);
+    EXPECT_EQ(before.type_of_service, 0);
+    EXPECT_EQ(stack_->tcp_set_ip_option(socket, SocketOption::kTimeToLive, 0), Error::kInvalid);
+    ASSERT_EQ(stack_->tcp_set_ip_option(socket, SocketOption::kTimeToLive, 5), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_ip_option(socket, SocketOption::kTypeOfService, 0x23), Error::kOk);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    advance(kSecond);  // past Nagle's wait: the first 10 bytes are unacknowledged
+    Parsed after = sent().back();
+    EXPECT_EQ(after.time_to_live, 5);
+    EXPECT_EQ(after.type_of_service, 0x20);
+
+    auto bound = stack_->tcp_open();
+    ASSERT_TRUE(bound.ok());
+    ASSERT_EQ(stack_->tcp_bind(*bound, {{0}, 81}), Error::kOk);
+    ASSERT_EQ(stack_->tcp_set_ip_option(*bound, SocketOption::kTimeToLive, 4), Error::kOk);
+    peer_sends(81, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags, kRst | kAck);
+    EXPECT_EQ(reset.time_to_live, 4);
+    ASSERT_EQ(stack_->tcp_listen(*bound, 0), Error::kOk);
+    peer_sends(81, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    Parsed syn_ack = only_sent();
+    EXPECT_EQ(syn_ack.tcp_flags, kSyn | kAck);
+    EXPECT_EQ(syn_ack.time_to_live, 4);
+}
+
 TEST_F(Tcp, AConnectionToAClosedPortIsRefused) {
     auto socket = stack_->tcp_open();
     ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
@@ -643,6 +707,47 @@ TEST_F(Tcp, ChallengeAckForASynInTheWindow) {  // RFC 5961 §4
     EXPECT_EQ(challenge.tcp_flags, kAck);
     EXPECT_EQ(challenge.acknowledgment, kPeerIsn + 1);
     EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
+// TcpSettings::challenge_rst off (FreeBSD's insecure_rst): RFC 793's
+// rule, any RST in the window resets; one outside it is still ignored.
+TEST_F(Tcp, WithoutRstChallengesAnyRstInTheWindowResets) {
+    toro::net::tcp::TcpSettings settings = stack_->tcp_settings();
+    settings.challenge_rst = false;
+    stack_->set_tcp_settings(settings);
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1 + 200000, 0, kRst);  // outside the window: ignored
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    peer_sends(80, kPeerIsn + 1 + 100, 0, kRst);
+    EXPECT_TRUE(sent().empty());
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(),
+              Error::kConnectionReset);
+}
+
+// TcpSettings::challenge_syn off (FreeBSD's insecure_syn): RFC 793's
+// rule, a SYN in the window is answered with a RST and resets; an old SYN
+// whose text reaches into the window is only acknowledged.
+TEST_F(Tcp, WithoutSynChallengesASynInTheWindowIsAnsweredWithARst) {
+    toro::net::tcp::TcpSettings settings = stack_->tcp_settings();
+    settings.challenge_syn = false;
+    stack_->set_tcp_settings(settings);
+    int socket = established();
+    peer_sends(80, kPeerIsn, 0, kSyn, Bytes(10, 'x'));
+    Parsed ack = only_sent();
+    EXPECT_EQ(ack.tcp_flags, kAck);
+    EXPECT_EQ(ack.acknowledgment, kPeerIsn + 1);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    advance(kSecond);
+    peer_sends(80, kPeerIsn + 50, 0, kSyn);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags, kRst | kAck);
+    EXPECT_EQ(reset.sequence, toro_isn_ + 1);
+    EXPECT_EQ(reset.acknowledgment, kPeerIsn + 1);
+    Bytes buffer(8);
+    EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(),
+              Error::kConnectionReset);
 }
 
 // RFC 5961 §7: all connections share one budget of challenge ACKs a
@@ -1030,6 +1135,42 @@ TEST_F(Tcp, GivesUpAfterItsRetriesWithTimedOut) {
     Bytes buffer(8);
     EXPECT_EQ(stack_->tcp_receive(socket, buffer.data(), buffer.size(), now_).error(), Error::kTimedOut);
     EXPECT_EQ(stack_->stats().tcp_retry_timeouts, 1u);
+}
+
+// TCP_KEEPINIT: a handshake not done in time is given up with kTimedOut
+// though SYN retries remain; a listener's connections inherit the bound,
+// and one established in time keeps no deadline from it.
+TEST_F(Tcp, TheHandshakeLimitEndsASlowConnect) {
+    auto socket = stack_->tcp_open();
+    ASSERT_TRUE(socket.ok());
+    EXPECT_EQ(stack_->tcp_set_handshake_limit(*socket, -1, now_), Error::kInvalid);
+    ASSERT_EQ(stack_->tcp_set_handshake_limit(*socket, 5, now_), Error::kOk);
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    std::size_t syns = 0;
+    for (int i = 0; i < 10; ++i) {
+        advance(kSecond / 2);
+        for (const Parsed& frame : sent()) syns += frame.tcp_flags == kSyn;
+    }
+    EXPECT_EQ(syns, 3u);  // at 0, 1 and 3 s; the limit struck at 5 s, before the fourth
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kTimedOut);
+}
+
+TEST_F(Tcp, AListenersHandshakeLimitGivesUpAHalfOpenConnectionWithARst) {
+    int listener = listen(80);
+    ASSERT_EQ(stack_->tcp_set_handshake_limit(listener, 2, now_), Error::kOk);
+    int socket = accept_from_peer(listener, 80);  // established in time
+    sent();
+    peer_sends(80, kPeerIsn + 1000, 0, kSyn, {}, 65535, linux_syn_options(), kPeerPort + 1);
+    EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);
+    advance(kSecond + kSecond / 2);
+    EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);  // retransmitted at 1 s
+    advance(kSecond);
+    Parsed reset = only_sent();
+    EXPECT_EQ(reset.tcp_flags & kRst, kRst);
+    EXPECT_EQ(reset.destination_port, kPeerPort + 1);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+    advance(60 * kSecond);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
 }
 
 // Found by tcp_pair_fuzz: after a timeout SND.NXT goes back to SND.UNA,

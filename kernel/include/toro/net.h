@@ -122,6 +122,8 @@ Result<Endpoint> peer_endpoint(int socket);
 
 enum class SocketOption {
     kNoDelay,        // TCP_NODELAY: 1 sends small segments at once (no Nagle)
+    kNoOptions,      // TCP_NOOPT: 1 sends SYNs without options (no MSS, window scale,
+                     // timestamps or SACK), before connect or listen
     kReuseAddress,   // SO_REUSEADDR: 1 lets a port with lingering connections be bound
     kLingerAbort,    // SO_LINGER with a time of 0: 1 makes close reset the connection
     kSendBuffer,     // SO_SNDBUF, bytes (2 KiB to 4 MiB), before connect or listen
@@ -130,9 +132,13 @@ enum class SocketOption {
     kKeepIdle,       // TCP_KEEPIDLE: seconds without a segment from the peer (1-32767, default 7200)
     kKeepInterval,   // TCP_KEEPINTVL: seconds between unanswered probes (1-32767, default 75)
     kKeepCount,      // TCP_KEEPCNT: unanswered probes before kTimedOut (1-127, default 9)
+    kKeepInit,       // TCP_KEEPINIT: seconds a handshake may take before kTimedOut
+                     // (0-32767; 0, the default: only the SYN's retries bound it)
+    kTimeToLive,     // IP_TTL: the TTL of the segments sent (1-255, default 64)
+    kTypeOfService,  // IP_TOS: their TOS byte, the DSCP (0-255, default 0; ECN bits kept clear)
 };
-// Keepalive settings may be made on a listener (its connections inherit
-// them, as Linux's do) or on a connection at any time.
+// Keepalive settings and kKeepInit may be made on a listener (its
+// connections inherit them, as Linux's do) or on a connection at any time.
 Error set_option(int socket, SocketOption option, int value);
 
 // Waiting on several sockets at once (poll(2)'s shape).

@@ -59,6 +59,7 @@ void Connection::connect(std::uint64_t now) {
     enter(State::kSynSent);
     send_syn();
     arm_retransmit(now);
+    set_handshake_limit(handshake_limit_ns_, now);
 }
 
 void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
@@ -74,6 +75,13 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
     enter(State::kSynReceived);
     send_syn();
     arm_retransmit(now);
+    set_handshake_limit(handshake_limit_ns_, now);
+}
+
+void Connection::set_handshake_limit(std::uint64_t ns, std::uint64_t now) {
+    handshake_limit_ns_ = ns;
+    if (state_ == State::kSynSent || state_ == State::kSynReceived)
+        state_deadline_ = ns == 0 ? 0 : hal_deadline(now, ns);
 }
 
 // The peer's SYN options fix the MSS we send, whether windows scale and
@@ -82,9 +90,9 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
 void Connection::take_syn_options(const TcpOptions& options) {
     std::uint16_t peer_mss = options.has_mss ? options.mss : kDefaultMss;
     send_mss_ = peer_mss < settings_->mss ? peer_mss : settings_->mss;
-    bool rfc7323 = settings_->window_scaling_and_timestamps;
+    bool rfc7323 = settings_->window_scaling_and_timestamps && !no_options_;
     timestamps_ = rfc7323 && options.has_timestamps;              // RFC 7323 §3.2
-    sack_permitted_ = settings_->sack && options.sack_permitted;  // RFC 2018 §2
+    sack_permitted_ = settings_->sack && !no_options_ && options.sack_permitted;  // RFC 2018 §2
     if (timestamps_) {
         ts_recent_ = options.timestamp_value;
         ts_recent_at_ = now_;
@@ -108,6 +116,8 @@ void Connection::take_syn_options(const TcpOptions& options) {
 }
 
 void Connection::enter(State state) {
+    // The handshake is done in time: its bound (TCP_KEEPINIT) is lifted.
+    if (state == State::kEstablished) state_deadline_ = 0;
     state_ = state;
     owner_->connection_changed(*this);
 }

@@ -135,6 +135,13 @@ struct TcpSettings {
     // 7323; FreeBSD's rfc1323 switch turns both off) and SACK (RFC 2018).
     bool window_scaling_and_timestamps = true;
     bool sack = true;
+    // RFC 5961's defences against blind injection: a RST (§3.2) or SYN
+    // (§4.2) inside the window but not exactly at RCV.NXT gets a challenge
+    // ACK. Off, RFC 793's rules return (FreeBSD's insecure_rst and
+    // insecure_syn): any RST in the window resets the connection, and a SYN
+    // in the window is answered with a RST and resets it.
+    bool challenge_rst = true;
+    bool challenge_syn = true;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
@@ -196,9 +203,18 @@ public:
     void orphan(std::uint64_t now);
     bool orphaned() const { return orphaned_; }
     void set_no_delay(bool no_delay) { no_delay_ = no_delay; }
+    // TCP_NOOPT, before connect() or accept_syn(): our SYN carries no
+    // options, so none is agreed (no window scaling, timestamps or SACK,
+    // RFC 7323 §2.2, §3.2, RFC 2018 §2) and the peer sends us 536-byte
+    // segments (RFC 9293 §3.7.1); the peer's MSS still bounds ours.
+    void set_no_options(bool no_options) { no_options_ = no_options; }
     // Takes effect at once: the idle time counts from `now` (and from each
     // segment the peer sends after).
     void set_keepalive(const KeepaliveSettings& keepalive, std::uint64_t now);
+    // TCP_KEEPINIT: a handshake not done `ns` after connect() or
+    // accept_syn() (or after `now`, if one is running) is given up with
+    // kTimedOut, whatever syn_retries would still allow; 0: no bound.
+    void set_handshake_limit(std::uint64_t ns, std::uint64_t now);
 
     State state() const { return state_; }
     Endpoint local() const { return local_; }
@@ -234,6 +250,7 @@ private:
     void take_syn_text(std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
     bool input_rst(const InSegment& segment);
+    void input_syn(const InSegment& segment);
     void answer_invalid(const InSegment& segment);
     void challenge(const InSegment& segment);
     bool input_ack(const InSegment& segment, std::uint64_t now);
@@ -312,7 +329,9 @@ private:
     bool passive_ = false;
     bool orphaned_ = false;
     bool no_delay_ = false;       // TCP_NODELAY: no Nagle
+    bool no_options_ = false;     // TCP_NOOPT: SYNs without options
     bool window_scaling_ = false; // both SYNs carried the option
+    std::uint64_t handshake_limit_ns_ = 0;  // TCP_KEEPINIT (0: none)
 
     // Send sequence space (RFC 9293 §3.3.1). The send buffer holds the
     // bytes from snd_una on; a FIN, once sent, is the sequence number
@@ -397,7 +416,8 @@ private:
     std::uint64_t keepalive_at_ = 0;
     unsigned keepalive_probes_ = 0;
 
-    // TIME-WAIT, and an orphaned FIN-WAIT-2.
+    // The handshake's bound (TCP_KEEPINIT), TIME-WAIT, and an orphaned
+    // FIN-WAIT-2.
     std::uint64_t state_deadline_ = 0;
 
     // NewReno.

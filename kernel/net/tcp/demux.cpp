@@ -106,7 +106,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
                              const InSegment& syn, std::uint64_t now) {
     if ((syn.flags & tcp::kRst) != 0) return;
     if ((syn.flags & tcp::kAck) != 0) {
-        tcp_send_raw(local, remote, syn.acknowledgment, 0, tcp::kRst);
+        tcp_send_raw(local, remote, syn.acknowledgment, 0, tcp::kRst, listener.ip_marking);
         return;
     }
     if ((syn.flags & tcp::kSyn) == 0) return;
@@ -136,7 +136,10 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     child->local = local;
     child->bound = true;
     child->no_delay = listener.no_delay;
+    child->no_options = listener.no_options;
     child->keepalive = listener.keepalive;
+    child->handshake_limit_ns = listener.handshake_limit_ns;
+    child->ip_marking = listener.ip_marking;
     child->send_bytes = listener.send_bytes;
     child->receive_bytes = listener.receive_bytes;
     if (!tcp_give_buffers(*child)) {
@@ -149,7 +152,9 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     connection.attach_buffers(child->buffers, child->send_bytes, child->buffers + child->send_bytes,
                               child->receive_bytes);
     connection.set_no_delay(child->no_delay);
+    connection.set_no_options(child->no_options);
     connection.set_keepalive(child->keepalive, now);
+    connection.set_handshake_limit(child->handshake_limit_ns, now);
     child->half_open_order = ++tcp_ready_counter_;
     connection.accept_syn(syn, now);
     tcp_settle(*child, now);
@@ -158,13 +163,27 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
 // §3.10.7.1: a segment for no connection gets a RST, unless it is one.
 void Stack::tcp_send_reset(Endpoint local, Endpoint remote, const InSegment& cause) {
     if ((cause.flags & tcp::kRst) != 0) return;
+    Ipv4Marking marking = tcp_port_marking(local);
     if ((cause.flags & tcp::kAck) != 0) {
-        tcp_send_raw(local, remote, cause.acknowledgment, 0, tcp::kRst);
+        tcp_send_raw(local, remote, cause.acknowledgment, 0, tcp::kRst, marking);
         return;
     }
     std::uint32_t length = static_cast<std::uint32_t>(cause.payload_length) +
                            ((cause.flags & tcp::kSyn) != 0) + ((cause.flags & tcp::kFin) != 0);
-    tcp_send_raw(local, remote, 0, cause.sequence + length, tcp::kRst | tcp::kAck);
+    tcp_send_raw(local, remote, 0, cause.sequence + length, tcp::kRst | tcp::kAck, marking);
+}
+
+// A socket bound to the port (not yet listening or connected) answers for
+// it, so the RST carries what its user set, as FreeBSD's does.
+Ipv4Marking Stack::tcp_port_marking(Endpoint local) {
+    for (const TcpSocket& socket : tcp_sockets()) {
+        if (socket.kind != TcpSocket::Kind::kOpen || !socket.bound ||
+            socket.local.port != local.port)
+            continue;
+        if (socket.local.address.is_any() || socket.local.address == local.address)
+            return socket.ip_marking;
+    }
+    return {};
 }
 
 }  // namespace toro::net

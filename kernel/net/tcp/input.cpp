@@ -74,9 +74,10 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     }
     // Step 4: a SYN in a synchronized state. RFC 5961 §4.2: a challenge
     // ACK, whatever its sequence number; a peer that really restarted
-    // answers it with a RST that the exact check of step 2 accepts.
+    // answers it with a RST that the exact check of step 2 accepts
+    // (input_syn has RFC 793's rule, for when challenge_syn is off).
     if ((segment.flags & kSyn) != 0) {
-        challenge(segment);
+        input_syn(segment);
         return;
     }
     // Step 5: ACK.
@@ -222,9 +223,10 @@ bool Connection::acceptable(const InSegment& segment) const {
 }
 
 // Step 2, with RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one
-// elsewhere in the window gets a challenge ACK.
+// elsewhere in the window gets a challenge ACK. Without challenge_rst,
+// RFC 793's rule: any RST in the window (step 1 checked it) resets.
 bool Connection::input_rst(const InSegment& segment) {
-    if (segment.sequence != rcv_nxt_) {
+    if (segment.sequence != rcv_nxt_ && settings_->challenge_rst) {
         challenge(segment);
         return false;
     }
@@ -239,6 +241,20 @@ bool Connection::input_rst(const InSegment& segment) {
         default: close_with(Error::kOk); break;  // CLOSING, LAST-ACK, TIME-WAIT
     }
     return true;
+}
+
+// Step 4. Without challenge_syn, RFC 793's rule: a SYN in the window is
+// an error, answered with a RST, and the user is told the connection was
+// reset. Step 1 let the segment in if any of it is in the window; a SYN
+// before RCV.NXT (only its FIN, say, is new) is an old one, trimmed off
+// there, and is only acknowledged.
+void Connection::input_syn(const InSegment& segment) {
+    if (settings_->challenge_syn || seq_lt(segment.sequence, rcv_nxt_)) {
+        challenge(segment);
+        return;
+    }
+    send_reset();
+    close_with(Error::kConnectionReset);
 }
 
 // Step 5. False when the segment is to be dropped here.

@@ -173,7 +173,7 @@ void Connection::send_syn() {
     options.timestamp_value = timestamp_now();
     options.timestamp_echo = answering ? ts_recent_ : 0;  // RFC 7323 §3.2: 0 when nothing to echo
     options.layout = settings_->syn_option_layout;
-    segment.options_length = write_syn_options(segment.options, options);
+    segment.options_length = no_options_ ? 0 : write_syn_options(segment.options, options);
     if (answering) last_ack_sent_ = rcv_nxt_;
     std::size_t space = receive_.space();
     segment.window = static_cast<std::uint16_t>(space > 0xFFFF ? 0xFFFF : space);

@@ -50,10 +50,20 @@ std::uint32_t Stack::tcp_initial_sequence(Endpoint local, Endpoint remote, std::
 }
 
 void Stack::send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) {
-    tcp_transmit(connection.local(), connection.remote(), segment);
+    TcpSocket* socket = tcp_socket_of(connection);
+    tcp_transmit(connection.local(), connection.remote(), segment,
+                 socket != nullptr ? socket->ip_marking : Ipv4Marking{});
 }
 
-void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment) {
+Stack::TcpSocket* Stack::tcp_socket_of(tcp::Connection& connection) {
+    std::size_t index =
+        static_cast<std::size_t>(reinterpret_cast<std::uint8_t*>(&connection) - tcp_storage_) /
+        sizeof(TcpSocket);
+    return index < tcp_constructed_ ? tcp_slot(index) : nullptr;
+}
+
+void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment& segment,
+                         Ipv4Marking marking) {
     std::uint8_t header_bytes[tcp::kMaxTcpHeader];
     auto* header = reinterpret_cast<TcpHeader*>(header_bytes);
     std::size_t header_length = sizeof(TcpHeader) + segment.options_length;
@@ -80,24 +90,24 @@ void Stack::tcp_transmit(Endpoint local, Endpoint remote, const tcp::OutSegment&
     store16(header->checksum, checksum.finish());
     std::size_t cut = segment.payload_length > segment.segment_bytes ? segment.segment_bytes : 0;
     tcp_segments_sent_ += cut == 0 ? 1 : (segment.payload_length + cut - 1) / cut;
-    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_, cut);
+    (void)ipv4_send(remote.address, kProtocolTcp, pieces, count, tcp_length, tcp_now_, cut,
+                    marking);
 }
 
 void Stack::tcp_send_raw(Endpoint local, Endpoint remote, std::uint32_t sequence,
-                         std::uint32_t acknowledgment, std::uint8_t flags) {
+                         std::uint32_t acknowledgment, std::uint8_t flags, Ipv4Marking marking) {
     tcp::OutSegment segment;
     segment.sequence = sequence;
     segment.acknowledgment = acknowledgment;
     segment.flags = flags;
     ++tcp_resets_sent_;
-    tcp_transmit(local, remote, segment);
+    tcp_transmit(local, remote, segment, marking);
 }
 
 void Stack::connection_changed(tcp::Connection& connection) {
-    std::size_t index = static_cast<std::size_t>(reinterpret_cast<std::uint8_t*>(&connection) -
-                                                 tcp_storage_) / sizeof(TcpSocket);
-    if (index >= tcp_constructed_) return;
-    TcpSocket& socket = *tcp_slot(index);
+    TcpSocket* found = tcp_socket_of(connection);
+    if (found == nullptr) return;
+    TcpSocket& socket = *found;
     signal_tcp_waiters(socket);
     if (socket.listener >= 0 && !socket.accepted) {
         TcpSocket& listener = *tcp_slot(static_cast<std::size_t>(socket.listener));

@@ -246,7 +246,9 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
     connection.attach_buffers(socket->buffers, socket->send_bytes, socket->buffers + socket->send_bytes,
                               socket->receive_bytes);
     connection.set_no_delay(socket->no_delay);
+    connection.set_no_options(socket->no_options);
     connection.set_keepalive(socket->keepalive, now);
+    connection.set_handshake_limit(socket->handshake_limit_ns, now);
     connection.connect(now);
     tcp_settle(*socket, now);
     wake_driver_if_sooner();
@@ -356,6 +358,13 @@ Error Stack::tcp_set_no_delay(int descriptor, bool no_delay) {
     return Error::kOk;
 }
 
+Error Stack::tcp_set_no_options(int descriptor, bool no_options) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    socket->no_options = no_options;
+    return Error::kOk;
+}
+
 Error Stack::tcp_set_buffer_sizes(int descriptor, std::size_t send_bytes, std::size_t receive_bytes) {
     TcpSocket* socket = tcp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
@@ -377,6 +386,37 @@ Error Stack::tcp_set_linger_abort(int descriptor, bool abort) {
     TcpSocket* socket = tcp_socket(descriptor);
     if (socket == nullptr) return Error::kBadDescriptor;
     socket->linger_abort = abort;
+    return Error::kOk;
+}
+
+Error Stack::tcp_set_ip_option(int descriptor, SocketOption option, int value) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    switch (option) {
+        case SocketOption::kTimeToLive:
+            if (value < 1 || value > 255) return Error::kInvalid;
+            socket->ip_marking.time_to_live = static_cast<std::uint8_t>(value);
+            return Error::kOk;
+        case SocketOption::kTypeOfService:
+            if (value < 0 || value > 255) return Error::kInvalid;
+            // RFC 3168 §5: the ECN field is the transport's, not the user's.
+            socket->ip_marking.type_of_service = static_cast<std::uint8_t>(value & 0xFC);
+            return Error::kOk;
+        default:
+            return Error::kInvalid;
+    }
+}
+
+Error Stack::tcp_set_handshake_limit(int descriptor, int seconds, std::uint64_t now) {
+    TcpSocket* socket = tcp_socket(descriptor);
+    if (socket == nullptr) return Error::kBadDescriptor;
+    if (seconds < 0 || seconds > 32767) return Error::kInvalid;
+    socket->handshake_limit_ns = static_cast<std::uint64_t>(seconds) * kSecond;
+    if (socket->kind == TcpSocket::Kind::kConnection) {
+        socket->connection.set_handshake_limit(socket->handshake_limit_ns, now);
+        tcp_settle(*socket, now);
+        wake_driver_if_sooner();
+    }
     return Error::kOk;
 }
 

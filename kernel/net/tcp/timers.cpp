@@ -27,6 +27,9 @@ std::uint64_t Connection::poll(std::uint64_t now) {
     if (state_deadline_ != 0 && now >= state_deadline_) {
         state_deadline_ = 0;
         if (state_ == State::kTimeWait || state_ == State::kFinWait2) close_with(Error::kOk);
+        if (state_ == State::kSynReceived) send_reset();  // the peer may hold its half
+        if (state_ == State::kSynSent || state_ == State::kSynReceived)
+            close_with(Error::kTimedOut);
     }
     if (retransmit_at_ != 0 && now >= retransmit_at_) {
         retransmit_at_ = 0;
