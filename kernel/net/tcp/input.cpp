@@ -61,14 +61,16 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
         answer_invalid(segment);
         return;
     }
-    // Step 1: is it in the window? If not, say where we are (unless it is a RST).
+    // Step 1: is it in the window? If not, say where we are (unless it is
+    // a RST). A SYN is challenged wherever it lies (RFC 5961 §4.2), so it
+    // draws on the budget whose absence would answer a flood SYN for SYN.
     if (!acceptable(segment)) {
-        if ((segment.flags & kRst) == 0) {
-            if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
-                state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
-            }
-            answer_invalid(segment);
+        if ((segment.flags & kRst) != 0) return;
+        if ((segment.flags & kSyn) != 0) return challenge(segment);
+        if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
+            state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
         }
+        answer_invalid(segment);
         return;
     }
     heard_from_peer(now);
