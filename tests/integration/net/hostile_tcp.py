@@ -500,7 +500,7 @@ def options_phase(env):
     frames = []
     for i, (name, options, words) in enumerate(cases):
         for copy in range(4):
-            port = 40000 + i * 4 + copy
+            port = 45000 + i * 4 + copy  # outside the namespace's ephemeral ports
             ports[port] = (name, words)
             frames.append(env.segments.frame(env.linux_ip, port, HTTP_PORT, random.getrandbits(32), 0, SYN,
                                              64240, options=options, header_words=words))

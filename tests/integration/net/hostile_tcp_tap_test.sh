@@ -20,6 +20,10 @@ net_setup hostiletcp
 # The flood's spoofed sources are off the link: Toro answers them through
 # its gateway, the Linux end, which must not forward (nor answer) them.
 in_ns sysctl -qw net.ipv4.ip_forward=0
+# Hundreds of connections carry random bytes: on a client port that tshark
+# gives a dissector (34980 is EtherCAT's) it reports them malformed. No
+# TCP port from 34981 to 44320 has one.
+in_ns sysctl -qw net.ipv4.ip_local_port_range="35000 44000"
 
 TREE="$WORK/tree/www"
 mkdir -p "$TREE"
