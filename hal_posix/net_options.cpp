@@ -149,7 +149,7 @@ bool valid_faults(const std::string& spec) {
 
 bool is_network_flag(const std::string& flag) {
     return flag == "--nic" || flag == "--ip" || flag == "--gateway" || flag == "--net-faults" ||
-           flag == "--capture";
+           flag == "--capture" || flag == "--tcp-syn-retries";
 }
 
 bool parse_network_flag(const std::string& flag, const std::string& value, MachineConfig* config,
@@ -170,6 +170,16 @@ bool parse_network_flag(const std::string& flag, const std::string& value, Machi
             return false;
         }
         add_kernel_option(config, "toro.net.faults=" + value);
+        return true;
+    }
+    if (flag == "--tcp-syn-retries") {
+        bool digits = !value.empty() && value.size() <= 2 &&
+                      value.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || std::stoi(value) < 1 || std::stoi(value) > 12) {
+            *error = "--tcp-syn-retries: '" + value + "' is not a count from 1 to 12";
+            return false;
+        }
+        add_kernel_option(config, "toro.tcp.syn_retries=" + value);
         return true;
     }
     if (flag == "--ip") {

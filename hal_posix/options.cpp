@@ -112,6 +112,7 @@ std::string usage(const std::string& program) {
     return "usage: " + program +
            " [--cpus N] [--memory SIZE] [--disk PATH[,ro]]... [--seed N]"
            " [--nic KIND]... [--ip ADDR/PREFIX] [--gateway ADDR] [--net-faults SPEC] [--capture FILE]"
+           " [--tcp-syn-retries N]"
            " [--help] [-- APP_ARGS...]\n"
            "  --cpus N       CPUs (threads) of the machine, 1 to " +
            std::to_string(hal::kMaxCpus) +
@@ -131,6 +132,8 @@ std::string usage(const std::string& program) {
            "  --net-faults SPEC  faults on the first NIC, both ways, e.g.\n"
            "                 loss=0.05,dup=0.02,corrupt=0.01,reorder=0.05,delay=2,jitter=2 (ms)\n"
            "  --capture FILE every frame of the first NIC, both ways, into a pcap file\n"
+           "  --tcp-syn-retries N  resends of an unanswered SYN or SYN-ACK before TCP gives\n"
+           "                 the connection up, 1 to 12 (default 6: about two minutes)\n"
            "  --help         print this and exit\n"
            "  -- APP_ARGS    everything after -- goes to the application\n";
 }

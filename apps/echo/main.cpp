@@ -5,13 +5,9 @@
 // thread of its own, spread over the CPUs.
 //
 // Port 9998 shows the stack's memory from outside (tests compare it before
-// and after an attack): a datagram "stats" there is answered with one line
-// of toro::net::net_stats(),
-//   pool_in_use=BYTES pool=BYTES sockets=N queued=BYTES reassembly=N arp=N
-//   received=N sent=N dropped=N icmp_rate_limited=N tcp_sockets=N
-//   tcp_connections=N tcp_time_wait=N tcp_buffers=BYTES
-// and anything else sent there is discarded (no reply: the port never
-// amplifies what it is sent).
+// and after an attack): a datagram "stats" there is answered with one
+// line of toro::net::net_stats() (apps/common/net_stats_port.h has its
+// fields), and anything else sent there is discarded.
 //
 // `--busy N` (an application argument, after the HAL's flags or the boot
 // line's "--") also keeps N threads that only yield on the NIC's CPU (the
@@ -19,6 +15,8 @@
 // still be answered promptly, their interrupts taken at scheduling points.
 #include <toro/net.h>
 #include <toro/toro.h>
+
+#include "../common/net_stats_port.h"
 
 namespace {
 
@@ -63,34 +61,6 @@ void serve(int socket, bool echo, std::uint8_t* buffer) {
             net::receive_from(socket, buffer, kLargestDatagram, &from);
         if (!length.ok()) return;  // kWouldBlock: drained
         if (echo) (void)net::send_to(socket, buffer, *length, &from);
-    }
-}
-
-// Answers each "stats" datagram waiting on `socket` with the stack's figures.
-void serve_stats(int socket, std::uint8_t* buffer) {
-    static constexpr char kRequest[] = "stats";
-    for (;;) {
-        net::Endpoint from;
-        toro::Result<std::size_t> length =
-            net::receive_from(socket, buffer, kLargestDatagram, &from);
-        if (!length.ok()) return;
-        bool asked = *length == sizeof kRequest - 1 && __builtin_memcmp(buffer, kRequest, 5) == 0;
-        if (!asked) continue;
-        net::NetStats stats = net::net_stats();
-        char line[256];
-        std::size_t written = toro::format(
-            line, sizeof line,
-            "pool_in_use=%zu pool=%zu sockets=%zu queued=%zu reassembly=%zu arp=%zu received=%llu"
-            " sent=%llu dropped=%llu icmp_rate_limited=%llu tcp_sockets=%zu tcp_connections=%zu"
-            " tcp_time_wait=%zu tcp_buffers=%zu\n",
-            stats.pool_bytes_in_use, stats.pool_bytes, stats.sockets_open,
-            stats.socket_queued_bytes, stats.reassembly_in_progress, stats.arp_entries,
-            static_cast<unsigned long long>(stats.frames_received),
-            static_cast<unsigned long long>(stats.frames_sent),
-            static_cast<unsigned long long>(stats.frames_dropped),
-            static_cast<unsigned long long>(stats.icmp_rate_limited), stats.tcp_sockets,
-            stats.tcp_connections, stats.tcp_time_wait, stats.tcp_buffer_bytes);
-        (void)net::send_to(socket, line, written < sizeof line ? written : sizeof line - 1, &from);
     }
 }
 
@@ -213,7 +183,7 @@ int toro_main(int argc, char** argv) {
     if (!echo.ok()) return fail("port 7", echo.error());
     toro::Result<int> discard = open_bound(kDiscardPort);
     if (!discard.ok()) return fail("port 9", discard.error());
-    toro::Result<int> stats = open_bound(kStatsPort);
+    toro::Result<int> stats = apps::open_stats_port(kStatsPort);
     if (!stats.ok()) return fail("port 9998", stats.error());
     auto* buffer = static_cast<std::uint8_t*>(toro::allocate(kLargestDatagram));
     if (buffer == nullptr) return fail("buffer", toro::Error::kNoMemory);
@@ -230,6 +200,6 @@ int toro_main(int argc, char** argv) {
         if (!ready.ok()) return fail("wait", ready.error());
         if (entries[0].ready != 0) serve(*echo, true, buffer);
         if (entries[1].ready != 0) serve(*discard, false, buffer);
-        if (entries[2].ready != 0) serve_stats(*stats, buffer);
+        if (entries[2].ready != 0) apps::answer_stats_requests(*stats, buffer, kLargestDatagram);
     }
 }

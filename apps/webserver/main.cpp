@@ -6,12 +6,15 @@
 //   --root DIR   the document root on the disk (default "/")
 //   --url URL    the address to print once listening, for when the machine's
 //                own is not the one clients use (a host port forward)
+//   --stats-port N  answer "stats" datagrams on UDP port N with the stack's
+//                figures (apps/common/net_stats_port.h), for tests; off by default
 #include <toro/ext2.h>
 #include <toro/net.h>
 #include <toro/toro.h>
 
 #include <atomic>
 
+#include "../common/net_stats_port.h"
 #include "connection.h"
 #include "text.h"
 
@@ -29,6 +32,7 @@ constexpr int kReceiveBuffer = 16 * 1024;
 struct Arguments {
     const char* root = "/";
     const char* url = nullptr;
+    std::uint16_t stats_port = 0;  // 0: none
 };
 
 // What the accepting thread and the connection threads share; it lives
@@ -49,6 +53,19 @@ bool same(const char* text, const char* expected) {
     return *text == *expected;
 }
 
+// "1" to "65535" -> the port; anything else false.
+bool parse_port(const char* text, std::uint16_t* port) {
+    std::uint32_t value = 0;
+    for (const char* digit = text; *digit != '\0'; ++digit) {
+        if (*digit < '0' || *digit > '9') return false;
+        value = value * 10 + static_cast<std::uint32_t>(*digit - '0');
+        if (value > 65535) return false;
+    }
+    if (value == 0) return false;
+    *port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
 // The root must be absolute and, but for "/" itself, end without a slash.
 bool parse_arguments(int argc, char** argv, Arguments* arguments) {
     for (int i = 1; i < argc; i += 2) {
@@ -57,6 +74,8 @@ bool parse_arguments(int argc, char** argv, Arguments* arguments) {
             arguments->root = argv[i + 1];
         } else if (same(argv[i], "--url")) {
             arguments->url = argv[i + 1];
+        } else if (same(argv[i], "--stats-port")) {
+            if (!parse_port(argv[i + 1], &arguments->stats_port)) return false;
         } else {
             return false;
         }
@@ -131,6 +150,9 @@ void print_listening(const Arguments& arguments) {
     } else {
         toro::print("webserver: http://%s/\n", address);
     }
+    if (arguments.stats_port != 0) {
+        toro::print("webserver: stats on UDP port %u\n", arguments.stats_port);
+    }
 }
 
 }  // namespace
@@ -138,7 +160,7 @@ void print_listening(const Arguments& arguments) {
 int toro_main(int argc, char** argv) {
     Arguments arguments;
     if (!parse_arguments(argc, argv, &arguments)) {
-        toro::print("usage: webserver [--root /DIR] [--url URL]\n");
+        toro::print("usage: webserver [--root /DIR] [--url URL] [--stats-port N]\n");
         return 2;
     }
     static Server server;  // outlives toro_main's threads
@@ -157,6 +179,10 @@ int toro_main(int argc, char** argv) {
     toro::Result<int> listener = listen_on(kHttpPort);
     if (!listener.ok()) return fail("port 80", listener.error());
     server.listener = *listener;
+    if (arguments.stats_port != 0) {
+        error = apps::start_stats_service(arguments.stats_port);
+        if (error != toro::Error::kOk) return fail("--stats-port", error);
+    }
     print_listening(arguments);
     return accept_loop(&server);
 }

@@ -108,31 +108,63 @@ void NetworkUnit::on_device_event(void* argument) {
     self->rearm(deadline);
 }
 
+// The value of the kernel option "KEY=VALUE" (kKey with its '='), and its
+// length; null when the machine was given none.
+template <std::size_t kKeyLength>
+const char* option_value(const char (&key)[kKeyLength], std::size_t* length) {
+    constexpr std::size_t kKeyChars = kKeyLength - 1;
+    for (const char* word = kernel_options(); *word != '\0';) {
+        while (*word == ' ') ++word;
+        std::size_t word_length = 0;
+        while (word[word_length] != '\0' && word[word_length] != ' ') ++word_length;
+        bool match = word_length >= kKeyChars;
+        for (std::size_t i = 0; match && i < kKeyChars; ++i) match = word[i] == key[i];
+        if (match) {
+            *length = word_length - kKeyChars;
+            return word + kKeyChars;
+        }
+        word += word_length;
+    }
+    return nullptr;
+}
+
 // "toro.net.faults=SPEC" among the kernel options puts a FaultyNic in
 // front of the device.
 hal::NetDevice* with_faults(hal::NetDevice* device) {
-    const char* options = kernel_options();
-    constexpr char kKey[] = "toro.net.faults=";
-    for (const char* word = options; *word != '\0';) {
-        while (*word == ' ') ++word;
-        std::size_t length = 0;
-        while (word[length] != '\0' && word[length] != ' ') ++length;
-        bool match = length >= sizeof kKey - 1;
-        for (std::size_t i = 0; match && i < sizeof kKey - 1; ++i) match = word[i] == kKey[i];
-        if (match) {
-            LinkFaults faults;
-            const char* bad = nullptr;
-            const char* spec = word + sizeof kKey - 1;
-            if (!parse_link_faults(spec, length - (sizeof kKey - 1), &faults, &bad)) {
-                print("net: ignoring toro.net.faults: bad setting at '%s'\n", bad);
-                return device;
-            }
-            FaultyNic* faulty = faults.any() ? make<FaultyNic>(*device, faults) : nullptr;
-            return faulty != nullptr ? faulty : device;
-        }
-        word += length;
+    std::size_t length = 0;
+    const char* spec = option_value("toro.net.faults=", &length);
+    if (spec == nullptr) return device;
+    LinkFaults faults;
+    const char* bad = nullptr;
+    if (!parse_link_faults(spec, length, &faults, &bad)) {
+        print("net: ignoring toro.net.faults: bad setting at '%s'\n", bad);
+        return device;
     }
-    return device;
+    FaultyNic* faulty = faults.any() ? make<FaultyNic>(*device, faults) : nullptr;
+    return faulty != nullptr ? faulty : device;
+}
+
+// "toro.tcp.syn_retries=N" (1 to 12) sets how often an unanswered SYN or
+// SYN-ACK is sent again before the connection is given up (default 6,
+// about two minutes at 1 s doubling). For tests whose spoofed SYNs leave
+// half-open connections nobody answers, which hold their buffers that long.
+void apply_tcp_options(Stack& stack) {
+    std::size_t length = 0;
+    const char* value = option_value("toro.tcp.syn_retries=", &length);
+    if (value == nullptr) return;
+    unsigned retries = 0;
+    bool valid = length > 0 && length <= 2;
+    for (std::size_t i = 0; valid && i < length; ++i) {
+        valid = value[i] >= '0' && value[i] <= '9';
+        retries = retries * 10 + static_cast<unsigned>(value[i] - '0');
+    }
+    if (!valid || retries < 1 || retries > 12) {
+        print("net: ignoring toro.tcp.syn_retries: not 1 to 12\n");
+        return;
+    }
+    tcp::TcpSettings settings = stack.tcp_settings();
+    settings.syn_retries = retries;
+    stack.set_tcp_settings(settings);
 }
 
 Result<NetworkUnit*> start_unit() {
@@ -170,6 +202,7 @@ Result<NetworkUnit*> start_unit() {
         if (limits.tcp_memory_bytes > ram / kTcpMemoryShare) limits.tcp_memory_bytes = ram / kTcpMemoryShare;
         created->stack.initialize(device, pool, hal::kPageSize << pool_order, config, limits,
                                   hal::clock_now_ns());
+        apply_tcp_options(created->stack);
         created->stack.set_wake_driver(NetworkUnit::wake, created);
         created->stack.set_buffer_allocator(&created->buffers);
     }

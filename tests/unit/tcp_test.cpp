@@ -777,6 +777,63 @@ TEST_F(Tcp, ChallengeAcksAreLimitedPerSecondAcrossConnections) {
     EXPECT_EQ(only_sent().tcp_flags, kAck);
 }
 
+// RFC 5961 §4.2: a SYN in a synchronized state draws a challenge ACK
+// "irrespective of the sequence number", from the shared budget (§7). One
+// outside the window was answered as any invalid segment holding sequence
+// space is, every time: a flood of them at a live four-tuple was answered
+// SYN for SYN. Linux sends those to its challenge path too.
+TEST_F(Tcp, SynsOutsideTheWindowDrawChallengeAcksFromTheBudget) {
+    StackLimits limits;
+    limits.tcp_challenge_acks_per_second = 10;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int listener = listen(80);
+    int socket = accept_from_peer(listener, 80, kPeerPort);
+    sent();
+    std::size_t answered = 0;
+    for (std::uint32_t i = 0; i < 40; ++i) {
+        peer_sends(80, kPeerIsn + 0x40000000 + i * 1000, 0, kSyn);
+        for (const Parsed& frame : sent()) {
+            EXPECT_EQ(frame.tcp_flags, kAck);
+            EXPECT_EQ(frame.acknowledgment, kPeerIsn + 1);
+            ++answered;
+        }
+    }
+    EXPECT_GE(answered, 6u);
+    EXPECT_LE(answered, 15u);
+    EXPECT_EQ(stack_->stats().tcp_challenge_acks_limited, 40u - answered);
+    EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
+}
+
+// A flood of RSTs in one connection's window draws one challenge ACK per
+// 500 ms (its own limit); the rest must not use up the budget the other
+// connections share (Linux's tcp_send_challenge_ack checks the socket's
+// limit first), or a blind flood at one connection would silence the
+// challenge ACK another's restarted peer needs (RFC 5961 §4).
+TEST_F(Tcp, ChallengeAcksHeldBackByTheConnectionLeaveTheSharedBudget) {
+    StackLimits limits;
+    limits.tcp_challenge_acks_per_second = 10;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int listener = listen(80);
+    int flooded = accept_from_peer(listener, 80, kPeerPort);
+    int other = accept_from_peer(listener, 80, kPeerPort + 1);
+    sent();
+    std::size_t answered = 0;
+    for (std::uint32_t i = 0; i < 100; ++i) {
+        peer_sends(80, kPeerIsn + 100 + i, 0, kRst, {}, 65535, {}, kPeerPort);
+        answered += sent().size();
+    }
+    EXPECT_EQ(answered, 1u);  // one per 500 ms on the connection
+    EXPECT_EQ(stack_->stats().tcp_challenge_acks_limited, 0u);
+    EXPECT_EQ(stack_->tcp_state(flooded).value(), State::kEstablished);
+    peer_sends(80, kPeerIsn + 50, 0, kSyn, {}, 65535, {}, static_cast<std::uint16_t>(kPeerPort + 1));
+    Parsed challenge = only_sent();
+    EXPECT_EQ(challenge.tcp_flags, kAck);
+    EXPECT_EQ(challenge.acknowledgment, kPeerIsn + 1);
+    EXPECT_EQ(stack_->tcp_state(other).value(), State::kEstablished);
+}
+
 TEST_F(Tcp, AnAckForDataNeverSentIsAnsweredAndDropped) {  // RFC 5961 §5.2
     int socket = established();
     peer_sends(80, kPeerIsn + 1, toro_isn_ + 5000, kAck, Bytes{1});

@@ -252,6 +252,9 @@ private:
     bool input_rst(const InSegment& segment);
     void input_syn(const InSegment& segment);
     void answer_invalid(const InSegment& segment);
+    // An answer to a segment holding no sequence space, within
+    // invalid_answer_ns of the last one: not sent.
+    bool answer_held_back(const InSegment& segment) const;
     void challenge(const InSegment& segment);
     bool input_ack(const InSegment& segment, std::uint64_t now);
     void input_text(const InSegment& segment, std::uint32_t sequence, std::size_t skip,

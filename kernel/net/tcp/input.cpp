@@ -26,20 +26,26 @@ std::uint32_t segment_length(const InSegment& segment) {
 // per invalid_answer_ns (RFC 5961 §7 asks the same of challenge ACKs).
 // Old data and FINs are always answered: the peer's recovery needs it.
 void Connection::answer_invalid(const InSegment& segment) {
-    if (segment_length(segment) == 0) {
-        bool recent = invalid_answered_at_ != 0 && now_ - invalid_answered_at_ < settings_->invalid_answer_ns;
-        if (recent) return;
-        invalid_answered_at_ = now_;
-    }
+    if (answer_held_back(segment)) return;
+    if (segment_length(segment) == 0) invalid_answered_at_ = now_;
     send_ack();
+}
+
+bool Connection::answer_held_back(const InSegment& segment) const {
+    return segment_length(segment) == 0 && invalid_answered_at_ != 0 &&
+           now_ - invalid_answered_at_ < settings_->invalid_answer_ns;
 }
 
 // RFC 5961's challenge ACKs (an in-window RST or SYN, an ACK outside the
 // acceptable range) are also counted against the stack's budget per
 // second (§7): a flood of SYNs holds sequence space, so answer_invalid
 // would answer every one, and each answer is a packet an attacker made
-// us send.
+// us send. The connection's own limit is asked first, as Linux's
+// tcp_send_challenge_ack does: an answer it holds back takes nothing from
+// the budget, or a blind flood at one connection would use up the
+// challenge ACKs every other connection's peer may need.
 void Connection::challenge(const InSegment& segment) {
+    if (answer_held_back(segment)) return;
     if (!owner_->challenge_ack_allowed(now_)) return;
     answer_invalid(segment);
 }
@@ -55,14 +61,16 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
         answer_invalid(segment);
         return;
     }
-    // Step 1: is it in the window? If not, say where we are (unless it is a RST).
+    // Step 1: is it in the window? If not, say where we are (unless it is
+    // a RST). A SYN is challenged wherever it lies (RFC 5961 §4.2), so it
+    // draws on the budget whose absence would answer a flood SYN for SYN.
     if (!acceptable(segment)) {
-        if ((segment.flags & kRst) == 0) {
-            if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
-                state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
-            }
-            answer_invalid(segment);
+        if ((segment.flags & kRst) != 0) return;
+        if ((segment.flags & kSyn) != 0) return challenge(segment);
+        if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
+            state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
         }
+        answer_invalid(segment);
         return;
     }
     heard_from_peer(now);
