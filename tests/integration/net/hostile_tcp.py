@@ -57,7 +57,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hostile_frames import Sniffer, Wire  # noqa: E402  (after the path)
+from hostile_frames import Sniffer, Wire, check, failures, internet_checksum  # noqa: E402  (after the path)
 
 HTTP_PORT = 80
 STATS_CLIENT_PORT = 9997  # no dissector of tshark's claims it
@@ -73,34 +73,11 @@ BIG_FILE = "big.bin"
 
 SYN, RST, ACK, FIN, PSH = 0x02, 0x04, 0x10, 0x01, 0x08
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}", flush=True)
-    return condition
-
-
 def say(message):
     print(message, flush=True)
 
 
 # --- segments by hand ------------------------------------------------------
-
-def ones_sum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
-
-
-def checksum(data):
-    return ~ones_sum(data) & 0xFFFF
-
 
 def mac_bytes(text):
     return bytes.fromhex(text.replace(":", ""))
@@ -122,10 +99,10 @@ class Segments:
         tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
                           offset << 4, flags, window, 0, 0) + options + payload
         pseudo = src + self.toro_ip + struct.pack("!BBH", 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+        tcp = tcp[:16] + struct.pack("!H", internet_checksum(pseudo + tcp)) + tcp[18:]
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), random.getrandbits(16), 0x4000, 64, 6,
                          0, src, self.toro_ip)
-        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        ip = ip[:10] + struct.pack("!H", internet_checksum(ip)) + ip[12:]
         return self.ether + ip + tcp
 
 
