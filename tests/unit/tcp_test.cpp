@@ -610,6 +610,33 @@ TEST_F(Tcp, RetransmitsALostSynAck) {  // IncludeOS #542
     EXPECT_EQ(again.tcp_options, first.tcp_options);
 }
 
+// A handshake that lost a segment gives no RTT sample (Karn) and leaves
+// the RTO backed off (8 s here, up to 60 s): data starts at 3 s (RFC 6298
+// §5.7) and one segment (RFC 5681 §3.1). Found by tcp_pair_fuzz: a lost
+// first data segment after a lossy handshake waited a minute, and the
+// peer's half-open connection gave up meanwhile.
+TEST_F(Tcp, AfterALostSynAckDataStartsWithAThreeSecondRtoAndOneSegment) {
+    int listener = listen(80);
+    peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, linux_syn_options());
+    toro_isn_ = only_sent().sequence;
+    for (std::uint64_t rto : {1, 2, 4}) {
+        advance(rto * kSecond);
+        EXPECT_EQ(only_sent().tcp_flags, kSyn | kAck);
+    }
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck);
+    auto socket = stack_->tcp_accept(listener, nullptr, now_);
+    ASSERT_TRUE(socket.ok());
+    Bytes data(4 * 1460, 7);
+    ASSERT_TRUE(stack_->tcp_send(*socket, data.data(), data.size(), now_).ok());
+    auto first = sent();
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].sequence, toro_isn_ + 1);
+    advance(2999 * kMs);
+    EXPECT_TRUE(sent().empty());
+    advance(1 * kMs);
+    EXPECT_EQ(only_sent().sequence, toro_isn_ + 1);
+}
+
 // No application hears of a half-open connection giving up: the counter
 // is what tells (tcp_pair_fuzz excuses the RST that follows by it).
 TEST_F(Tcp, AHalfOpenConnectionGivingUpIsCounted) {

@@ -292,6 +292,7 @@ private:
 
     // timers.cpp
     void rtt_sample(std::uint64_t rtt_ns);
+    void end_handshake_timing(std::uint64_t now);
     void arm_retransmit(std::uint64_t now);
     void on_retransmit_timeout(std::uint64_t now);
     void on_persist_timeout(std::uint64_t now);

@@ -186,10 +186,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     snd_wnd_ = segment.window;  // a SYN's window is never scaled (RFC 7323 §2.2)
     max_snd_wnd_ = snd_wnd_;
     snd_wl2_ = segment.acknowledgment;
-    if (rtt_timing_ && retries_ == 0) rtt_sample(now - rtt_started_);
-    rtt_timing_ = false;
-    retries_ = 0;
-    retransmit_at_ = 0;
+    end_handshake_timing(now);
     enter(State::kEstablished);
     heard_from_peer(now);
     ack_now_ = true;  // the handshake's third segment; data sent now carries it
@@ -274,10 +271,7 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
             return false;
         }
         snd_una_ = iss_ + 1;  // our SYN is acknowledged
-        if (rtt_timing_ && retries_ == 0) rtt_sample(now - rtt_started_);
-        rtt_timing_ = false;
-        retries_ = 0;
-        retransmit_at_ = 0;
+        end_handshake_timing(now);
         snd_wl1_ = segment.sequence - 1;  // so that this segment's window is taken
         enter(State::kEstablished);
         if (syn_text_ > 0) take_syn_text(now);

@@ -8,6 +8,9 @@ namespace toro::net::tcp {
 
 namespace {
 
+// RFC 6298 §5.7: the RTO data starts with after a handshake that lost a segment.
+constexpr std::uint64_t kSynLostRto = 3'000'000'000;
+
 std::uint64_t earliest(std::uint64_t a, std::uint64_t b) {
     if (a == 0) return b;
     if (b == 0) return a;
@@ -66,6 +69,23 @@ void Connection::rtt_sample(std::uint64_t rtt_ns) {
     rto_ns_ = srtt_ns_ + (variance > kClockGranularity ? variance : kClockGranularity);
     if (rto_ns_ < settings_->min_rto_ns) rto_ns_ = settings_->min_rto_ns;
     if (rto_ns_ > settings_->max_rto_ns) rto_ns_ = settings_->max_rto_ns;
+}
+
+// Our SYN (or SYN-ACK) is acknowledged. A handshake that took no
+// retransmission gives the first RTT sample. One that did gives none
+// (Karn) and leaves the RTO backed off, up to the 60 s ceiling, so the
+// first lost data segment would wait that long: RFC 6298 §5.7 starts data
+// at 3 s instead, and RFC 5681 §3.1 at a window of one segment, since
+// the path just lost a segment.
+void Connection::end_handshake_timing(std::uint64_t now) {
+    if (rtt_timing_ && retries_ == 0) rtt_sample(now - rtt_started_);
+    if (retries_ > 0 && srtt_ns_ == 0) {
+        rto_ns_ = settings_->initial_rto_ns > kSynLostRto ? settings_->initial_rto_ns : kSynLostRto;
+        cwnd_ = send_mss_;
+    }
+    rtt_timing_ = false;
+    retries_ = 0;
+    retransmit_at_ = 0;
 }
 
 void Connection::arm_retransmit(std::uint64_t now) { retransmit_at_ = hal_deadline(now, rto_ns_); }
