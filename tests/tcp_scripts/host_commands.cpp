@@ -72,10 +72,12 @@ const SysctlRule kSysctls[] = {
          s.tcp.min_window_scale = scale;
      },
      -1, "TcpSettings::min_window_scale: the least scale whose window reaches it"},
-    {"net.inet.tcp.rexmit_slop", nullptr, -1,
-     "FreeBSD's slop added to each RTO; ours is RFC 6298's with TcpSettings::min_rto_ns"},
-    {"net.inet.tcp.rexmit_drop_options", nullptr, -1,
-     "SYN retransmissions always carry their options"},
+    {"net.inet.tcp.rexmit_slop",
+     [](HostSettings& s, std::uint64_t v) { s.tcp.rto_slop_ns = v * kMs; }, -1,
+     "TcpSettings::rto_slop_ns (ms)"},
+    {"net.inet.tcp.rexmit_drop_options",
+     [](HostSettings& s, std::uint64_t v) { s.tcp.syn_plain_after_retries = v != 0 ? 3 : 0; }, -1,
+     "TcpSettings::syn_plain_after_retries: 3 (FreeBSD's third retransmission) when on"},
     {"net.inet.tcp.keepinit", [](HostSettings& s, std::uint64_t v) { s.keep_init_ms = v; }, -1,
      "each socket's TCP_KEEPINIT (ms)"},
     {"net.inet.tcp.drop_synfin", nullptr, -1,
@@ -160,6 +162,7 @@ HostSettings freebsd_defaults() {
     settings.tcp.syn_option_layout = toro::net::tcp::SynOptionLayout::kBsd;
     settings.tcp.initial_rto_ns = 1000 * kMs;  // net.inet.tcp.rexmit_initial
     settings.tcp.min_rto_ns = 30 * kMs;        // net.inet.tcp.rexmit_min
+    settings.tcp.rto_slop_ns = 200 * kMs;      // net.inet.tcp.rexmit_slop
     settings.tcp.delayed_ack_ns = 40 * kMs;    // net.inet.tcp.delacktime
     settings.tcp.time_wait_ns = 60'000 * kMs;  // 2 x net.inet.tcp.msl
     settings.keep_init_ms = 75'000;            // net.inet.tcp.keepinit

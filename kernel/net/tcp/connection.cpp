@@ -90,9 +90,10 @@ void Connection::set_handshake_limit(std::uint64_t ns, std::uint64_t now) {
 void Connection::take_syn_options(const TcpOptions& options) {
     std::uint16_t peer_mss = options.has_mss ? options.mss : kDefaultMss;
     send_mss_ = peer_mss < settings_->mss ? peer_mss : settings_->mss;
-    bool rfc7323 = settings_->window_scaling_and_timestamps && !no_options_;
+    bool offered = !no_options_ && !syn_mss_only_;
+    bool rfc7323 = settings_->window_scaling_and_timestamps && offered;
     timestamps_ = rfc7323 && options.has_timestamps;              // RFC 7323 §3.2
-    sack_permitted_ = settings_->sack && !no_options_ && options.sack_permitted;  // RFC 2018 §2
+    sack_permitted_ = settings_->sack && offered && options.sack_permitted;  // RFC 2018 §2
     if (timestamps_) {
         ts_recent_ = options.timestamp_value;
         ts_recent_at_ = now_;

@@ -108,6 +108,10 @@ struct TcpSettings {
     std::uint64_t initial_rto_ns = 1'000'000'000;     // RFC 6298 §2.1
     std::uint64_t min_rto_ns = 200'000'000;           // Linux's; RFC 6298 says 1 s (§2.4)
     std::uint64_t max_rto_ns = 60'000'000'000;        // RFC 6298 §2.5 allows a ceiling of 60 s or more
+    // Added to every RTO but the first SYN's, after the backoff and before
+    // the ceiling (FreeBSD's net.inet.tcp.rexmit_slop, 200 ms there): room
+    // for a peer's delayed ACK when min_rto_ns is small. 0: RFC 6298's RTO.
+    std::uint64_t rto_slop_ns = 0;
     std::uint64_t delayed_ack_ns = 40'000'000;        // RFC 5681 §4.2: under 500 ms
     std::uint64_t time_wait_ns = 60'000'000'000;      // 2 MSL with MSL 30 s
     std::uint64_t fin_wait2_ns = 60'000'000'000;      // an orphaned FIN-WAIT-2 is given up after this
@@ -135,6 +139,11 @@ struct TcpSettings {
     // 7323; FreeBSD's rfc1323 switch turns both off) and SACK (RFC 2018).
     bool window_scaling_and_timestamps = true;
     bool sack = true;
+    // From this retransmission of our SYN on, it offers the MSS alone:
+    // for a path whose middlebox drops SYNs carrying options it does not
+    // know (FreeBSD's net.inet.tcp.rexmit_drop_options, which is 3). 0:
+    // every SYN offers what the settings allow.
+    unsigned syn_plain_after_retries = 0;
     // RFC 5961's defences against blind injection: a RST (§3.2) or SYN
     // (§4.2) inside the window but not exactly at RCV.NXT gets a challenge
     // ACK. Off, RFC 793's rules return (FreeBSD's insecure_rst and
@@ -294,6 +303,7 @@ private:
     void rtt_sample(std::uint64_t rtt_ns);
     void end_handshake_timing(std::uint64_t now);
     void arm_retransmit(std::uint64_t now);
+    std::uint64_t retransmission_timeout() const;
     void on_retransmit_timeout(std::uint64_t now);
     void on_persist_timeout(std::uint64_t now);
     void schedule_ack(std::uint64_t now, bool full_segment);
@@ -334,6 +344,7 @@ private:
     bool orphaned_ = false;
     bool no_delay_ = false;       // TCP_NODELAY: no Nagle
     bool no_options_ = false;     // TCP_NOOPT: SYNs without options
+    bool syn_mss_only_ = false;   // syn_plain_after_retries: our SYN offers the MSS alone
     bool window_scaling_ = false; // both SYNs carried the option
     std::uint64_t handshake_limit_ns_ = 0;  // TCP_KEEPINIT (0: none)
 

@@ -166,10 +166,10 @@ void Connection::send_syn() {
     }
     SynOptions options;
     options.mss = settings_->mss;
-    bool rfc7323 = settings_->window_scaling_and_timestamps;
+    bool rfc7323 = settings_->window_scaling_and_timestamps && !syn_mss_only_;
     options.window_scale = rfc7323 && (!answering || window_scaling_) ? offered_scale_ : -1;
     options.timestamps = rfc7323 && (!answering || timestamps_);
-    options.sack_permitted = settings_->sack && (!answering || sack_permitted_);
+    options.sack_permitted = settings_->sack && !syn_mss_only_ && (!answering || sack_permitted_);
     options.timestamp_value = timestamp_now();
     options.timestamp_echo = answering ? ts_recent_ : 0;  // RFC 7323 §3.2: 0 when nothing to echo
     options.layout = settings_->syn_option_layout;

@@ -88,7 +88,17 @@ void Connection::end_handshake_timing(std::uint64_t now) {
     retransmit_at_ = 0;
 }
 
-void Connection::arm_retransmit(std::uint64_t now) { retransmit_at_ = hal_deadline(now, rto_ns_); }
+// The RTO and the slop (TcpSettings::rto_slop_ns), which the first SYN,
+// timed by no sample and no backoff yet, goes without.
+std::uint64_t Connection::retransmission_timeout() const {
+    if (srtt_ns_ == 0 && retries_ == 0) return rto_ns_;
+    std::uint64_t timeout = rto_ns_ + settings_->rto_slop_ns;
+    return timeout < settings_->max_rto_ns ? timeout : settings_->max_rto_ns;
+}
+
+void Connection::arm_retransmit(std::uint64_t now) {
+    retransmit_at_ = hal_deadline(now, retransmission_timeout());
+}
 
 // RFC 6298 §5.4-5.7: back off, and send again from the first byte not
 // acknowledged, in a window of one segment (RFC 5681 §3.1).
@@ -104,6 +114,8 @@ void Connection::on_retransmit_timeout(std::uint64_t now) {
     rto_ns_ = rto_ns_ * 2 > settings_->max_rto_ns ? settings_->max_rto_ns : rto_ns_ * 2;
     rtt_timing_ = false;  // Karn: no sample from a retransmitted segment
     if (opening) {
+        unsigned plain_after = settings_->syn_plain_after_retries;
+        if (state_ == State::kSynSent && plain_after != 0 && retries_ >= plain_after) syn_mss_only_ = true;
         send_syn();  // a lost SYN or SYN-ACK is sent again (IncludeOS #542)
         arm_retransmit(now);
         return;
