@@ -59,7 +59,8 @@ void Stack::ipv4_input(Packet* frame, std::uint64_t now) {
         first = reassemble(frame, *header, &payload_length, now);
         if (first == nullptr) return;  // kept for later, or dropped
     }
-    Datagram datagram{first, source, destination, header->protocol, payload_length, broadcast};
+    auto ecn = static_cast<std::uint8_t>(header->type_of_service & 3);
+    Datagram datagram{first, source, destination, header->protocol, payload_length, broadcast, ecn};
     ipv4_deliver(datagram, now);
 }
 

@@ -87,6 +87,7 @@ struct Datagram {
     std::uint8_t protocol;
     std::size_t payload_length;
     bool to_broadcast;
+    std::uint8_t ecn;  // the header's ECN field (RFC 3168 §5); a reassembled datagram's, its last fragment's
 };
 
 // What an IPv4 header says of a datagram's handling: its time to live

@@ -85,6 +85,8 @@ std::size_t TcpSegmenter::next(hal::FramePiece* out, std::size_t capacity) {
     store16(ip->checksum, internet_checksum(reinterpret_cast<const std::uint8_t*>(ip), sizeof(Ipv4Header)));
     store32(tcp->sequence, load32(tcp->sequence) + static_cast<std::uint32_t>(done_));
     if (!last) tcp->flags = static_cast<std::uint8_t>(tcp->flags & ~(tcp::kFin | tcp::kPsh));
+    // RFC 3168 §6.1.2: CWR goes on the first new data after a reduction only.
+    if (cuts_ != 0) tcp->flags = static_cast<std::uint8_t>(tcp->flags & ~tcp::kCwr);
     std::size_t used = 1;
     if (part > 0) {
         used += slice_pieces(pieces_, count_, header_bytes_ + done_, part, out + 1, capacity - 1);

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes seed inputs for tcp_pair_fuzz (format in tcp_pair.cpp) into DIR:
 a clean exchange at several sizes, then lost, duplicated, reordered,
-corrupted, cut and forged frames, a stalled clock, and a run of losses long
-enough for the retries to run out.
+corrupted, cut, forged and CE-marked (ECN) frames, a stalled clock, and a
+run of losses long enough for the retries to run out.
 
 usage: make_tcp_pair_seeds.py DIR
 """
@@ -39,6 +39,7 @@ SEEDS = {
     "losses": header(6, 80, 30) + (on(0, DELIVER) * 6 + on(1, DROP)) * 12,
     "duplicates": header(7, 60, 60) + (on(0, DUPLICATE) + on(0, DELIVER)) * 20,
     "reorder": header(8, 90, 10) + (on(0, DELAY) + on(1, DELIVER) + on(0, DELIVER)) * 15,
+    "congestion_marks": header(24, 120, 60) + (on(0, DELIVER) * 3 + mutate(0x00, 1)) * 12,
     "flips": header(9, 50, 50) + (on(0, DELIVER) * 4 + mutate(0x10, 30) + mutate(0x41, 200)) * 6,
     "cuts": header(10, 50, 50) + (on(0, DELIVER) * 5 + mutate(0x02, 128)) * 6,
     "forged_flags": header(11, 40, 40) + on(0, DELIVER) * 8 + mutate(0x0F, 13),

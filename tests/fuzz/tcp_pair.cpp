@@ -8,7 +8,8 @@
 // The input: SEED CLIENT_SIZE SERVER_SIZE, then one byte per decision.
 // The client sends CLIENT_SIZE * 64 bytes (up to 16 KiB), the server
 // SERVER_SIZE * 16 (up to 4 KiB), from a fixed random table at offsets
-// the seed picks. Both NICs offer segmentation offload when SEED & 4.
+// the seed picks. Both NICs offer segmentation offload when SEED & 4;
+// the client asks for ECN (RFC 3168) when SEED & 8, which the server agrees to.
 // Each connection's buffers are 4, 8, 16 or 32 KiB each
 // way (SEED & 3): small transfers keep a run short (a 256 KiB one took a
 // millisecond), and small buffers still fill the window, shut it and
@@ -17,7 +18,9 @@
 //   0-2 deliver it           3 drop it         4 deliver a copy of it
 //   5 send it to the back of the queue (so the others overtake it)
 //   6 M P: mutate it (M & 3: 0-1 XOR the byte at P (the first 64 after
-//     Ethernet when P < 64) with (M >> 2) + 1; 2 cut it at P/256 of its
+//     Ethernet when P < 64) with (M >> 2) + 1, but for P = 1, the TOS
+//     byte, mark it CE as a congested router does (the IP checksum made
+//     right: nothing is lost, the sender must slow down); 2 cut it at P/256 of its
 //     length; 3 XOR TCP header byte P % 20 with (M >> 2) + 1 and make the
 //     checksum right again: a forged segment) and deliver it; an ARP frame
 //     is dropped instead, as a frame failing Ethernet's FCS is
@@ -109,9 +112,9 @@ void trace_frame(const char* what, int to, const std::uint8_t* bytes, std::size_
     if (length >= 54 && get16(bytes + 12) == 0x0800 && bytes[23] == 6) {
         const std::uint8_t* ip = bytes + 14;
         const std::uint8_t* tcp = ip + (ip[0] & 0x0F) * 4;
-        static const char names[] = "FSRPAU";
-        char flags[7] = {};
-        for (int bit = 0, n = 0; bit < 6; ++bit) {
+        static const char names[] = "FSRPAUEW";
+        char flags[9] = {};
+        for (int bit = 0, n = 0; bit < 8; ++bit) {
             if (tcp[13] & (1 << bit)) flags[n++] = names[bit];
         }
         std::size_t payload = get16(ip + 2) - (ip[0] & 0x0F) * 4u - (tcp[12] >> 4) * 4u;
@@ -489,6 +492,19 @@ void forge(WireFrame& frame, std::size_t field, std::uint8_t mask) {
     tcp[17] = static_cast<std::uint8_t>(sum);
 }
 
+// A router's CE mark (RFC 3168 §5): on an ECN-capable datagram only, its
+// header checksum made right again. False for a datagram it leaves.
+bool mark_congested(WireFrame& frame) {
+    std::uint8_t* ip = frame.bytes + 14;
+    if (frame.length < 34 || (ip[1] & 3) == 0) return false;
+    ip[1] |= 3;
+    ip[10] = ip[11] = 0;
+    std::uint16_t sum = toro::net::internet_checksum(ip, (ip[0] & 0x0F) * 4u);
+    ip[10] = static_cast<std::uint8_t>(sum >> 8);
+    ip[11] = static_cast<std::uint8_t>(sum);
+    return true;
+}
+
 class Reader {
 public:
     Reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
@@ -510,6 +526,11 @@ void mutate(std::size_t index, Reader& input) {
     switch (how & 3) {
         case 0:
         case 1: {
+            if (where == 1) {
+                trace_frame(mark_congested(frame) ? "marked " : "unmarked", frame.to, frame.bytes, frame.length,
+                            world.now);
+                return deliver(index);
+            }
             std::size_t at = where < 64 ? 14u + where : where * frame.length / 256;
             if (at < frame.length) frame.bytes[at] ^= mask;
             break;
@@ -654,6 +675,11 @@ void start(std::uint8_t seed, std::uint8_t client_size, std::uint8_t server_size
         nics[i].set_offload((seed >> 2 & 1) != 0);
         toro::net::InterfaceConfig config{kAddresses[i], 24, {}};
         side.stack->initialize(&nics[i], pool_memory[i], kPoolBytes, config, limits, world.now);
+    }
+    if ((seed & 8) != 0) {
+        toro::net::tcp::TcpSettings settings = world.sides[0].stack->tcp_settings();
+        settings.ecn = toro::net::tcp::EcnMode::kRequest;
+        world.sides[0].stack->set_tcp_settings(settings);
     }
     Side& client = world.sides[0];
     Side& server = world.sides[1];

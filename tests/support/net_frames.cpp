@@ -112,7 +112,7 @@ Bytes ipv4(const IpFields& fields, const Bytes& payload) {
     std::size_t header_length = 20 + options.size();
     Bytes packet;
     packet.push_back(static_cast<std::uint8_t>(0x40 | header_length / 4));
-    packet.push_back(0);
+    packet.push_back(fields.type_of_service);
     put16(packet, static_cast<std::uint16_t>(header_length + payload.size()));
     put16(packet, fields.identification);
     put16(packet, static_cast<std::uint16_t>((fields.dont_fragment ? 0x4000 : 0) |

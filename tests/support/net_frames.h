@@ -32,6 +32,7 @@ struct IpFields {
     bool more_fragments = false;
     bool dont_fragment = false;
     std::uint8_t ttl = 64;
+    std::uint8_t type_of_service = 0;  // the DSCP and, in its low two bits, ECN
     Bytes options;  // padded to 4 bytes
 };
 Bytes ipv4(const IpFields& fields, const Bytes& payload);

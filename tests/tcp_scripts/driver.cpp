@@ -344,6 +344,10 @@ bool Machine::match_segment(const Event& event, const Parsed& segment, std::uint
         return *why = "the TTL is " + std::to_string(segment.time_to_live), false;
     if (event.packet.tos && segment.type_of_service != *event.packet.tos)
         return *why = "the TOS is " + std::to_string(segment.type_of_service), false;
+    // `[ect0]`: the ECN field; a line without one does not check it.
+    int ecn = ecn_bits(event.packet.ecn), sent_ecn = segment.type_of_service & 3;
+    bool ecn_differs = ecn == kEitherEct ? (sent_ecn != 1 && sent_ecn != 2) : (ecn >= 0 && sent_ecn != ecn);
+    if (ecn_differs) return *why = "the ECN field is " + std::to_string(sent_ecn), false;
     if (!expected.any_sequence) {
         std::uint32_t sequence =
             expected.absolute_sequence ? expected.start : toro_isn_ + expected.start;
@@ -443,6 +447,9 @@ bool Machine::inject_packet(const Event& event) {
     ip.destination = kToroIp;
     ip.protocol = 6;
     ip.ttl = static_cast<std::uint8_t>(packet.ttl.value_or(64));
+    int ecn = ecn_bits(packet.ecn);
+    if (ecn == kEitherEct) ecn = 2;
+    ip.type_of_service = static_cast<std::uint8_t>((packet.tos.value_or(0) & 0xFC) | (ecn > 0 ? ecn : 0));
     Bytes payload = toro_test::pattern(segment.length, segment.start);
     inject_frame(toro_test::ethernet(
         kToroMac, kPeerMac, 0x0800,

@@ -57,10 +57,16 @@ const SysctlRule kSysctls[] = {
      [](HostSettings& s, std::uint64_t v) { s.tcp.challenge_syn = v == 0; }, -1,
      "TcpSettings::challenge_syn off: RFC 793's SYNs, not RFC 5961 §4's"},
     {"net.inet.tcp.blackhole", nullptr, 0, "closed ports are always answered with a RST"},
-    // 2 (the default) agrees to ECN when a peer asks: this stack never does.
-    {"net.inet.tcp.ecn.enable", nullptr, -1,
-     "no ECN (RFC 3168): SYNs never ask for it, and it is never agreed"},
-    {"net.inet.tcp.ecn.maxretries", nullptr, -1, "no ECN (RFC 3168)"},
+    // 0 off, 1 asked for and agreed, 2 (the default) agreed when a peer asks.
+    {"net.inet.tcp.ecn.enable",
+     [](HostSettings& s, std::uint64_t v) {
+         using toro::net::tcp::EcnMode;
+         s.tcp.ecn = v == 0 ? EcnMode::kOff : v == 1 ? EcnMode::kRequest : EcnMode::kAccept;
+     },
+     -1, "TcpSettings::ecn (RFC 3168)"},
+    {"net.inet.tcp.ecn.maxretries",
+     [](HostSettings& s, std::uint64_t v) { s.tcp.ecn_syn_retries = static_cast<unsigned>(v); }, -1,
+     "TcpSettings::ecn_syn_retries: SYN retransmissions that still ask for ECN"},
     {"net.inet.tcp.hostcache.purgenow", nullptr, -1,
      "no host cache: nothing is remembered between connections"},
     // FreeBSD offers the least scale that lets a window reach sb_max:
@@ -163,6 +169,8 @@ HostSettings freebsd_defaults() {
     settings.tcp.initial_rto_ns = 1000 * kMs;  // net.inet.tcp.rexmit_initial
     settings.tcp.min_rto_ns = 30 * kMs;        // net.inet.tcp.rexmit_min
     settings.tcp.rto_slop_ns = 200 * kMs;      // net.inet.tcp.rexmit_slop
+    settings.tcp.ecn = toro::net::tcp::EcnMode::kAccept;  // net.inet.tcp.ecn.enable=2
+    settings.tcp.ecn_syn_retries = 1;          // net.inet.tcp.ecn.maxretries
     settings.tcp.delayed_ack_ns = 40 * kMs;    // net.inet.tcp.delacktime
     settings.tcp.time_wait_ns = 60'000 * kMs;  // 2 x net.inet.tcp.msl
     settings.keep_init_ms = 75'000;            // net.inet.tcp.keepinit

@@ -499,6 +499,7 @@ class Parser {
         if (peek() == '[') {
             advance();
             if (!parse_name(&packet->ecn)) return false;
+            if (ecn_bits(packet->ecn) == kUnknownEcn) return fail("unknown ECN mark [" + packet->ecn + "]");
             if (!parse_char(']')) return false;
             skip_spaces();
         }

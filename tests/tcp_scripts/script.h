@@ -114,7 +114,7 @@ struct IcmpMessage {
 // A `<` (the peer sends it) or `>` (the stack must send it) line.
 struct Packet {
     bool inbound = false;  // `<`
-    std::string ecn;       // noecn, ect0, ect1, ce, or empty
+    std::string ecn;       // noecn, ect0, ect1, ect01, ce, or empty (see ecn_bits)
     std::optional<std::uint32_t> ttl;
     std::optional<std::uint32_t> tos;
     std::optional<std::uint32_t> flow_label;
@@ -136,6 +136,21 @@ struct Event {
     std::string text;    // kShell: the command between backquotes; kCode: between %{ and }%
     std::string source;  // the line as written, for reports
 };
+
+// A packet's ECN mark as the IP header's ECN field (RFC 3168 §5): 0-3;
+// kAnyEcn when the line has none (not checked, and Not-ECT inbound),
+// kEitherEct for ect01 (ECT(0) or ECT(1); ECT(0) inbound), kUnknownEcn
+// for a name packetdrill does not know.
+inline constexpr int kAnyEcn = -1, kEitherEct = -2, kUnknownEcn = -3;
+inline int ecn_bits(const std::string& mark) {
+    if (mark.empty()) return kAnyEcn;
+    if (mark == "noecn") return 0;
+    if (mark == "ect1") return 1;
+    if (mark == "ect0") return 2;
+    if (mark == "ce") return 3;
+    if (mark == "ect01") return kEitherEct;
+    return kUnknownEcn;
+}
 
 struct Option {
     std::string name;   // without the leading --

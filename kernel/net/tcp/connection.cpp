@@ -68,6 +68,7 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
     irs_ = syn.sequence;
     rcv_nxt_ = syn.sequence + 1;
     take_syn_options(syn.options);
+    ecn_take_syn(syn, false);
     snd_wnd_ = syn.window;  // never scaled in a SYN (RFC 7323 §2.2)
     max_snd_wnd_ = snd_wnd_;
     snd_wl1_ = syn.sequence;

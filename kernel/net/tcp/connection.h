@@ -13,8 +13,8 @@
 // keepalive timer (RFC 1122 §4.2.3.6); timestamps.cpp RFC 7323's
 // timestamps (PAWS, TS.Recent, RTT from echoes); sack.cpp RFC 2018's
 // selective acknowledgments, both ways; congestion.cpp NewReno
-// (RFC 5681, RFC 6582); connection.cpp opening, the user's calls and
-// closing.
+// (RFC 5681, RFC 6582); ecn.cpp Explicit Congestion Notification (RFC
+// 3168); connection.cpp opening, the user's calls and closing.
 #pragma once
 
 #include <cstddef>
@@ -58,6 +58,7 @@ struct InSegment {
     const Packet* payload = nullptr;  // the datagram's chain
     std::size_t payload_skip = 0;     // bytes of the chain before the payload
     std::size_t payload_length = 0;
+    std::uint8_t ecn = 0;  // the IP header's ECN field (kEcnNotEct ... kEcnCe)
 };
 
 // A segment to send: the stack adds the headers and the checksum.
@@ -74,6 +75,7 @@ struct OutSegment {
     // When the payload is longer: the bytes of each segment it is cut
     // into (TSO), the MSS less the options.
     std::size_t segment_bytes = 0;
+    std::uint8_t ecn = 0;  // for the IP header: kEcnEct0 on new data when ECN is agreed
 };
 
 class Connection;
@@ -101,6 +103,14 @@ public:
 
 protected:
     ~ConnectionOwner() = default;
+};
+
+// RFC 3168 §6.1.1: whether our SYNs ask for ECN (ECE and CWR set) and
+// whether a peer's asking is agreed to (a SYN-ACK with ECE).
+enum class EcnMode : std::uint8_t {
+    kOff,      // never asked, never agreed
+    kAccept,   // agreed when the peer asks (Linux's and FreeBSD's default)
+    kRequest,  // asked in our SYNs, and agreed
 };
 
 // Timing and sizes, fixed per stack (StackLimits holds the settable ones).
@@ -144,6 +154,11 @@ struct TcpSettings {
     // know (FreeBSD's net.inet.tcp.rexmit_drop_options, which is 3). 0:
     // every SYN offers what the settings allow.
     unsigned syn_plain_after_retries = 0;
+    EcnMode ecn = EcnMode::kAccept;
+    // The retransmissions of our SYN that still ask for ECN (RFC 3168
+    // §6.1.1.1: a SYN lost to a middlebox that drops ECN-setup SYNs is
+    // sent again without; FreeBSD's net.inet.tcp.ecn.maxretries).
+    unsigned ecn_syn_retries = 1;
     // RFC 5961's defences against blind injection: a RST (§3.2) or SYN
     // (§4.2) inside the window but not exactly at RCV.NXT gets a challenge
     // ACK. Off, RFC 793's rules return (FreeBSD's insecure_rst and
@@ -245,6 +260,7 @@ public:
     unsigned duplicate_acks() const { return duplicate_acks_; }
     bool timestamps() const { return timestamps_; }
     bool sack_permitted() const { return sack_permitted_; }
+    bool ecn() const { return ecn_; }
     std::uint16_t send_mss() const { return send_mss_; }
 
 private:
@@ -252,6 +268,13 @@ private:
     void enter(State state);
     void close_with(Error error);  // to CLOSED, remembering why
     void take_syn_options(const TcpOptions& options);
+
+    // ecn.cpp
+    std::uint8_t ecn_syn_flags();
+    void ecn_take_syn(const InSegment& syn, bool answers_ours);
+    void ecn_input(const InSegment& segment);
+    void ecn_on_echo(const InSegment& segment);
+    void ecn_mark_new_data(OutSegment& segment);
 
     // input.cpp
     void input_syn_sent(const InSegment& segment, std::uint64_t now);
@@ -345,6 +368,14 @@ private:
     bool no_delay_ = false;       // TCP_NODELAY: no Nagle
     bool no_options_ = false;     // TCP_NOOPT: SYNs without options
     bool syn_mss_only_ = false;   // syn_plain_after_retries: our SYN offers the MSS alone
+    // RFC 3168: asked for in our last SYN; agreed; a CE mark received and
+    // not yet answered by the peer's CWR (every ACK carries ECE until
+    // then); the window reduced for an ECE, which our next new data
+    // tells with CWR.
+    bool ecn_asked_ = false;
+    bool ecn_ = false;
+    bool ecn_echo_ = false;
+    bool ecn_cwr_pending_ = false;
     bool window_scaling_ = false; // both SYNs carried the option
     std::uint64_t handshake_limit_ns_ = 0;  // TCP_KEEPINIT (0: none)
 

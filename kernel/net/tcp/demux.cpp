@@ -46,6 +46,7 @@ void Stack::tcp_input(const Datagram& datagram, std::uint64_t now) {
     segment.payload = datagram.first;
     segment.payload_skip = header_length;
     segment.payload_length = datagram.payload_length - header_length;
+    segment.ecn = datagram.ecn;
     Endpoint local{datagram.destination, load16(header->destination_port)};
     Endpoint remote{datagram.source, load16(header->source_port)};
 

@@ -88,9 +88,11 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
         input_syn(segment);
         return;
     }
+    ecn_input(segment);
     // Step 5: ACK.
     if ((segment.flags & kAck) == 0) return;
     if (!input_ack(segment, now)) return;
+    ecn_on_echo(segment);
     if (state_ == State::kClosed) return;  // LAST-ACK ended
     // Step 5 in TIME-WAIT: what arrives is taken for a retransmission of
     // the peer's FIN, acknowledged, and the 2 MSL restarted. A bare
@@ -172,6 +174,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
     rcv_nxt_ = segment.sequence + 1;
     rcv_adv_ = rcv_nxt_;  // window_to_advertise() moves it to the window's edge
     take_syn_options(segment.options);
+    ecn_take_syn(segment, has_ack);
     snd_wl1_ = segment.sequence;
     if (!has_ack) {  // simultaneous open (§3.5, figure 8)
         snd_wnd_ = segment.window;

@@ -94,6 +94,7 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
         rtt_started_ = now;
     }
     segment.window = window_to_advertise();
+    if (new_data) ecn_mark_new_data(segment);
     finish_segment(segment);
     owner_->send_segment(*this, segment);
     ack_now_ = false;
@@ -140,8 +141,10 @@ void Connection::send_control(std::uint8_t flags, std::uint32_t sequence) {
 
 // RFC 7323 §3.2: once agreed, TSopt goes in every segment (a RST too,
 // which §3.2 recommends), echoing TS.Recent. RFC 2018 §4: SACK blocks go
-// in every ACK while bytes beyond a gap are held.
+// in every ACK while bytes beyond a gap are held. RFC 3168 §6.1.3: ECE
+// in every ACK while a CE mark is not answered by CWR.
 void Connection::finish_segment(OutSegment& segment) {
+    if (ecn_echo_ && (segment.flags & (kAck | kRst)) == kAck) segment.flags |= kEce;
     std::size_t length = 0;
     if (timestamps_) length += write_timestamps(segment.options, timestamp_now(), ts_recent_);
     if ((segment.flags & kAck) != 0) {
@@ -158,8 +161,8 @@ void Connection::finish_segment(OutSegment& segment) {
 void Connection::send_syn() {
     OutSegment segment;
     segment.sequence = iss_;
-    segment.flags = kSyn;
     bool answering = state_ == State::kSynReceived;
+    segment.flags = static_cast<std::uint8_t>(kSyn | ecn_syn_flags());
     if (answering) {
         segment.flags |= kAck;
         segment.acknowledgment = rcv_nxt_;

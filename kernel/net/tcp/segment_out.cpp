@@ -51,8 +51,10 @@ std::uint32_t Stack::tcp_initial_sequence(Endpoint local, Endpoint remote, std::
 
 void Stack::send_segment(tcp::Connection& connection, const tcp::OutSegment& segment) {
     TcpSocket* socket = tcp_socket_of(connection);
-    tcp_transmit(connection.local(), connection.remote(), segment,
-                 socket != nullptr ? socket->ip_marking : Ipv4Marking{});
+    Ipv4Marking marking = socket != nullptr ? socket->ip_marking : Ipv4Marking{};
+    // IP_TOS sets the DSCP; the ECN field is the connection's (RFC 3168 §5).
+    marking.type_of_service = static_cast<std::uint8_t>((marking.type_of_service & 0xFC) | segment.ecn);
+    tcp_transmit(connection.local(), connection.remote(), segment, marking);
 }
 
 Stack::TcpSocket* Stack::tcp_socket_of(tcp::Connection& connection) {

@@ -30,6 +30,14 @@ inline constexpr std::uint8_t kRst = 0x04;
 inline constexpr std::uint8_t kPsh = 0x08;
 inline constexpr std::uint8_t kAck = 0x10;
 inline constexpr std::uint8_t kUrg = 0x20;
+inline constexpr std::uint8_t kEce = 0x40;  // ECN-Echo (RFC 3168 §6.1)
+inline constexpr std::uint8_t kCwr = 0x80;  // Congestion Window Reduced
+
+// The IP header's ECN field, the low two bits of its TOS byte (RFC 3168 §5).
+inline constexpr std::uint8_t kEcnNotEct = 0;
+inline constexpr std::uint8_t kEcnEct1 = 1;
+inline constexpr std::uint8_t kEcnEct0 = 2;
+inline constexpr std::uint8_t kEcnCe = 3;
 
 inline constexpr std::uint8_t kOptionEnd = 0;
 inline constexpr std::uint8_t kOptionNop = 1;
