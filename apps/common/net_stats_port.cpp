@@ -16,7 +16,8 @@ std::size_t format_net_stats(char* out, std::size_t capacity) {
         " sent=%llu dropped=%llu icmp_rate_limited=%llu tcp_sockets=%zu tcp_connections=%zu"
         " tcp_time_wait=%zu tcp_buffers=%zu tcp_buffer_limit=%zu tcp_segments_received=%llu"
         " tcp_segments_sent=%llu tcp_resets_sent=%llu tcp_retry_timeouts=%llu"
-        " tcp_keepalive_timeouts=%llu tcp_paws_drops=%llu tcp_challenge_acks_limited=%llu\n",
+        " tcp_keepalive_timeouts=%llu tcp_paws_drops=%llu tcp_challenge_acks_limited=%llu"
+        " tcp_syn_cookies_sent=%llu tcp_syn_cookies_accepted=%llu\n",
         stats.pool_bytes_in_use, stats.pool_bytes, stats.sockets_open, stats.socket_queued_bytes,
         stats.reassembly_in_progress, stats.arp_entries, count(stats.frames_received),
         count(stats.frames_sent), count(stats.frames_dropped), count(stats.icmp_rate_limited),
@@ -24,7 +25,8 @@ std::size_t format_net_stats(char* out, std::size_t capacity) {
         stats.tcp_buffer_limit, count(stats.tcp_segments_received), count(stats.tcp_segments_sent),
         count(stats.tcp_resets_sent), count(stats.tcp_retry_timeouts),
         count(stats.tcp_keepalive_timeouts), count(stats.tcp_paws_drops),
-        count(stats.tcp_challenge_acks_limited));
+        count(stats.tcp_challenge_acks_limited), count(stats.tcp_syn_cookies_sent),
+        count(stats.tcp_syn_cookies_accepted));
     return written < capacity ? written : capacity - 1;
 }
 
@@ -38,7 +40,7 @@ void answer_stats_requests(int socket, std::uint8_t* buffer, std::size_t capacit
         bool asked = *length == kRequestLength && capacity >= kRequestLength &&
                      __builtin_memcmp(buffer, kRequest, kRequestLength) == 0;
         if (!asked) continue;
-        char line[512];
+        char line[768];
         std::size_t written = format_net_stats(line, sizeof line);
         (void)net::send_to(socket, line, written, &from);
     }

@@ -2,13 +2,13 @@
 // compare them before, during and after an attack (apps/echo on 9998, the
 // webserver with --stats-port N). A datagram "stats" is answered with one
 // line of toro::net::net_stats(), "key=value" pairs separated by spaces
-// and ended by a newline, under 512 bytes:
+// and ended by a newline, under 768 bytes:
 //   pool_in_use=BYTES pool=BYTES sockets=N queued=BYTES reassembly=N arp=N
 //   received=N sent=N dropped=N icmp_rate_limited=N tcp_sockets=N
 //   tcp_connections=N tcp_time_wait=N tcp_buffers=BYTES tcp_buffer_limit=BYTES
 //   tcp_segments_received=N tcp_segments_sent=N tcp_resets_sent=N
 //   tcp_retry_timeouts=N tcp_keepalive_timeouts=N tcp_paws_drops=N
-//   tcp_challenge_acks_limited=N
+//   tcp_challenge_acks_limited=N tcp_syn_cookies_sent=N tcp_syn_cookies_accepted=N
 // Anything else sent there is discarded: no reply, so the port never
 // amplifies what it is sent.
 #pragma once

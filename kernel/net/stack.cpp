@@ -37,6 +37,9 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
     next_identification_ = static_cast<std::uint16_t>(hal::random_u64());
     isn_key_[0] = hal::random_u64();
     isn_key_[1] = hal::random_u64();
+    for (std::uint64_t& word : cookie_key_) word = hal::random_u64();
+    for (std::uint64_t& word : cookie_timestamp_key_) word = hal::random_u64();
+    tcp_cookie_sent_at_ = 0;
     icmp_tokens_ = limits_.icmp_errors_per_second;
     icmp_refilled_at_ = now;
     configure(config, now);
@@ -253,6 +256,8 @@ NetStats Stack::stats() const {
     stats.tcp_paws_drops = tcp_paws_drops_;
     stats.tcp_retry_timeouts = tcp_retry_timeouts_;
     stats.tcp_challenge_acks_limited = tcp_challenge_acks_limited_;
+    stats.tcp_syn_cookies_sent = tcp_cookies_sent_;
+    stats.tcp_syn_cookies_accepted = tcp_cookies_accepted_;
     return stats;
 }
 

@@ -365,6 +365,26 @@ private:
     TcpSocket* tcp_find_listener(Endpoint local);
     void tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
                           const tcp::InSegment& syn, std::uint64_t now);
+    // A listener's connections not yet accepted: all, those past the
+    // handshake, and the half-open one whose SYN came first.
+    struct ListenerQueue {
+        unsigned held = 0;
+        unsigned established = 0;
+        TcpSocket* oldest_half_open = nullptr;
+    };
+    ListenerQueue tcp_listener_queue(TcpSocket& listener);
+    TcpSocket* tcp_new_child(TcpSocket& listener, Endpoint local, Endpoint remote,
+                             std::uint32_t initial_sequence, std::uint32_t timestamp_offset,
+                             std::uint64_t now);
+    // tcp/syn_cookies.cpp (RFC 4987 §3.6)
+    void tcp_send_cookie(const TcpSocket& listener, Endpoint local, Endpoint remote,
+                         const tcp::InSegment& syn, std::uint64_t now);
+    // True when `ack` brought a cookie back (its connection made, or the
+    // ACK dropped for want of room); false when it is no cookie of ours.
+    bool tcp_accept_cookie(TcpSocket& listener, Endpoint local, Endpoint remote,
+                           const tcp::InSegment& ack, std::uint64_t now);
+    std::uint32_t tcp_cookie_mac(Endpoint local, Endpoint remote, std::uint32_t peer_sequence,
+                                 std::uint64_t period, unsigned mss_index) const;
     void tcp_send_reset(Endpoint local, Endpoint remote, const tcp::InSegment& cause);
     // The IP_TTL/IP_TOS of the socket bound to `local`'s port, which
     // answers for it (default ones when none is bound).
@@ -469,6 +489,14 @@ private:
     std::size_t tcp_memory_in_use_ = 0;
     std::uint64_t tcp_ready_counter_ = 0;
     std::uint64_t isn_key_[2] = {};  // RFC 6528's secret, drawn at initialize
+    // SYN cookies' MAC key and their connections' timestamp offsets' key,
+    // drawn at initialize; when the last cookie went (0: never), since
+    // only then may an ACK to a listener bring one back.
+    std::uint64_t cookie_key_[2] = {};
+    std::uint64_t cookie_timestamp_key_[2] = {};
+    std::uint64_t tcp_cookie_sent_at_ = 0;
+    std::uint64_t tcp_cookies_sent_ = 0;
+    std::uint64_t tcp_cookies_accepted_ = 0;
     std::uint64_t tcp_resets_sent_ = 0;
     std::uint64_t tcp_keepalive_timeouts_ = 0;
     std::uint64_t tcp_paws_drops_ = 0;

@@ -9,7 +9,8 @@
 // The client sends CLIENT_SIZE * 64 bytes (up to 16 KiB), the server
 // SERVER_SIZE * 16 (up to 4 KiB), from a fixed random table at offsets
 // the seed picks. Both NICs offer segmentation offload when SEED & 4;
-// the client asks for ECN (RFC 3168) when SEED & 8, which the server agrees to.
+// the client asks for ECN (RFC 3168) when SEED & 8, which the server agrees to;
+// the server answers every SYN with a SYN cookie (RFC 4987) when SEED & 16.
 // Each connection's buffers are 4, 8, 16 or 32 KiB each
 // way (SEED & 3): small transfers keep a run short (a 256 KiB one took a
 // millisecond), and small buffers still fill the window, shut it and
@@ -41,7 +42,9 @@
 //   connection, seen by its application or not (net_stats'
 //   tcp_retry_timeouts), ran out of retries while the input held the
 //   wire or within one maximum RTO after (a timer armed before), and then
-//   whatever followed (the RST it sent). A flipped byte or a cut frame
+//   whatever followed (the RST it sent); or, with cookies, the server's
+//   listener sent a RST (its net_stats' tcp_resets_sent: a segment came
+//   that no cookie explains, as when the one carrying it was lost). A flipped byte or a cut frame
 //   must be dropped by the stack: it excuses nothing;
 // * after both sides close (those that did not finish are aborted) and
 //   TIME-WAIT runs out: a connection, TCP buffer memory or a packet left;
@@ -280,6 +283,7 @@ struct World {
     std::uint64_t first_timeout_at = kNoDeadline;
     std::uint64_t timeouts = 0;
     bool forged = false;
+    bool cookies = false;
     unsigned long steps = 0;
 };
 World world;
@@ -628,8 +632,9 @@ void check_outcome(Outcome& outcome) {
     bool timed_out = any_legitimate_timeout();
     outcome.forged = world.forged;
     outcome.timed_out = timed_out;
+    outcome.cookie_reset = world.cookies && world.sides[1].stack->stats().tcp_resets_sent > 0;
     outcome.completed = world.sides[0].finished() && world.sides[1].finished();
-    if (world.forged || timed_out) return;
+    if (world.forged || timed_out || outcome.cookie_reset) return;
     for (int i = 0; i < 2; ++i) {
         PAIR_CHECK(world.sides[i].error == Error::kOk, "a connection failed, and nothing on the wire explains it", i);
         PAIR_CHECK(world.sides[i].finished(), "the transfer is not done after the perfect wire's time (a hang)", i);
@@ -680,6 +685,12 @@ void start(std::uint8_t seed, std::uint8_t client_size, std::uint8_t server_size
         toro::net::tcp::TcpSettings settings = world.sides[0].stack->tcp_settings();
         settings.ecn = toro::net::tcp::EcnMode::kRequest;
         world.sides[0].stack->set_tcp_settings(settings);
+    }
+    world.cookies = (seed & 16) != 0;
+    if (world.cookies) {
+        toro::net::tcp::TcpSettings settings = world.sides[1].stack->tcp_settings();
+        settings.syn_cookies = toro::net::tcp::SynCookies::kAlways;
+        world.sides[1].stack->set_tcp_settings(settings);
     }
     Side& client = world.sides[0];
     Side& server = world.sides[1];

@@ -18,6 +18,10 @@ struct Outcome {
     // connection gave up on its retries while the input held the wire.
     bool forged = false;
     bool timed_out = false;
+    // With SYN cookies (SEED & 16), the server's listener answered a
+    // segment with a RST: the cookie's ACK was lost and a later segment
+    // came first, which a cookie cannot place (RFC 4987 §3.6's price).
+    bool cookie_reset = false;
     std::uint64_t simulated_ns = 0;  // from the first frame to the last memory returned
 };
 

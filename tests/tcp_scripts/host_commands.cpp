@@ -9,6 +9,8 @@ namespace tcp_scripts {
 
 namespace {
 
+using toro::net::tcp::SynCookies;
+
 using Kind = CommandOutcome::Kind;
 constexpr std::uint64_t kMs = 1'000'000;
 
@@ -91,8 +93,17 @@ const SysctlRule kSysctls[] = {
     {"net.inet.tcp.icmp_may_rst",
      [](HostSettings& s, std::uint64_t v) { s.tcp.icmp_aborts_connect = v != 0; }, -1,
      "TcpSettings::icmp_aborts_connect: ICMP hard errors end a handshake"},
-    {"net.inet.tcp.syncookies", nullptr, -1, "no SYN cookies: a bounded SYN backlog instead"},
-    {"net.inet.tcp.syncookies_only", nullptr, -1, "no SYN cookies: a bounded SYN backlog instead"},
+    {"net.inet.tcp.syncookies",
+     [](HostSettings& s, std::uint64_t v) {
+         s.tcp.syn_cookies = v == 0 ? SynCookies::kOff : SynCookies::kWhenFull;
+     },
+     -1, "TcpSettings::syn_cookies: 1 when the backlog is full"},
+    {"net.inet.tcp.syncookies_only",
+     [](HostSettings& s, std::uint64_t v) {
+         if (v != 0) s.tcp.syn_cookies = SynCookies::kAlways;
+         else if (s.tcp.syn_cookies == SynCookies::kAlways) s.tcp.syn_cookies = SynCookies::kWhenFull;
+     },
+     -1, "TcpSettings::syn_cookies: 1 for every SYN"},
     {"net.inet.tcp.udp_tunneling_port", nullptr, -1, "no TCP over UDP (RFC 8719's encapsulation)"},
     {"net.inet.tcp.udp_tunneling_overhead", nullptr, -1,
      "no TCP over UDP (RFC 8719's encapsulation)"},

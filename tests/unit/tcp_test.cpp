@@ -886,7 +886,11 @@ TEST_F(Tcp, DropsSegmentsWithABadChecksumOrDataOffset) {
     EXPECT_EQ(stack_->stats().tcp_segments_received, 0u);
 }
 
-TEST_F(Tcp, AFullBacklogGivesUpTheOldestHalfOpenConnection) {
+// Without SYN cookies (tcp_syn_cookie_test.cpp has them).
+TEST_F(Tcp, WithoutCookiesAFullBacklogGivesUpTheOldestHalfOpenConnection) {
+    toro::net::tcp::TcpSettings settings = stack_->tcp_settings();
+    settings.syn_cookies = toro::net::tcp::SynCookies::kOff;
+    stack_->set_tcp_settings(settings);
     int listener = listen(80, 4);
     for (std::uint16_t i = 0; i < 6; ++i) peer_sends(80, kPeerIsn, 0, kSyn, {}, 65535, {}, 30000 + i);
     EXPECT_EQ(sent().size(), 6u);

@@ -181,6 +181,8 @@ struct NetStats {
     std::uint64_t tcp_retry_timeouts;    // connections given up when their retries ran out
                                          // (SYN, SYN-ACK, data or window probes), seen or not
     std::uint64_t tcp_challenge_acks_limited;  // not sent: over the budget per second (RFC 5961 §7)
+    std::uint64_t tcp_syn_cookies_sent;      // SYN-ACKs a listener sent keeping no state (RFC 4987)
+    std::uint64_t tcp_syn_cookies_accepted;  // connections their ACKs opened
 };
 NetStats net_stats();
 

@@ -41,12 +41,13 @@ void Connection::attach_buffers(std::uint8_t* send, std::size_t send_bytes, std:
                                 std::size_t receive_bytes) {
     send_.reset(send, send_bytes);
     receive_.reset(receive, receive_bytes);
-    // RFC 7323 §2.3: the smallest scale that lets the whole buffer be offered.
-    offered_scale_ = settings_->min_window_scale < kMaxWindowScale ? settings_->min_window_scale
-                                                                   : kMaxWindowScale;
-    while (offered_scale_ < kMaxWindowScale && (receive_bytes >> offered_scale_) > 0xFFFF) {
-        ++offered_scale_;
-    }
+    offered_scale_ = offered_window_scale(settings_->min_window_scale, receive_bytes);
+}
+
+std::uint8_t offered_window_scale(std::uint8_t min_window_scale, std::size_t receive_bytes) {
+    std::uint8_t scale = min_window_scale < kMaxWindowScale ? min_window_scale : kMaxWindowScale;
+    while (scale < kMaxWindowScale && (receive_bytes >> scale) > 0xFFFF) ++scale;
+    return scale;
 }
 
 void Connection::detach_buffers() {
@@ -77,6 +78,23 @@ void Connection::accept_syn(const InSegment& syn, std::uint64_t now) {
     send_syn();
     arm_retransmit(now);
     set_handshake_limit(handshake_limit_ns_, now);
+}
+
+void Connection::accept_cookie(const TcpOptions& syn, bool ecn, const InSegment& ack, std::uint64_t now) {
+    now_ = now;
+    passive_ = true;
+    irs_ = ack.sequence - 1;
+    rcv_nxt_ = ack.sequence;
+    // What the SYN-ACK offered: its window is never scaled.
+    std::size_t offered = receive_.space() < 0xFFFF ? receive_.space() : 0xFFFF;
+    rcv_adv_ = rcv_nxt_ + static_cast<std::uint32_t>(offered);
+    take_syn_options(syn);
+    ecn_ = ecn;
+    snd_nxt_ = snd_max_ = iss_ + 1;
+    snd_wl1_ = irs_;
+    snd_wl2_ = iss_;
+    enter(State::kSynReceived);
+    input(ack, now);
 }
 
 void Connection::set_handshake_limit(std::uint64_t ns, std::uint64_t now) {

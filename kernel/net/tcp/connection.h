@@ -105,12 +105,25 @@ protected:
     ~ConnectionOwner() = default;
 };
 
+// The window scale a connection with a receive buffer of `receive_bytes`
+// offers: the least that lets the whole buffer be offered, at least the
+// settings' min_window_scale (RFC 7323 §2.3).
+std::uint8_t offered_window_scale(std::uint8_t min_window_scale, std::size_t receive_bytes);
+
 // RFC 3168 §6.1.1: whether our SYNs ask for ECN (ECE and CWR set) and
 // whether a peer's asking is agreed to (a SYN-ACK with ECE).
 enum class EcnMode : std::uint8_t {
     kOff,      // never asked, never agreed
     kAccept,   // agreed when the peer asks (Linux's and FreeBSD's default)
     kRequest,  // asked in our SYNs, and agreed
+};
+
+// RFC 4987 §3.6: when a listener answers a SYN with a cookie, keeping no
+// state until the ACK brings it back.
+enum class SynCookies : std::uint8_t {
+    kOff,       // never: a full backlog gives up its oldest half-open connection
+    kWhenFull,  // when the backlog, the socket table or TCP memory is full
+    kAlways,    // for every SYN (tests; FreeBSD's syncookies_only)
 };
 
 // Timing and sizes, fixed per stack (StackLimits holds the settable ones).
@@ -159,6 +172,7 @@ struct TcpSettings {
     // §6.1.1.1: a SYN lost to a middlebox that drops ECN-setup SYNs is
     // sent again without; FreeBSD's net.inet.tcp.ecn.maxretries).
     unsigned ecn_syn_retries = 1;
+    SynCookies syn_cookies = SynCookies::kWhenFull;
     // RFC 5961's defences against blind injection: a RST (§3.2) or SYN
     // (§4.2) inside the window but not exactly at RCV.NXT gets a challenge
     // ACK. Off, RFC 793's rules return (FreeBSD's insecure_rst and
@@ -201,6 +215,12 @@ public:
     void connect(std::uint64_t now);
     // Passive open: a listener got `syn`; answers with a SYN-ACK (SYN-RECEIVED).
     void accept_syn(const InSegment& syn, std::uint64_t now);
+    // A SYN cookie came back (Stack::tcp_accept_cookie): SYN-RECEIVED as
+    // accept_syn would have left it, with `syn` the options the cookie
+    // kept (ISS the cookie, given to initialize) and `ecn` whether the
+    // SYN-ACK agreed to ECN; then `ack` is taken as the handshake's third
+    // segment.
+    void accept_cookie(const TcpOptions& syn, bool ecn, const InSegment& ack, std::uint64_t now);
 
     // A segment for this connection (after the stack checked its checksum).
     void input(const InSegment& segment, std::uint64_t now);

@@ -100,40 +100,68 @@ Stack::TcpSocket* Stack::tcp_find_listener(Endpoint local) {
     return nullptr;
 }
 
-// §3.10.7.2. A full backlog gives up its oldest half-open connection for
-// the new SYN: under a flood of spoofed SYNs, a real client's handshake
-// (one round trip) still completes before its entry is taken.
+// §3.10.7.2. A full backlog (or socket table, or TCP memory) answers
+// with a SYN cookie (syn_cookies.cpp) and keeps nothing; with cookies
+// off, a full backlog gives up its oldest half-open connection for the new
+// SYN: under a flood of spoofed SYNs, a real client's handshake (one round
+// trip) still completes before its entry is taken.
 void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
                              const InSegment& syn, std::uint64_t now) {
     if ((syn.flags & tcp::kRst) != 0) return;
     if ((syn.flags & tcp::kAck) != 0) {
+        if (tcp_accept_cookie(listener, local, remote, syn, now)) return;
         tcp_send_raw(local, remote, syn.acknowledgment, 0, tcp::kRst, listener.ip_marking);
         return;
     }
     if ((syn.flags & tcp::kSyn) == 0) return;
+    tcp::SynCookies cookies = tcp_settings_.syn_cookies;
+    if (cookies == tcp::SynCookies::kAlways) return tcp_send_cookie(listener, local, remote, syn, now);
+    ListenerQueue queue = tcp_listener_queue(listener);
+    if (queue.held >= listener.backlog) {
+        if (queue.oldest_half_open == nullptr) return;  // all established, waiting for accept: drop
+        if (cookies == tcp::SynCookies::kWhenFull) return tcp_send_cookie(listener, local, remote, syn, now);
+        tcp_free(*queue.oldest_half_open);
+    }
+    TcpSocket* child = tcp_new_child(listener, local, remote, tcp_initial_sequence(local, remote, now),
+                                     static_cast<std::uint32_t>(hal::random_u64()), now);
+    if (child == nullptr) {
+        if (cookies != tcp::SynCookies::kOff) tcp_send_cookie(listener, local, remote, syn, now);
+        return;
+    }
+    child->half_open_order = ++tcp_ready_counter_;
+    child->connection.accept_syn(syn, now);
+    tcp_settle(*child, now);
+}
+
+Stack::ListenerQueue Stack::tcp_listener_queue(TcpSocket& listener) {
     int listener_index = tcp_index(listener);
-    unsigned held = 0;
-    TcpSocket* oldest_half_open = nullptr;
+    ListenerQueue queue;
     for (TcpSocket& socket : tcp_sockets()) {
         if (socket.kind != TcpSocket::Kind::kConnection || socket.listener != listener_index ||
             socket.accepted) {
             continue;
         }
-        ++held;
+        ++queue.held;
         bool half_open = socket.connection.state() == tcp::State::kSynReceived;
-        if (half_open && (oldest_half_open == nullptr ||
-                          socket.half_open_order < oldest_half_open->half_open_order)) {
-            oldest_half_open = &socket;
+        if (!half_open) ++queue.established;
+        if (half_open && (queue.oldest_half_open == nullptr ||
+                          socket.half_open_order < queue.oldest_half_open->half_open_order)) {
+            queue.oldest_half_open = &socket;
         }
     }
-    if (held >= listener.backlog) {
-        if (oldest_half_open == nullptr) return;  // all established, waiting for accept: drop
-        tcp_free(*oldest_half_open);
-    }
+    return queue;
+}
+
+// A connection for `listener`, inheriting its options, with its buffers
+// and its connection initialized (ISS `initial_sequence`); nullptr when
+// the socket table or TCP memory is full.
+Stack::TcpSocket* Stack::tcp_new_child(TcpSocket& listener, Endpoint local, Endpoint remote,
+                                       std::uint32_t initial_sequence, std::uint32_t timestamp_offset,
+                                       std::uint64_t now) {
     TcpSocket* child = tcp_allocate_slot();
-    if (child == nullptr) return;
+    if (child == nullptr) return nullptr;
     child->kind = TcpSocket::Kind::kConnection;
-    child->listener = listener_index;
+    child->listener = tcp_index(listener);
     child->local = local;
     child->bound = true;
     child->no_delay = listener.no_delay;
@@ -145,20 +173,17 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     child->receive_bytes = listener.receive_bytes;
     if (!tcp_give_buffers(*child)) {
         tcp_free(*child);
-        return;
+        return nullptr;
     }
     tcp::Connection& connection = child->connection;
-    connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now),
-                          static_cast<std::uint32_t>(hal::random_u64()));
+    connection.initialize(this, &tcp_settings_, local, remote, initial_sequence, timestamp_offset);
     connection.attach_buffers(child->buffers, child->send_bytes, child->buffers + child->send_bytes,
                               child->receive_bytes);
     connection.set_no_delay(child->no_delay);
     connection.set_no_options(child->no_options);
     connection.set_keepalive(child->keepalive, now);
     connection.set_handshake_limit(child->handshake_limit_ns, now);
-    child->half_open_order = ++tcp_ready_counter_;
-    connection.accept_syn(syn, now);
-    tcp_settle(*child, now);
+    return child;
 }
 
 // §3.10.7.1: a segment for no connection gets a RST, unless it is one.

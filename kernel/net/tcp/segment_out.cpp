@@ -3,6 +3,7 @@
 // stays in the send buffer). And RFC 6528's initial sequence numbers.
 #include "hal/random.h"
 #include "net/checksum.h"
+#include "net/siphash.h"
 #include "net/stack.h"
 
 namespace toro::net {
@@ -11,36 +12,17 @@ namespace {
 
 using tcp::TcpHeader;
 
-std::uint64_t rotate(std::uint64_t value, int bits) { return value << bits | value >> (64 - bits); }
-
-// SipHash-2-4 (Aumasson and Bernstein, 2012) of the 12 bytes of a
-// connection's addresses and ports: RFC 6528's F().
-std::uint64_t siphash_endpoints(const std::uint64_t key[2], Endpoint local, Endpoint remote) {
-    std::uint64_t v0 = 0x736f6d6570736575ull ^ key[0];
-    std::uint64_t v1 = 0x646f72616e646f6dull ^ key[1];
-    std::uint64_t v2 = 0x6c7967656e657261ull ^ key[0];
-    std::uint64_t v3 = 0x7465646279746573ull ^ key[1];
-    auto round = [&] {
-        v0 += v1; v1 = rotate(v1, 13); v1 ^= v0; v0 = rotate(v0, 32);
-        v2 += v3; v3 = rotate(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = rotate(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = rotate(v1, 17); v1 ^= v2; v2 = rotate(v2, 32);
-    };
-    auto absorb = [&](std::uint64_t word) {
-        v3 ^= word;
-        round();
-        round();
-        v0 ^= word;
-    };
-    absorb(std::uint64_t{local.address.value} << 32 | remote.address.value);
-    // The last word: the 4 remaining bytes, and the message length (12) in the top byte.
-    absorb(std::uint64_t{12} << 56 | std::uint64_t{local.port} << 16 | remote.port);
-    v2 ^= 0xFF;
-    for (int i = 0; i < 4; ++i) round();
-    return v0 ^ v1 ^ v2 ^ v3;
-}
-
 }  // namespace
+
+// SipHash-2-4 of the 12 bytes of a connection's addresses and ports: RFC
+// 6528's F(), and the timestamp offset of a connection a SYN cookie opens.
+std::uint64_t siphash_endpoints(const std::uint64_t key[2], Endpoint local, Endpoint remote) {
+    SipHash hash(key);
+    hash.absorb(std::uint64_t{local.address.value} << 32 | remote.address.value);
+    // The last word: the 4 remaining bytes, and the message length (12) in the top byte.
+    hash.absorb(std::uint64_t{12} << 56 | std::uint64_t{local.port} << 16 | remote.port);
+    return hash.finish();
+}
 
 // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport,
 // secretkey), M a timer ticking every 4 microseconds.

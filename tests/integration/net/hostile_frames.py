@@ -179,7 +179,7 @@ class Toro:
         for _ in range(tries):  # a request may be lost while Toro's queue is full
             self.stats_sock.sendto(b"stats", (self.ip, STATS_PORT))
             try:
-                line = self.stats_sock.recv(512).decode()
+                line = self.stats_sock.recv(1024).decode()
                 return {k: int(v) for k, v in (w.split("=") for w in line.split())}
             except socket.timeout:
                 continue

@@ -22,7 +22,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(1)
 for _ in range(50):
     s.sendto(b"stats", (sys.argv[1], 9998))
-    line = s.recv(512).decode()
+    line = s.recv(1024).decode()
     if "tcp_sockets=2 " in line and "tcp_buffers=0" in line:
         break
     time.sleep(0.1)

@@ -22,7 +22,7 @@ MAC=$(grep -o 'mac [0-9a-f:]*' "$WORK/toro.log" | cut -d' ' -f2)
 stats_line() {
     in_ns python3 -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
-s.sendto(b"stats", (sys.argv[1], 9998)); print(s.recv(512).decode().strip())' "$TORO_IP"
+s.sendto(b"stats", (sys.argv[1], 9998)); print(s.recv(1024).decode().strip())' "$TORO_IP"
 }
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 baseline=$(stats_line)
