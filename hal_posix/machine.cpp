@@ -105,8 +105,11 @@ bool start_cpu_thread(unsigned cpu_id) {
     void* argument = reinterpret_cast<void*>(static_cast<std::uintptr_t>(cpu_id));
     if (pthread_create(&cpu.thread, nullptr, cpu_thread_main, argument) != 0) return false;
     // gdb, top and tools/gdb/toro.py tell the CPUs apart by this name.
-    char name[16];
+    // Linux takes 15 bytes and the NUL: room for 7 digits, more than
+    // there are CPUs (the wider buffer is for the compiler's sake).
+    char name[24];
     std::snprintf(name, sizeof name, "toro-cpu%u", cpu_id);
+    name[15] = '\0';
     (void)pthread_setname_np(cpu.thread, name);
     cpu.started = true;
     return true;
