@@ -38,6 +38,7 @@ void Stack::initialize(hal::NetDevice* device, void* pool_memory, std::size_t po
     isn_key_[0] = hal::random_u64();
     isn_key_[1] = hal::random_u64();
     for (std::uint64_t& word : cookie_key_) word = hal::random_u64();
+    for (std::uint64_t& word : demux_key_) word = hal::random_u64();
     for (std::uint64_t& word : cookie_timestamp_key_) word = hal::random_u64();
     tcp_cookie_sent_at_ = 0;
     icmp_tokens_ = limits_.icmp_errors_per_second;

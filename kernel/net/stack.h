@@ -212,6 +212,9 @@ public:
     // For tests and reports: the state of a TCP socket's connection.
     Result<tcp::State> tcp_state(int socket) const;
     const tcp::TcpSettings& tcp_settings() const { return tcp_settings_; }
+    // For tests: every connection is in the demux index once, in its
+    // bucket, and the chains hold nothing else and end.
+    bool tcp_index_consistent() const;
     // Its MSS is clamped to what the interface's MTU carries.
     void set_tcp_settings(const tcp::TcpSettings& settings);
     // IP bytes in one frame: the NIC's largest frame less Ethernet's
@@ -269,6 +272,10 @@ private:
         bool accepted = false;
         std::uint64_t ready_order = 0;  // when it became acceptable: accept is FIFO
         std::uint64_t half_open_order = 0;  // when its SYN came: the oldest is given up first
+        // A connection's place in the demux index (tcp_buckets_): the next
+        // slot + 1 in its bucket's chain (0 ends it), and whether it is in.
+        std::uint16_t next_in_bucket = 0;
+        bool indexed = false;
         std::size_t send_bytes = 0, receive_bytes = 0;
         std::uint8_t* buffers = nullptr;  // send_bytes + receive_bytes, from the allocator
         tcp::Connection connection;
@@ -362,6 +369,11 @@ private:
     // tcp/demux.cpp: segments in, to a connection, a listener, or a RST.
     void tcp_input(const Datagram& datagram, std::uint64_t now);
     TcpSocket* tcp_find_connection(Endpoint local, Endpoint remote);
+    // The demux index: connections by their endpoints, hashed under a key
+    // drawn at initialize (a peer cannot aim its ports at one bucket).
+    std::size_t tcp_bucket(Endpoint local, Endpoint remote) const;
+    void tcp_index_connection(TcpSocket& socket);
+    void tcp_unindex_connection(TcpSocket& socket);
     TcpSocket* tcp_find_listener(Endpoint local);
     void tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
                           const tcp::InSegment& syn, std::uint64_t now);
@@ -477,6 +489,10 @@ private:
     // the table. Slots from tcp_slots_ on are free or never built.
     alignas(TcpSocket) std::uint8_t tcp_storage_[kTcpSockets * sizeof(TcpSocket)];
     std::size_t tcp_constructed_ = 0;
+    // Each bucket's first connection's slot + 1 (0: empty); a power of two
+    // above the table's size, so chains stay short.
+    static constexpr std::size_t kTcpBuckets = 1024;
+    std::uint16_t tcp_buckets_[kTcpBuckets] = {};
     std::size_t tcp_slots_ = 0;
     TcpSocket* tcp_slot(std::size_t index) {
         return std::launder(reinterpret_cast<TcpSocket*>(tcp_storage_)) + index;
@@ -493,6 +509,7 @@ private:
     // drawn at initialize; when the last cookie went (0: never), since
     // only then may an ACK to a listener bring one back.
     std::uint64_t cookie_key_[2] = {};
+    std::uint64_t demux_key_[2] = {};
     std::uint64_t cookie_timestamp_key_[2] = {};
     std::uint64_t tcp_cookie_sent_at_ = 0;
     std::uint64_t tcp_cookies_sent_ = 0;

@@ -886,6 +886,49 @@ TEST_F(Tcp, DropsSegmentsWithABadChecksumOrDataOffset) {
     EXPECT_EQ(stack_->stats().tcp_segments_received, 0u);
 }
 
+// The demux index (Stack::tcp_find_connection): 300 connections, each
+// segment to its own; slots freed and taken again stay reachable.
+TEST_F(Tcp, ManyConnectionsEachGetTheirOwnSegments) {
+    StackLimits limits;  // small buffers: 300 connections within TCP memory
+    limits.tcp_send_buffer_bytes = limits.tcp_receive_buffer_bytes = 4096;
+    stack_ = std::make_unique<Stack>();
+    start(limits);
+    int listener = listen(80, 400);
+    constexpr std::uint16_t kCount = 300;
+    std::vector<int> sockets;
+    std::vector<std::uint32_t> isns;
+    for (std::uint16_t round = 0; round < 2; ++round) {
+        sockets.clear();
+        isns.clear();
+        for (std::uint16_t i = 0; i < kCount; ++i) {
+            sockets.push_back(accept_from_peer(listener, 80, static_cast<std::uint16_t>(20000 + i)));
+            isns.push_back(toro_isn_);
+        }
+        sent();
+        EXPECT_TRUE(stack_->tcp_index_consistent());
+        for (std::uint16_t i = 0; i < kCount; ++i) {
+            Bytes data = pattern(10, static_cast<std::uint8_t>(i + round));
+            peer_sends(80, kPeerIsn + 1, isns[i] + 1, kAck | kPsh, data, 65535, {},
+                       static_cast<std::uint16_t>(20000 + i));
+        }
+        for (std::uint16_t i = 0; i < kCount; ++i) {
+            Bytes buffer(32);
+            auto received = stack_->tcp_receive(sockets[i], buffer.data(), buffer.size(), now_);
+            ASSERT_TRUE(received.ok()) << i;
+            buffer.resize(*received);
+            EXPECT_EQ(buffer, pattern(10, static_cast<std::uint8_t>(i + round))) << i;
+        }
+        // Half reset and freed, the index checked, then the rest: the next
+        // round's connections take the freed slots, under the same endpoints.
+        for (std::uint16_t i = 0; i < kCount; i += 2) (void)stack_->tcp_close(sockets[i], true, now_);
+        EXPECT_TRUE(stack_->tcp_index_consistent());
+        for (std::uint16_t i = 1; i < kCount; i += 2) (void)stack_->tcp_close(sockets[i], true, now_);
+        sent();
+        EXPECT_EQ(stack_->stats().tcp_connections, 0u);
+        EXPECT_TRUE(stack_->tcp_index_consistent());
+    }
+}
+
 // Without SYN cookies (tcp_syn_cookie_test.cpp has them).
 TEST_F(Tcp, WithoutCookiesAFullBacklogGivesUpTheOldestHalfOpenConnection) {
     toro::net::tcp::TcpSettings settings = stack_->tcp_settings();

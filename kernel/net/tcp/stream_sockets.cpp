@@ -84,6 +84,7 @@ bool Stack::tcp_give_buffers(TcpSocket& socket) {
 }
 
 void Stack::tcp_free(TcpSocket& socket) {
+    tcp_unindex_connection(socket);
     tcp_release_buffers(socket);
     signal_tcp_waiters(socket);  // a thread still waiting sees kBadDescriptor
     socket = TcpSocket{};
@@ -243,6 +244,7 @@ Error Stack::tcp_connect(int descriptor, Endpoint remote, std::uint64_t now) {
     tcp::Connection& connection = socket->connection;
     connection.initialize(this, &tcp_settings_, local, remote, tcp_initial_sequence(local, remote, now),
                           static_cast<std::uint32_t>(hal::random_u64()));
+    tcp_index_connection(*socket);
     connection.attach_buffers(socket->buffers, socket->send_bytes, socket->buffers + socket->send_bytes,
                               socket->receive_bytes);
     connection.set_no_delay(socket->no_delay);
