@@ -212,9 +212,10 @@ public:
     // For tests and reports: the state of a TCP socket's connection.
     Result<tcp::State> tcp_state(int socket) const;
     const tcp::TcpSettings& tcp_settings() const { return tcp_settings_; }
-    // For tests: every connection is in the demux index once, in its
-    // bucket, and the chains hold nothing else and end.
-    bool tcp_index_consistent() const;
+    // For tests and fuzzers: every connection is in the demux index once,
+    // in its bucket, and the chains hold nothing else and end; and every
+    // listener's queued and ready counts are what a walk of the table finds.
+    bool tcp_tables_consistent() const;
     // Its MSS is clamped to what the interface's MTU carries.
     void set_tcp_settings(const tcp::TcpSettings& settings);
     // IP bytes in one frame: the NIC's largest frame less Ethernet's
@@ -268,6 +269,12 @@ private:
         Endpoint local;
         // Listener: how many may wait; a child: its listener's slot.
         unsigned backlog = 0;
+        // A listener's connections not yet accepted, and those of them
+        // acceptable (past the handshake: ready_order set), kept as they
+        // change (tcp_new_child, connection_changed, tcp_accept, tcp_free)
+        // so that a SYN does not walk the table to learn them.
+        unsigned queued = 0;
+        unsigned ready = 0;
         int listener = -1;
         bool accepted = false;
         std::uint64_t ready_order = 0;  // when it became acceptable: accept is FIFO
@@ -377,14 +384,9 @@ private:
     TcpSocket* tcp_find_listener(Endpoint local);
     void tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remote,
                           const tcp::InSegment& syn, std::uint64_t now);
-    // A listener's connections not yet accepted: all, those past the
-    // handshake, and the half-open one whose SYN came first.
-    struct ListenerQueue {
-        unsigned held = 0;
-        unsigned established = 0;
-        TcpSocket* oldest_half_open = nullptr;
-    };
-    ListenerQueue tcp_listener_queue(TcpSocket& listener);
+    // The listener's half-open connection whose SYN came first (a walk of
+    // the table: only when one is to be given up).
+    TcpSocket* tcp_oldest_half_open(TcpSocket& listener);
     TcpSocket* tcp_new_child(TcpSocket& listener, Endpoint local, Endpoint remote,
                              std::uint32_t initial_sequence, std::uint32_t timestamp_offset,
                              std::uint64_t now);

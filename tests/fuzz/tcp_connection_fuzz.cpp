@@ -22,7 +22,8 @@
 // sends (first copy or retransmission) is the application's stream byte
 // at that sequence number; every frame fits Ethernet; after the input the
 // socket is closed and the clock runs on until all TCP memory and every
-// packet is back.
+// packet is back; before that, the socket table's demux index and
+// listener counts agree with the table (Stack::tcp_tables_consistent).
 //
 // Reproduce a crash: build-fuzz/tests/fuzz/tcp_connection_fuzz crash-XXXX
 #include <cstdint>
@@ -346,6 +347,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)stack->tcp_shutdown(socket, now);
         }
     }
+    FUZZ_CHECK(stack->tcp_tables_consistent());
     FUZZ_CHECK(stack->tcp_close(socket, false, now) == toro::Error::kOk);
     FUZZ_CHECK(stack->tcp_close(listener, false, now) == toro::Error::kOk);
     // The peer goes silent: Toro retries, gives up or waits out TIME-WAIT,

@@ -48,6 +48,8 @@
 //   must be dropped by the stack: it excuses nothing;
 // * after both sides close (those that did not finish are aborted) and
 //   TIME-WAIT runs out: a connection, TCP buffer memory or a packet left;
+//   and at the end of the input and at the end: a socket table whose
+//   demux index or listener counts are off (Stack::tcp_tables_consistent);
 // * the stacks trading frames while the clock stands still (a livelock),
 //   or a frame sent that is not an Ethernet frame's size.
 // Also on every frame: ASan and UBSan, in the fuzz build.
@@ -662,6 +664,9 @@ void tear_down() {
                      stats.tcp_sockets, stats.tcp_buffer_bytes, world.sides[i].stack->pool().in_use());
         fail("the stack's memory is not back to its baseline", i, world.now);
     }
+    for (int i = 0; i < 2; ++i) {
+        PAIR_CHECK(world.sides[i].stack->tcp_tables_consistent(), "the socket table's index or counts are off", i);
+    }
 }
 
 // Fresh stacks on the same memory (default-initialized: `Stack()` would
@@ -725,6 +730,9 @@ Outcome run(const std::uint8_t* data, std::size_t size) {
     if (tracing) std::fprintf(stderr, "the wire is perfect from here\n");
     run_perfect_wire(world.now + kPerfectWire, both_done);
     Outcome outcome;
+    for (int i = 0; i < 2; ++i) {
+        PAIR_CHECK(world.sides[i].stack->tcp_tables_consistent(), "the socket table's index or counts are off", i);
+    }
     check_outcome(outcome);
     tear_down();
     outcome.simulated_ns = world.now - began;

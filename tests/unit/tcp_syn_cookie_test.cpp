@@ -119,6 +119,7 @@ TEST_F(TcpSynCookies, AFullBacklogAnswersWithCookiesAndKeepsItsConnections) {
     EXPECT_EQ(stack_->stats().tcp_connections, 2u);
     ack_cookie(30002, cookie, tsval);
     EXPECT_EQ(stack_->stats().tcp_connections, 2u);
+    EXPECT_TRUE(stack_->tcp_tables_consistent());
     Endpoint from;
     auto accepted = stack_->tcp_accept(listener, &from, now_);
     ASSERT_TRUE(accepted.ok());

@@ -905,7 +905,7 @@ TEST_F(Tcp, ManyConnectionsEachGetTheirOwnSegments) {
             isns.push_back(toro_isn_);
         }
         sent();
-        EXPECT_TRUE(stack_->tcp_index_consistent());
+        EXPECT_TRUE(stack_->tcp_tables_consistent());
         for (std::uint16_t i = 0; i < kCount; ++i) {
             Bytes data = pattern(10, static_cast<std::uint8_t>(i + round));
             peer_sends(80, kPeerIsn + 1, isns[i] + 1, kAck | kPsh, data, 65535, {},
@@ -921,11 +921,11 @@ TEST_F(Tcp, ManyConnectionsEachGetTheirOwnSegments) {
         // Half reset and freed, the index checked, then the rest: the next
         // round's connections take the freed slots, under the same endpoints.
         for (std::uint16_t i = 0; i < kCount; i += 2) (void)stack_->tcp_close(sockets[i], true, now_);
-        EXPECT_TRUE(stack_->tcp_index_consistent());
+        EXPECT_TRUE(stack_->tcp_tables_consistent());
         for (std::uint16_t i = 1; i < kCount; i += 2) (void)stack_->tcp_close(sockets[i], true, now_);
         sent();
         EXPECT_EQ(stack_->stats().tcp_connections, 0u);
-        EXPECT_TRUE(stack_->tcp_index_consistent());
+        EXPECT_TRUE(stack_->tcp_tables_consistent());
     }
 }
 
@@ -943,6 +943,7 @@ TEST_F(Tcp, WithoutCookiesAFullBacklogGivesUpTheOldestHalfOpenConnection) {
     peer_sends(80, kPeerIsn + 1, 0, kAck, {}, 65535, {}, 30000);
     EXPECT_EQ(only_sent().tcp_flags, kRst);
     EXPECT_EQ(stack_->tcp_accept(listener, nullptr, now_).error(), Error::kWouldBlock);
+    EXPECT_TRUE(stack_->tcp_tables_consistent());
 }
 
 TEST_F(Tcp, KeepsDataBeyondTheReceiveBufferOut) {

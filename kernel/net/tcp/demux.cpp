@@ -108,7 +108,21 @@ void Stack::tcp_index_connection(TcpSocket& socket) {
     socket.indexed = true;
 }
 
-bool Stack::tcp_index_consistent() const {
+bool Stack::tcp_tables_consistent() const {
+    for (std::size_t i = 0; i < tcp_slots_; ++i) {
+        const TcpSocket& listener = *tcp_slot(i);
+        if (listener.kind != TcpSocket::Kind::kListener) continue;
+        unsigned queued = 0, ready = 0;
+        for (const TcpSocket& child : tcp_sockets()) {
+            if (child.kind != TcpSocket::Kind::kConnection || child.listener != static_cast<int>(i) ||
+                child.accepted) {
+                continue;
+            }
+            ++queued;
+            ready += child.ready_order != 0;
+        }
+        if (queued != listener.queued || ready != listener.ready) return false;
+    }
     std::size_t chained = 0;
     for (std::size_t bucket = 0; bucket < kTcpBuckets; ++bucket) {
         std::size_t steps = 0;
@@ -165,11 +179,10 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     if ((syn.flags & tcp::kSyn) == 0) return;
     tcp::SynCookies cookies = tcp_settings_.syn_cookies;
     if (cookies == tcp::SynCookies::kAlways) return tcp_send_cookie(listener, local, remote, syn, now);
-    ListenerQueue queue = tcp_listener_queue(listener);
-    if (queue.held >= listener.backlog) {
-        if (queue.oldest_half_open == nullptr) return;  // all established, waiting for accept: drop
+    if (listener.queued >= listener.backlog) {
+        if (listener.ready == listener.queued) return;  // all established, waiting for accept: drop
         if (cookies == tcp::SynCookies::kWhenFull) return tcp_send_cookie(listener, local, remote, syn, now);
-        tcp_free(*queue.oldest_half_open);
+        if (TcpSocket* oldest = tcp_oldest_half_open(listener)) tcp_free(*oldest);
     }
     TcpSocket* child = tcp_new_child(listener, local, remote, tcp_initial_sequence(local, remote, now),
                                      static_cast<std::uint32_t>(hal::random_u64()), now);
@@ -182,23 +195,17 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
     tcp_settle(*child, now);
 }
 
-Stack::ListenerQueue Stack::tcp_listener_queue(TcpSocket& listener) {
+Stack::TcpSocket* Stack::tcp_oldest_half_open(TcpSocket& listener) {
     int listener_index = tcp_index(listener);
-    ListenerQueue queue;
+    TcpSocket* oldest = nullptr;
     for (TcpSocket& socket : tcp_sockets()) {
-        if (socket.kind != TcpSocket::Kind::kConnection || socket.listener != listener_index ||
-            socket.accepted) {
-            continue;
-        }
-        ++queue.held;
-        bool half_open = socket.connection.state() == tcp::State::kSynReceived;
-        if (!half_open) ++queue.established;
-        if (half_open && (queue.oldest_half_open == nullptr ||
-                          socket.half_open_order < queue.oldest_half_open->half_open_order)) {
-            queue.oldest_half_open = &socket;
+        bool half_open = socket.kind == TcpSocket::Kind::kConnection && socket.listener == listener_index &&
+                         !socket.accepted && socket.connection.state() == tcp::State::kSynReceived;
+        if (half_open && (oldest == nullptr || socket.half_open_order < oldest->half_open_order)) {
+            oldest = &socket;
         }
     }
-    return queue;
+    return oldest;
 }
 
 // A connection for `listener`, inheriting its options, with its buffers
@@ -211,6 +218,7 @@ Stack::TcpSocket* Stack::tcp_new_child(TcpSocket& listener, Endpoint local, Endp
     if (child == nullptr) return nullptr;
     child->kind = TcpSocket::Kind::kConnection;
     child->listener = tcp_index(listener);
+    ++listener.queued;
     child->local = local;
     child->bound = true;
     child->no_delay = listener.no_delay;

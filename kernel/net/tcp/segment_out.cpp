@@ -98,6 +98,7 @@ void Stack::connection_changed(tcp::Connection& connection) {
         if (connection.state() != tcp::State::kSynReceived && socket.ready_order == 0 &&
             connection.state() != tcp::State::kClosed) {
             socket.ready_order = ++tcp_ready_counter_;  // acceptable now
+            ++listener.ready;
         }
         signal_tcp_waiters(listener);
     }

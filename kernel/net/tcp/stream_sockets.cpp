@@ -84,6 +84,11 @@ bool Stack::tcp_give_buffers(TcpSocket& socket) {
 }
 
 void Stack::tcp_free(TcpSocket& socket) {
+    if (socket.kind == TcpSocket::Kind::kConnection && socket.listener >= 0 && !socket.accepted) {
+        TcpSocket& listener = *tcp_slot(static_cast<std::size_t>(socket.listener));
+        --listener.queued;
+        if (socket.ready_order != 0) --listener.ready;
+    }
     tcp_unindex_connection(socket);
     tcp_release_buffers(socket);
     signal_tcp_waiters(socket);  // a thread still waiting sees kBadDescriptor
@@ -201,6 +206,7 @@ Result<int> Stack::tcp_accept(int descriptor, Endpoint* peer, std::uint64_t now)
     if (listener == nullptr) return Error::kBadDescriptor;
     if (listener->kind != TcpSocket::Kind::kListener) return Error::kInvalid;
     int listener_index = tcp_index(*listener);
+    if (listener->ready == 0) return Error::kWouldBlock;  // nothing acceptable: no walk
     for (;;) {
         TcpSocket* first = nullptr;
         for (TcpSocket& socket : tcp_sockets()) {
@@ -214,6 +220,8 @@ Result<int> Stack::tcp_accept(int descriptor, Endpoint* peer, std::uint64_t now)
         first->accepted = true;
         first->user_holds = true;
         first->listener = -1;
+        --listener->queued;
+        --listener->ready;
         if (peer != nullptr) *peer = first->connection.remote();
         tcp_settle(*first, now);
         return kTcpDescriptorBase + tcp_index(*first);
@@ -465,14 +473,7 @@ Result<unsigned> Stack::tcp_ready(int descriptor) const {
     if (socket == nullptr) return Error::kBadDescriptor;
     if (socket->kind == TcpSocket::Kind::kConnection) return socket->connection.readiness();
     if (socket->kind != TcpSocket::Kind::kListener) return 0u;
-    int index = tcp_index(*socket);
-    for (const TcpSocket& child : tcp_sockets()) {
-        if (child.kind == TcpSocket::Kind::kConnection && child.listener == index && !child.accepted &&
-            child.ready_order != 0) {
-            return kReadable;
-        }
-    }
-    return 0u;
+    return socket->ready > 0 ? kReadable : 0u;
 }
 
 Result<tcp::State> Stack::tcp_state(int descriptor) const {

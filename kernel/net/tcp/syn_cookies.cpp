@@ -129,9 +129,10 @@ bool Stack::tcp_accept_cookie(TcpSocket& listener, Endpoint local, Endpoint remo
     }
     // A completed handshake outranks a half-open one; a full accept queue
     // takes nothing (the peer sends again, and its cookie still holds).
-    ListenerQueue queue = tcp_listener_queue(listener);
-    if (queue.established >= listener.backlog) return true;
-    if (queue.held >= listener.backlog && queue.oldest_half_open != nullptr) tcp_free(*queue.oldest_half_open);
+    if (listener.ready >= listener.backlog) return true;
+    if (listener.queued >= listener.backlog) {
+        if (TcpSocket* oldest = tcp_oldest_half_open(listener)) tcp_free(*oldest);
+    }
     auto offset = static_cast<std::uint32_t>(siphash_endpoints(cookie_timestamp_key_, local, remote));
     TcpSocket* child = tcp_new_child(listener, local, remote, cookie, offset, now);
     if (child == nullptr) return true;
