@@ -108,6 +108,16 @@ void Stack::tcp_index_connection(TcpSocket& socket) {
     socket.indexed = true;
 }
 
+void Stack::tcp_unindex_connection(TcpSocket& socket) {
+    if (!socket.indexed) return;
+    auto me = static_cast<std::uint16_t>(tcp_index(socket) + 1);
+    std::uint16_t* link = &tcp_buckets_[tcp_bucket(socket.connection.local(), socket.connection.remote())];
+    while (*link != 0 && *link != me) link = &tcp_slot(*link - 1u)->next_in_bucket;
+    if (*link == me) *link = socket.next_in_bucket;
+    socket.next_in_bucket = 0;
+    socket.indexed = false;
+}
+
 bool Stack::tcp_tables_consistent() const {
     for (std::size_t i = 0; i < tcp_slots_; ++i) {
         const TcpSocket& listener = *tcp_slot(i);
@@ -143,16 +153,6 @@ bool Stack::tcp_tables_consistent() const {
         connections += socket.kind == TcpSocket::Kind::kConnection;
     }
     return chained == connections;
-}
-
-void Stack::tcp_unindex_connection(TcpSocket& socket) {
-    if (!socket.indexed) return;
-    auto me = static_cast<std::uint16_t>(tcp_index(socket) + 1);
-    std::uint16_t* link = &tcp_buckets_[tcp_bucket(socket.connection.local(), socket.connection.remote())];
-    while (*link != 0 && *link != me) link = &tcp_slot(*link - 1u)->next_in_bucket;
-    if (*link == me) *link = socket.next_in_bucket;
-    socket.next_in_bucket = 0;
-    socket.indexed = false;
 }
 
 Stack::TcpSocket* Stack::tcp_find_listener(Endpoint local) {

@@ -35,7 +35,12 @@ constexpr std::uint16_t kCookieMss[4] = {536, 1220, 1440, 1460};
 constexpr std::uint32_t kMacMask = (1u << 25) - 1;
 constexpr std::uint32_t kOptionBits = 0x3F;
 constexpr std::uint32_t kNoWindowScale = 15, kSackBit = 16, kEcnBit = 32;
-constexpr std::uint64_t kTimestampTickNs = 1'000'000;  // as timestamps.cpp's TSval clock
+
+// The timestamp offset of a cookie's connection, the same for its SYN-ACK
+// and, when the ACK comes, for the connection.
+std::uint32_t cookie_timestamp_offset(const std::uint64_t key[2], Endpoint local, Endpoint remote) {
+    return static_cast<std::uint32_t>(siphash_endpoints(key, local, remote));
+}
 
 unsigned mss_index_for(std::uint16_t mss) {
     unsigned index = 0;
@@ -77,8 +82,8 @@ void Stack::tcp_send_cookie(const TcpSocket& listener, Endpoint local, Endpoint 
         std::uint32_t bits = syn.options.has_window_scale ? syn.options.window_scale : kNoWindowScale;
         if (settings.sack && syn.options.sack_permitted) bits |= kSackBit;
         if (ecn) bits |= kEcnBit;
-        std::uint32_t clock = static_cast<std::uint32_t>(now / kTimestampTickNs) +
-                              static_cast<std::uint32_t>(siphash_endpoints(cookie_timestamp_key_, local, remote));
+        std::uint32_t clock =
+            tcp::timestamp_clock(now, cookie_timestamp_offset(cookie_timestamp_key_, local, remote));
         std::uint32_t value = (clock & ~kOptionBits) | bits;
         if (tcp::seq_gt(value, clock)) value -= kOptionBits + 1;
         options.timestamps = true;
@@ -133,8 +138,8 @@ bool Stack::tcp_accept_cookie(TcpSocket& listener, Endpoint local, Endpoint remo
     if (listener.queued >= listener.backlog) {
         if (TcpSocket* oldest = tcp_oldest_half_open(listener)) tcp_free(*oldest);
     }
-    auto offset = static_cast<std::uint32_t>(siphash_endpoints(cookie_timestamp_key_, local, remote));
-    TcpSocket* child = tcp_new_child(listener, local, remote, cookie, offset, now);
+    TcpSocket* child = tcp_new_child(listener, local, remote, cookie,
+                                     cookie_timestamp_offset(cookie_timestamp_key_, local, remote), now);
     if (child == nullptr) return true;
     ++tcp_cookies_accepted_;
     child->connection.accept_cookie(syn, ecn, ack, now);

@@ -101,6 +101,14 @@ struct SynOptions {
 std::size_t write_syn_options(std::uint8_t* out, const SynOptions& options);
 // NOP, NOP, TSopt: kTimestampsSpace bytes.
 std::size_t write_timestamps(std::uint8_t* out, std::uint32_t value, std::uint32_t echo);
+
+// TSval's clock (RFC 7323 §5.4 wants 1 ms to 1 s a tick): the time in
+// ticks plus a connection's offset. A connection's TSvals and the SYN
+// cookie's SYN-ACK that opens one (syn_cookies.cpp) both read it.
+inline constexpr std::uint64_t kTimestampTickNs = 1'000'000;
+inline std::uint32_t timestamp_clock(std::uint64_t now, std::uint32_t offset) {
+    return static_cast<std::uint32_t>(now / kTimestampTickNs) + offset;
+}
 // NOP, NOP, SACK with `count` (1 to 4) blocks: 4 + 8 * count bytes.
 std::size_t write_sack(std::uint8_t* out, const SackBlock* blocks, unsigned count);
 

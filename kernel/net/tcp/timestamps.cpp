@@ -12,7 +12,6 @@ namespace toro::net::tcp {
 
 namespace {
 
-constexpr std::uint64_t kTimestampTick = 1'000'000;  // 1 ms: §5.4 wants 1 ms to 1 s
 // §5.5: after 24 days idle TSvals may have wrapped past half their space
 // (at 1 ms a tick, 2^31 ticks), so TS.Recent no longer says what is old.
 constexpr std::uint64_t kTimestampRecentLife = 24ull * 24 * 3600 * 1'000'000'000;
@@ -20,7 +19,7 @@ constexpr std::uint64_t kTimestampRecentLife = 24ull * 24 * 3600 * 1'000'000'000
 }  // namespace
 
 std::uint32_t Connection::timestamp_now() const {
-    return static_cast<std::uint32_t>(now_ / kTimestampTick) + timestamp_offset_;
+    return timestamp_clock(now_, timestamp_offset_);
 }
 
 // §5.3 R1: a TSval older than TS.Recent marks an old duplicate, unless it
@@ -54,7 +53,7 @@ bool Connection::rtt_from_echo(const InSegment& segment) {
     }
     std::uint32_t ticks = timestamp_now() - segment.options.timestamp_echo;
     if (static_cast<std::int32_t>(ticks) < 0) return false;
-    std::uint64_t rtt = std::uint64_t{ticks} * kTimestampTick;
+    std::uint64_t rtt = std::uint64_t{ticks} * kTimestampTickNs;
     if (rtt > settings_->max_rto_ns) return false;
     rtt_sample(rtt);
     return true;
