@@ -2,11 +2,12 @@
 # apps/fetch (Toro's active open) on a TAP inside a namespace, downloading
 # from Linux's `python3 -m http.server`: files of edge sizes and a large
 # one, each checked by SHA-256; from nginx (sendfile on), 5 MiB + 3 bytes
-# and 1 GiB, with the rate fetch reports; the body written to an ext2 disk with
+# and a large body (LARGE_BYTES, 1 GiB if not given), with the rate fetch reports; the body written to an ext2 disk with
 # --out read back byte-exact with debugfs; a closed port refused; a 404
 # reported as a failure; and the capture valid to tshark.
 set -euo pipefail
-APPS="$1"
+APPS="$1" LARGE_BYTES="${2:-1073741824}"
+[[ "$LARGE_BYTES" =~ ^[0-9]+$ ]] || { echo "usage: fetch_tap_test.sh APPS [LARGE_BYTES]"; exit 2; }
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=net_common.sh
 source "$HERE/net_common.sh"
@@ -32,10 +33,10 @@ for size in 0 1 1460 65535 65536 5242883 67108864; do
     echo "f$size: $(grep -o 'in .* MB/s' <<<"$OUT"), byte-exact"
 done
 
-# nginx: its sendfile path, and a 1 GiB body.
+# nginx: its sendfile path, and a large body.
 if command -v nginx >/dev/null; then
     chmod 755 "$WORK"  # nginx's worker runs as www-data
-    head -c 1073741824 /dev/urandom >"$WORK/www/f1g"
+    head -c "$LARGE_BYTES" /dev/urandom >"$WORK/www/f1g"
     cat >"$WORK/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;

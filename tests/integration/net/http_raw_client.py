@@ -4,9 +4,9 @@ HEAD answered with no body, pipelined requests in one segment, HTTP/1.0
 closing, malformed and oversized heads, escape attempts, a client that
 stops mid-request (408), one that stops reading (reset after the send
 timeout, while others are still served), 128 connections at once and a
-129th turned away. Usage: http_raw_client.py HOST TREE, TREE the
-directory the served files came from. Each check prints one line; the
-first failure exits 1."""
+129th turned away. Usage: http_raw_client.py HOST TREE STATS_PORT, TREE
+the directory the served files came from, STATS_PORT the webserver's
+--stats-port. Each check prints one line; the first failure exits 1."""
 import socket
 import sys
 import threading
@@ -14,6 +14,8 @@ import time
 
 HOST = sys.argv[1]
 PORT = 80
+STATS_PORT = int(sys.argv[3])
+STATS_CLIENT_PORT = 9997  # a fixed port: tshark guesses no protocol for it
 
 
 def fail(message):
@@ -151,11 +153,41 @@ def check_timeout():
     print("idle connection: closed after %.1f s" % seconds)
 
 
+def open_connections():
+    """Connections the server holds, from its stats port: those not closed
+    and not in TIME-WAIT (each has a thread, or is about to be accepted)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("", STATS_CLIENT_PORT))
+        s.settimeout(0.5)
+        for _ in range(20):
+            s.sendto(b"stats", (HOST, STATS_PORT))
+            try:
+                line = s.recv(1024).decode()
+            except socket.timeout:
+                continue
+            figures = {k: int(v) for k, v in (w.split("=") for w in line.split())}
+            return figures["tcp_connections"] - figures["tcp_time_wait"]
+    fail("the stats port did not answer")
+
+
+def wait_for_open_connections(count, what):
+    deadline = time.monotonic() + 20
+    while open_connections() != count:
+        if time.monotonic() > deadline:
+            fail("%s: %d connections open, not %d" % (what, open_connections(), count))
+        time.sleep(0.05)
+
+
 def check_too_many():
     """128 connections open at once (the server's bound) are all served;
-    the 129th is told 503 and closed."""
+    the 129th is told 503 and closed. The earlier checks' connections must
+    be gone first (their threads count against the bound), and the 128
+    established before the 129th comes: the server accepts in order, so
+    the 129th then finds all 128 threads taken, however slow the host."""
+    wait_for_open_connections(0, "before 128 at once")
+    time.sleep(0.2)  # a thread ends just after its connection is closed
     held = [socket.create_connection((HOST, PORT), timeout=5) for _ in range(128)]
-    time.sleep(1)  # all accepted, each with its thread
+    wait_for_open_connections(128, "128 at once")
     data, _ = exchange(b"")
     if not data.startswith(b"HTTP/1.1 503 "):
         fail("the 129th connection: %r" % data[:100])

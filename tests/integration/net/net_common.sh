@@ -29,6 +29,10 @@ net_cleanup() {
         ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
         ip netns del "$NS" 2>/dev/null
     fi
+    # TORO_KEEP_FAILED=DIR keeps a failed test's files (toro.log, captures).
+    if [[ $status -ne 0 && -n "${TORO_KEEP_FAILED:-}" && -n "${WORK:-}" ]]; then
+        mkdir -p "$TORO_KEEP_FAILED" && cp -r "$WORK" "$TORO_KEEP_FAILED/"
+    fi
     [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
     exit $status
 }
