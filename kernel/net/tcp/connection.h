@@ -180,6 +180,38 @@ struct TcpSettings {
     // in the window is answered with a RST and resets it.
     bool challenge_rst = true;
     bool challenge_syn = true;
+    // A SYN that also carries FIN is dropped in LISTEN and SYN-SENT, by
+    // policy (FreeBSD's net.inet.tcp.drop_synfin): no stack sends one, and
+    // scanners use them to fingerprint. Off, RFC 9293 handles it.
+    bool drop_syn_fin = false;
+    // RFC 1337 §3 (TIME-WAIT assassination): a RST in TIME-WAIT is
+    // ignored, so an old duplicate cannot end the 2 MSL early (FreeBSD
+    // always, Linux's tcp_rfc1337). Off, RFC 9293 §3.10.7.4 closes.
+    bool time_wait_ignores_rst = false;
+    // The rest are FreeBSD's own rules where they differ from RFC 9293's;
+    // the stack keeps the RFC's by default, and tests/tcp_scripts' freebsd
+    // profile turns them on, so that the suite checks what it was written
+    // to check around them.
+    //
+    // The window a segment must fall in (step 1) is the receive buffer's
+    // free space when that is more than the 16-bit (or scaled) field
+    // could advertise, as FreeBSD's rcv_wnd is; off, the window advertised.
+    bool window_is_buffer_space = false;
+    // While our FIN is sent and unacknowledged, every segment we send
+    // carries it again at its own sequence number (BSD's tcp_output: an
+    // ACK in FIN-WAIT-1 or CLOSING is F.). Off, ACKs go at SND.NXT.
+    bool fin_on_every_segment = false;
+    // A RST in CLOSING or LAST-ACK tells the user the connection was reset
+    // (ECONNRESET, as FreeBSD's tcp_drop does); RFC 9293 just closes.
+    bool reset_reported_after_fin = false;
+    // A segment wholly before RCV.NXT (a duplicate) is still acknowledged,
+    // but its ACK field is processed too (FreeBSD trims it to nothing and
+    // goes on to step 5); RFC 9293 drops it after the acknowledgment.
+    bool old_segments_acknowledge = false;
+    // In TIME-WAIT a segment without ACK (nor RST or SYN) is dropped unanswered
+    // before any other check (FreeBSD's tcp_twcheck); RFC 9293 answers one
+    // outside the window (step 1) before it drops it (step 5).
+    bool time_wait_drops_without_ack = false;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as
@@ -301,6 +333,8 @@ private:
     void hold_syn_text(const InSegment& syn);
     void take_syn_text(std::uint64_t now);
     bool acceptable(const InSegment& segment) const;
+    bool old_duplicate(const InSegment& segment) const;
+    void input_old_duplicate(const InSegment& segment, std::uint64_t now);
     bool input_rst(const InSegment& segment);
     void input_syn(const InSegment& segment);
     void answer_invalid(const InSegment& segment);

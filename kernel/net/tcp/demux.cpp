@@ -177,6 +177,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
         return;
     }
     if ((syn.flags & tcp::kSyn) == 0) return;
+    if ((syn.flags & tcp::kFin) != 0 && tcp_settings_.drop_syn_fin) return;
     tcp::SynCookies cookies = tcp_settings_.syn_cookies;
     if (cookies == tcp::SynCookies::kAlways) return tcp_send_cookie(listener, local, remote, syn, now);
     if (listener.queued >= listener.backlog) {

@@ -56,6 +56,10 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
     if (state_ == State::kSynSent) return input_syn_sent(segment, now);
     // RFC 7323 §5.3 R1: a segment older than the last one taken (an old
     // duplicate from a wrapped sequence space) is answered and dropped.
+    if (state_ == State::kTimeWait && settings_->time_wait_drops_without_ack &&
+        (segment.flags & (kAck | kRst | kSyn)) == 0) {
+        return;
+    }
     if (paws_rejects(segment)) {
         owner_->count(ConnectionOwner::Counter::kPawsDrop);
         answer_invalid(segment);
@@ -69,6 +73,10 @@ void Connection::input(const InSegment& segment, std::uint64_t now) {
         if ((segment.flags & kSyn) != 0) return challenge(segment);
         if (state_ == State::kTimeWait && (segment.flags & kFin) != 0) {
             state_deadline_ = hal_deadline(now, settings_->time_wait_ns);  // §3.10.7.4 step 8
+        }
+        if (settings_->old_segments_acknowledge && old_duplicate(segment)) {
+            input_old_duplicate(segment, now);
+            return;
         }
         answer_invalid(segment);
         return;
@@ -170,6 +178,7 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
         return;
     }
     if ((segment.flags & kSyn) == 0) return;
+    if ((segment.flags & kFin) != 0 && settings_->drop_syn_fin) return;
     irs_ = segment.sequence;
     rcv_nxt_ = segment.sequence + 1;
     rcv_adv_ = rcv_nxt_;  // window_to_advertise() moves it to the window's edge
@@ -210,9 +219,15 @@ void Connection::input_syn_sent(const InSegment& segment, std::uint64_t now) {
 }
 
 // §3.10.7.4 step 1: the four cases of the acceptability test, against the
-// window we advertised.
+// window we advertised (or, with window_is_buffer_space, the buffer).
 bool Connection::acceptable(const InSegment& segment) const {
     std::uint32_t window = seq_gt(rcv_adv_, rcv_nxt_) ? rcv_adv_ - rcv_nxt_ : 0;
+    // FreeBSD's half-open (syncache) and TIME-WAIT entries keep no buffer:
+    // their window is the one advertised.
+    bool full_entry = state_ != State::kTimeWait && !(state_ == State::kSynReceived && passive_);
+    if (settings_->window_is_buffer_space && full_entry && receive_.space() > window) {
+        window = static_cast<std::uint32_t>(receive_.space());
+    }
     std::uint32_t length = segment_length(segment);
     std::uint32_t first = segment.sequence;
     if (length == 0) {
@@ -230,10 +245,30 @@ bool Connection::acceptable(const InSegment& segment) const {
     return seq_in(first, rcv_nxt_, window) || seq_in(last, rcv_nxt_, window);
 }
 
+// Wholly before RCV.NXT: a duplicate, or a keep-alive probe.
+bool Connection::old_duplicate(const InSegment& segment) const {
+    std::uint32_t end = segment.sequence + segment_length(segment);
+    return seq_lt(segment.sequence, rcv_nxt_) && seq_le(end, rcv_nxt_);
+}
+
+// old_segments_acknowledge (FreeBSD's rule): a duplicate's ACK field is
+// taken before it is answered. An ACK of our FIN that ends LAST-ACK or
+// CLOSING is not answered: FreeBSD's connection is gone, or a TIME-WAIT
+// entry that sends nothing unasked.
+void Connection::input_old_duplicate(const InSegment& segment, std::uint64_t now) {
+    State before = state_;
+    if (state_ != State::kSynReceived && state_ != State::kTimeWait && (segment.flags & kAck) != 0) {
+        if (!input_ack(segment, now) || state_ == State::kClosed) return;
+        if (state_ == State::kTimeWait && before != State::kTimeWait) return;
+    }
+    answer_invalid(segment);
+}
+
 // Step 2, with RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one
 // elsewhere in the window gets a challenge ACK. Without challenge_rst,
 // RFC 793's rule: any RST in the window (step 1 checked it) resets.
 bool Connection::input_rst(const InSegment& segment) {
+    if (state_ == State::kTimeWait && settings_->time_wait_ignores_rst) return false;  // RFC 1337 §3
     if (segment.sequence != rcv_nxt_ && settings_->challenge_rst) {
         challenge(segment);
         return false;
@@ -246,7 +281,10 @@ bool Connection::input_rst(const InSegment& segment) {
         case State::kFinWait1:
         case State::kFinWait2:
         case State::kCloseWait: close_with(Error::kConnectionReset); break;
-        default: close_with(Error::kOk); break;  // CLOSING, LAST-ACK, TIME-WAIT
+        case State::kTimeWait: close_with(Error::kOk); break;
+        default:  // CLOSING, LAST-ACK
+            close_with(settings_->reset_reported_after_fin ? Error::kConnectionReset : Error::kOk);
+            break;
     }
     return true;
 }

@@ -34,7 +34,14 @@ void Connection::output(std::uint64_t now) {
             retransmit_at_ = hal_deadline(now, rto_ns_);
         }
     }
-    if (!sent && ack_now_ && state_ != State::kClosed && state_ != State::kSynSent) send_ack();
+    if (!sent && ack_now_ && state_ != State::kClosed && state_ != State::kSynSent) {
+        bool fin_unacknowledged = fin_sent_ && seq_lt(snd_una_, snd_max_);
+        if (settings_->fin_on_every_segment && fin_unacknowledged) {
+            send_control(kAck | kFin, snd_max_ - 1);  // BSD: the ACK is the FIN again
+        } else {
+            send_ack();
+        }
+    }
 }
 
 std::size_t Connection::unsent_bytes() const {
