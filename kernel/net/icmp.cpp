@@ -34,7 +34,7 @@ void Stack::icmp_input(const Datagram& datagram, std::uint64_t now) {
     if (received.finish() != 0) return drop(first);
     IcmpHeader header;
     __builtin_memcpy(&header, first->data + first->offset, sizeof header);
-    if (header.type == kIcmpUnreachable && !datagram.to_broadcast)
+    if ((header.type == kIcmpUnreachable || header.type == kIcmpTimeExceeded) && !datagram.to_broadcast)
         icmp_error_input(datagram, header, now);
     // RFC 1122 §3.2.2.6: echo to a broadcast address may be ignored (Linux
     // does, by default): it would make the host an amplifier.
@@ -63,20 +63,25 @@ void Stack::icmp_input(const Datagram& datagram, std::uint64_t now) {
     pool_.release_chain(first);
 }
 
-// A destination-unreachable error quoting a TCP segment we sent: its IP
-// header and at least the 8 bytes of TCP header with ports and sequence
-// number (RFC 792). RFC 1122 §4.2.3.9's hard errors (protocol and port
-// unreachable) and RFC 1812 §5.2.7.1's administratively prohibited ones
-// go to the connection, which gives up a handshake on them; the soft
-// ones (net or host unreachable, and Time Exceeded, not passed here) are
-// transient and change nothing.
+// A destination-unreachable or time-exceeded error quoting a TCP segment
+// we sent: its IP header and at least the 8 bytes of TCP header with
+// ports and sequence number (RFC 792). RFC 1122 §4.2.3.9's hard errors
+// (protocol and port unreachable) and RFC 1812 §5.2.7.1's
+// administratively prohibited ones go to the connection, which gives up
+// a handshake on them; the soft ones (net or host unreachable, Time
+// Exceeded) are transient and change nothing, but for Time Exceeded in
+// transit with TcpSettings::time_exceeded_aborts_connect (FreeBSD's rule).
 void Stack::icmp_error_input(const Datagram& datagram, const IcmpHeader& header,
                              std::uint64_t now) {
     constexpr std::uint8_t kProtocolUnreachable = 2, kPortUnreachable = 3, kNetProhibited = 9,
-                           kHostProhibited = 10, kCommunicationProhibited = 13;
+                           kHostProhibited = 10, kCommunicationProhibited = 13, kTtlExceeded = 0;
     std::uint8_t code = header.code;
-    if (code != kProtocolUnreachable && code != kPortUnreachable && code != kNetProhibited &&
-        code != kHostProhibited && code != kCommunicationProhibited) {
+    Error error = Error::kConnectionRefused;
+    if (header.type == kIcmpTimeExceeded) {
+        if (code != kTtlExceeded || !tcp_settings_.time_exceeded_aborts_connect) return;
+        error = Error::kHostUnreachable;
+    } else if (code != kProtocolUnreachable && code != kPortUnreachable && code != kNetProhibited &&
+               code != kHostProhibited && code != kCommunicationProhibited) {
         return;
     }
     // The quoted datagram, copied out of the chain: IP header (20 to 60
@@ -90,7 +95,7 @@ void Stack::icmp_error_input(const Datagram& datagram, const IcmpHeader& header,
     Endpoint local{Ipv4Address{load32(quoted + 12)}, load16(tcp)};
     Endpoint remote{Ipv4Address{load32(quoted + 16)}, load16(tcp + 2)};
     if (local.address.value != config_.address.value) return;  // not a segment of ours
-    tcp_icmp_error(local, remote, load32(tcp + 4), Error::kConnectionRefused, now);
+    tcp_icmp_error(local, remote, load32(tcp + 4), error, now);
 }
 
 bool Stack::icmp_error_allowed(std::uint64_t now) {

@@ -103,6 +103,7 @@ struct IcmpHeader {
 static_assert(sizeof(IcmpHeader) == 8);
 inline constexpr std::uint8_t kIcmpEchoReply = 0;
 inline constexpr std::uint8_t kIcmpUnreachable = 3;
+inline constexpr std::uint8_t kIcmpTimeExceeded = 11;
 inline constexpr std::uint8_t kIcmpEchoRequest = 8;
 inline constexpr std::uint8_t kIcmpProtocolUnreachable = 2;
 inline constexpr std::uint8_t kIcmpPortUnreachable = 3;

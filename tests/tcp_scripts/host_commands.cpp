@@ -196,6 +196,7 @@ HostSettings freebsd_defaults() {
     settings.tcp.reset_reported_after_fin = true;
     settings.tcp.old_segments_acknowledge = true;
     settings.tcp.time_wait_drops_without_ack = true;
+    settings.tcp.time_exceeded_aborts_connect = true;
     return settings;
 }
 

@@ -243,6 +243,31 @@ protected:
         sent();
         return accepted.ok() ? *accepted : -1;
     }
+    // An ICMP error (`type`, `code`) from the peer's way, quoting the IP
+    // header and 8 bytes of TCP of a segment like `syn` (to port 8080)
+    // but numbered `sequence`.
+    void icmp_error_for(const Parsed& syn, std::uint8_t type, std::uint8_t code, std::uint32_t sequence) {
+        TcpFields quoted_fields;
+        quoted_fields.source_port = syn.source_port;
+        quoted_fields.destination_port = 8080;
+        quoted_fields.sequence = sequence;
+        quoted_fields.flags = kSyn;
+        IpFields quoted_ip;
+        quoted_ip.source = kToro;
+        quoted_ip.destination = kPeer;
+        quoted_ip.protocol = 6;
+        Bytes quoted = ipv4(quoted_ip, tcp(kToro, kPeer, quoted_fields, {}));
+        quoted.resize(28);
+        Bytes message = Bytes{type, code, 0, 0, 0, 0, 0, 0} + quoted;
+        std::uint16_t sum = checksum(message.data(), message.size());
+        message[2] = static_cast<std::uint8_t>(sum >> 8);
+        message[3] = static_cast<std::uint8_t>(sum);
+        IpFields outer;
+        outer.source = kPeer;
+        outer.destination = kToro;
+        outer.protocol = 1;
+        inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(outer, message)));
+    }
     std::size_t in_use() const { return stack_->pool().in_use() - baseline_; }
 
     hal_posix::MemoryNic nic_;

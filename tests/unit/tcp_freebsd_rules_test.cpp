@@ -175,4 +175,20 @@ TEST_F(TcpFreebsdRules, TimeWaitDropsWithoutAckDropsAFinWithoutAck) {
     EXPECT_TRUE(sent().empty());
 }
 
+TEST_F(TcpFreebsdRules, TimeExceededAbortsConnectEndsAHandshakeOnTtlExceeded) {
+    constexpr std::uint8_t kTimeExceeded = 11;
+    auto socket = stack_->tcp_open();
+    ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
+    Parsed syn = only_sent();
+    icmp_error_for(syn, kTimeExceeded, 0, syn.sequence);  // RFC 1122: soft
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    with_settings([](TcpSettings& s) { s.time_exceeded_aborts_connect = true; });
+    icmp_error_for(syn, kTimeExceeded, 1, syn.sequence);  // reassembly time exceeded: not this rule
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    icmp_error_for(syn, kTimeExceeded, 0, syn.sequence + 1);  // not a number in flight
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);
+    icmp_error_for(syn, kTimeExceeded, 0, syn.sequence);
+    EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kHostUnreachable);
+}
+
 }  // namespace

@@ -186,26 +186,7 @@ TEST_F(Tcp, AnIcmpPortUnreachableForTheSynRefusesTheConnection) {
     ASSERT_EQ(stack_->tcp_connect(*socket, {{kPeer}, 8080}, now_), Error::kOk);
     Parsed syn = only_sent();
     auto icmp_error = [&](std::uint8_t code, std::uint32_t sequence) {
-        TcpFields quoted_fields;
-        quoted_fields.source_port = syn.source_port;
-        quoted_fields.destination_port = 8080;
-        quoted_fields.sequence = sequence;
-        quoted_fields.flags = kSyn;
-        IpFields quoted_ip;
-        quoted_ip.source = kToro;
-        quoted_ip.destination = kPeer;
-        quoted_ip.protocol = 6;
-        Bytes quoted = ipv4(quoted_ip, tcp(kToro, kPeer, quoted_fields, {}));
-        quoted.resize(28);
-        Bytes message = Bytes{3, code, 0, 0, 0, 0, 0, 0} + quoted;
-        std::uint16_t sum = checksum(message.data(), message.size());
-        message[2] = static_cast<std::uint8_t>(sum >> 8),
-        message[3] = static_cast<std::uint8_t>(sum);
-        IpFields outer;
-        outer.source = kPeer;
-        outer.destination = kToro;
-        outer.protocol = 1;
-        inject(ethernet(kToroMac, kPeerMac, 0x0800, ipv4(outer, message)));
+        icmp_error_for(syn, 3, code, sequence);
     };
     icmp_error(3, syn.sequence + 1);  // not a sequence number in flight
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kWouldBlock);

@@ -158,6 +158,10 @@ struct TcpSettings {
     // RFC 5461 §4.1: an ICMP hard error for our SYN ends the handshake.
     // Off, ICMP errors are never acted on (FreeBSD's icmp_may_rst=0).
     bool icmp_aborts_connect = true;
+    // And so does Time Exceeded in transit (kHostUnreachable), as in
+    // FreeBSD's tcp_ctlinput; RFC 1122 §4.2.3.9 makes it a soft error (a
+    // routing loop may be transient), which ends nothing. Off by default.
+    bool time_exceeded_aborts_connect = false;
     // What SYNs offer and agree to: window scaling with timestamps (RFC
     // 7323; FreeBSD's rfc1323 switch turns both off) and SACK (RFC 2018).
     bool window_scaling_and_timestamps = true;
