@@ -107,6 +107,8 @@ RunResult Machine::run() {
             tolerance_ns_ = std::strtoull(option.value.c_str(), nullptr, 10) * kUs;
         } else if (option.name == "non_fatal") {
             if (option.value.find("syscall") != std::string::npos) syscalls_fatal_ = false;
+        } else if (option.name == "tcp_ts_tick_usecs") {
+            timestamps_.tick_ns = std::strtoull(option.value.c_str(), nullptr, 10) * kUs;
         } else if (option.name == "mtu") {
             nic_.set_max_frame_size(std::strtoull(option.value.c_str(), nullptr, 10) + 14);
         }
@@ -400,17 +402,26 @@ bool Machine::match_options(const TcpSegment& expected, const Parsed& segment, s
                 break;
             case TcpOption::Kind::kTimestamp: {
                 // The first TSval the stack sends fixes its offset from
-                // the script's; later ones must have advanced with the
-                // clock (1 ms a tick, as FreeBSD's), within the tolerance.
+                // the script's. As in packetdrill, later ones are held to
+                // the script's only with --tcp_ts_tick_usecs (they must
+                // have moved with the clock at that tick, within the
+                // tolerance); without it, only never to go back (RFC 7323
+                // §5.4), which no correct stack fails.
                 if (!timestamps_.known) {
                     timestamps_.known = true;
                     timestamps_.offset = actual.timestamp_value - option.timestamp_value;
+                    timestamps_.last = actual.timestamp_value;
                 }
-                std::int64_t drift = static_cast<std::int32_t>(
-                    actual.timestamp_value - timestamps_.offset - option.timestamp_value);
-                if (std::llabs(drift) * static_cast<std::int64_t>(kMs) >
-                    static_cast<std::int64_t>(tolerance_ns_ + kMs)) {
-                    return *why = "the TSval differs", false;
+                if (static_cast<std::int32_t>(actual.timestamp_value - timestamps_.last) < 0)
+                    return *why = "the TSval went back", false;
+                timestamps_.last = actual.timestamp_value;
+                if (timestamps_.tick_ns != 0) {
+                    std::int64_t drift = static_cast<std::int32_t>(
+                        actual.timestamp_value - timestamps_.offset - option.timestamp_value);
+                    auto tick = static_cast<std::int64_t>(timestamps_.tick_ns);
+                    if (std::llabs(drift) * tick > static_cast<std::int64_t>(tolerance_ns_) + tick) {
+                        return *why = "the TSval differs", false;
+                    }
                 }
                 if (actual.timestamp_echo != option.timestamp_echo)
                     return *why = "the TSecr differs", false;

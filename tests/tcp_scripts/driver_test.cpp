@@ -91,5 +91,34 @@ TEST(TcpScriptDriver, ASystemCallsResultIsChecked) {
     EXPECT_EQ(result.failure, "line 11: `0.500 read(4, ..., 100) = 9`: returned 10");
 }
 
+// Timestamps: the SYN-ACK's TSval fixes the offset; the ACK 0.5 s later
+// (delayed 40 ms) has moved by 540 ticks of 1 ms, to 640. As in packetdrill, the script's TSval
+// for it is held to that only with --tcp_ts_tick_usecs.
+RunResult run_timestamps(const std::string& tick_option, std::uint32_t later_tsval) {
+    std::string text = tick_option + "\n" +
+                       "0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                       "0.000 bind(3, ..., ...) = 0\n"
+                       "0.000 listen(3, 1) = 0\n"
+                       "0.100 < S 0:0(0) win 32767 <mss 1460,TS val 7 ecr 0>\n"
+                       "0.100 > S. 0:0(0) ack 1 win 65535 <mss 1460,TS val 100 ecr 7>\n"
+                       "0.200 < . 1:1(0) ack 1 win 32767 <TS val 8 ecr 100>\n"
+                       "0.600 < P. 1:11(10) ack 1 win 32767 <TS val 9 ecr 100>\n"
+                       "0.640 > . 1:1(0) ack 11 win 65535 <nop,nop,TS val " +
+                       std::to_string(later_tsval) + " ecr 9>\n";
+    ParseResult parsed = parse_script(text, "timestamps.pkt");
+    EXPECT_TRUE(parsed.script.has_value()) << parsed.error.describe();
+    if (!parsed.script) return {};
+    return run_script(*parsed.script);
+}
+
+TEST(TcpScriptDriver, TsvalsAreHeldToTheClockOnlyWithATick) {
+    RunResult result = run_timestamps("--tcp_ts_tick_usecs=1000", 640);
+    EXPECT_TRUE(result.passed) << result.failure;
+    result = run_timestamps("--tcp_ts_tick_usecs=1000", 100);
+    EXPECT_NE(result.failure.find("the TSval differs"), std::string::npos) << result.failure;
+    result = run_timestamps("--tolerance_usecs=50000", 100);  // packetdrill checks none without it
+    EXPECT_TRUE(result.passed) << result.failure;
+}
+
 }  // namespace
 }  // namespace tcp_scripts

@@ -192,6 +192,7 @@ HostSettings freebsd_defaults() {
     // FreeBSD's rules where RFC 9293 says otherwise (TcpSettings explains
     // each): the suite's scripts check them around what they test.
     settings.tcp.window_is_buffer_space = true;
+    settings.tcp.window_rounded_up = true;
     settings.tcp.fin_on_every_segment = true;
     settings.tcp.reset_reported_after_fin = true;
     settings.tcp.old_segments_acknowledge = true;

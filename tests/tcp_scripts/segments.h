@@ -26,6 +26,8 @@ std::string flag_letters(std::uint8_t bits);
 struct TimestampMap {
     bool known = false;
     std::uint32_t offset = 0;  // the stack's TSval less the script's
+    std::uint32_t last = 0;    // the last TSval the stack sent
+    std::uint64_t tick_ns = 0;  // --tcp_ts_tick_usecs: TSvals checked at this tick (0: not)
 };
 
 // The options bytes of an inbound segment (not padded).

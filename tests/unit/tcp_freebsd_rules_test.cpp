@@ -191,4 +191,25 @@ TEST_F(TcpFreebsdRules, TimeExceededAbortsConnectEndsAHandshakeOnTtlExceeded) {
     EXPECT_EQ(stack_->tcp_connect_status(*socket), Error::kHostUnreachable);
 }
 
+// A 65700-byte buffer (FreeBSD's 45 segments) at window scale 6: 65690
+// bytes free after 10 are in is 1026.4 units.
+TEST_F(TcpFreebsdRules, WindowRoundedUpOffersTheLastPartialUnit) {
+    StackLimits limits;
+    limits.tcp_receive_buffer_bytes = 65700;
+    auto window_after_ten_bytes = [&](bool rounded_up) {
+        stack_ = std::make_unique<Stack>();
+        start(limits);
+        with_settings([&](TcpSettings& s) {
+            s.min_window_scale = 6;
+            s.window_rounded_up = rounded_up;
+        });
+        established();
+        peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck | kPsh, Bytes(10, 'x'));
+        advance(100 * kMs);  // the delayed ACK
+        return only_sent().window;
+    };
+    EXPECT_EQ(window_after_ten_bytes(false), 1026);  // never more than the buffer holds
+    EXPECT_EQ(window_after_ten_bytes(true), 1027);
+}
+
 }  // namespace

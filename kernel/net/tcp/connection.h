@@ -201,6 +201,11 @@ struct TcpSettings {
     // free space when that is more than the 16-bit (or scaled) field
     // could advertise, as FreeBSD's rcv_wnd is; off, the window advertised.
     bool window_is_buffer_space = false;
+    // A scaled window is rounded up to the scale's unit (FreeBSD's
+    // tcp_output, so that rounding never shrinks it), a few bytes past
+    // the buffer; off, down to what the buffer holds (up only where less
+    // would shrink the window, RFC 7323 §2.4).
+    bool window_rounded_up = false;
     // While our FIN is sent and unacknowledged, every segment we send
     // carries it again at its own sequence number (BSD's tcp_output: an
     // ACK in FIN-WAIT-1 or CLOSING is F.). Off, ACKs go at SND.NXT.

@@ -228,12 +228,13 @@ void Connection::retransmit_first(std::uint64_t now) {
 // §3.8.6.2.2: a window is not shrunk).
 std::uint16_t Connection::window_to_advertise() {
     std::uint32_t space = static_cast<std::uint32_t>(receive_.space());
-    std::uint32_t scaled = space >> rcv_scale_;
+    std::uint32_t unit = (1u << rcv_scale_) - 1;
+    std::uint32_t scaled = (settings_->window_rounded_up ? space + unit : space) >> rcv_scale_;
     if (scaled > 0xFFFF) scaled = 0xFFFF;
     std::uint32_t edge = rcv_nxt_ + (scaled << rcv_scale_);
     if (seq_lt(edge, rcv_adv_)) {
         std::uint32_t promised = rcv_adv_ - rcv_nxt_;
-        scaled = (promised + (1u << rcv_scale_) - 1) >> rcv_scale_;
+        scaled = (promised + unit) >> rcv_scale_;
         if (scaled > 0xFFFF) scaled = 0xFFFF;
         edge = rcv_nxt_ + (scaled << rcv_scale_);
     }
