@@ -197,6 +197,7 @@ HostSettings freebsd_defaults() {
     settings.tcp.reset_reported_after_fin = true;
     settings.tcp.old_segments_acknowledge = true;
     settings.tcp.time_wait_drops_without_ack = true;
+    settings.tcp.listener_drops_syn_ack = true;
     settings.tcp.time_exceeded_aborts_connect = true;
     return settings;
 }

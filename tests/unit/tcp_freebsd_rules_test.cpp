@@ -212,4 +212,17 @@ TEST_F(TcpFreebsdRules, WindowRoundedUpOffersTheLastPartialUnit) {
     EXPECT_EQ(window_after_ten_bytes(true), 1027);
 }
 
+TEST_F(TcpFreebsdRules, ListenerDropsSynAckLeavesASynAckAtAListenerUnanswered) {
+    listen(80);
+    peer_sends(80, kPeerIsn, 5000, kSyn | kAck, {}, 65535, linux_syn_options());
+    Parsed reset = only_sent();  // RFC 9293 §3.10.7.2: <SEQ=SEG.ACK><CTL=RST>
+    EXPECT_EQ(reset.tcp_flags, kRst);
+    EXPECT_EQ(reset.sequence, 5000u);
+    with_settings([](TcpSettings& s) { s.listener_drops_syn_ack = true; });
+    peer_sends(80, kPeerIsn, 5000, kSyn | kAck, {}, 65535, linux_syn_options());
+    EXPECT_TRUE(sent().empty());
+    peer_sends(80, kPeerIsn, 5000, kAck);  // a plain ACK still gets its RST
+    EXPECT_EQ(only_sent().tcp_flags, kRst);
+}
+
 }  // namespace

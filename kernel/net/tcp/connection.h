@@ -221,6 +221,11 @@ struct TcpSettings {
     // before any other check (FreeBSD's tcp_twcheck); RFC 9293 answers one
     // outside the window (step 1) before it drops it (step 5).
     bool time_wait_drops_without_ack = false;
+    // A SYN-ACK arriving at a listener is dropped unanswered (FreeBSD's
+    // "SYN|ACK invalid"); RFC 9293 §3.10.7.2 answers any ACK in LISTEN
+    // with a RST, which is also what ends a handshake someone started in
+    // our name.
+    bool listener_drops_syn_ack = false;
 };
 
 // SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, as

@@ -172,6 +172,7 @@ void Stack::tcp_listener_syn(TcpSocket& listener, Endpoint local, Endpoint remot
                              const InSegment& syn, std::uint64_t now) {
     if ((syn.flags & tcp::kRst) != 0) return;
     if ((syn.flags & tcp::kAck) != 0) {
+        if ((syn.flags & tcp::kSyn) != 0 && tcp_settings_.listener_drops_syn_ack) return;
         if (tcp_accept_cookie(listener, local, remote, syn, now)) return;
         tcp_send_raw(local, remote, syn.acknowledgment, 0, tcp::kRst, listener.ip_marking);
         return;
