@@ -17,6 +17,11 @@
 //   2 LENGTH(2)           the application sends LENGTH % 20000 bytes
 //   3 LENGTH(2)           the application receives up to LENGTH bytes
 //   4                     the application shuts its side down (FIN)
+// The input's last byte also picks TcpSettings' optional rules, a bit
+// each (drop_syn_fin, time_wait_ignores_rst, window_is_buffer_space,
+// window_rounded_up, fin_on_every_segment, reset_reported_after_fin,
+// old_segments_acknowledge, time_wait_drops_without_ack), so that the
+// paths only tests/tcp_scripts' freebsd profile takes are fuzzed too.
 // Invariants, each an abort: every byte the application receives is the
 // peer's stream byte at that offset, in order, each once; every byte Toro
 // sends (first copy or retransmission) is the application's stream byte
@@ -283,6 +288,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     toro::net::tcp::TcpSettings settings = stack->tcp_settings();
     settings.data_retries = 4;
     settings.max_rto_ns = 8000 * kMs;
+    std::uint8_t rules = size > 0 ? data[size - 1] : 0;
+    settings.drop_syn_fin = (rules & 1) != 0;
+    settings.time_wait_ignores_rst = (rules & 2) != 0;
+    settings.window_is_buffer_space = (rules & 4) != 0;
+    settings.window_rounded_up = (rules & 8) != 0;
+    settings.fin_on_every_segment = (rules & 16) != 0;
+    settings.reset_reported_after_fin = (rules & 32) != 0;
+    settings.old_segments_acknowledge = (rules & 64) != 0;
+    settings.time_wait_drops_without_ack = (rules & 128) != 0;
     stack->set_tcp_settings(settings);
     // The peer resolves Toro, then connects: MSS 1460, window scale 2.
     static const std::uint8_t arp_request[42] = {

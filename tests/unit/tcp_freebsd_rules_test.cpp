@@ -165,6 +165,26 @@ TEST_F(TcpFreebsdRules, OldSegmentsAcknowledgeStillAnswersInEstablished) {
     EXPECT_TRUE(sent().empty());
 }
 
+// Found by tcp_connection_fuzz: what the duplicate's ACK let go (window-
+// limited data, all in flight acknowledged) must still be sent; nothing
+// else would send it, as no timer was left running.
+TEST_F(TcpFreebsdRules, OldSegmentsAcknowledgeSendsWhatTheAckLetGo) {
+    with_settings([](TcpSettings& s) { s.old_segments_acknowledge = true; });
+    int socket = established();
+    peer_sends(80, kPeerIsn + 1, toro_isn_ + 1, kAck, {}, 12);  // 12 << 7: one segment and a bit
+    Bytes data(3000, 'x');
+    ASSERT_EQ(stack_->tcp_send(socket, data.data(), data.size(), now_).value(), data.size());
+    auto first = sent();
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].payload.size(), 1460u);
+    peer_sends(80, kPeerIsn, toro_isn_ + 1 + 1460, kAck, {}, 12);  // old: its ACK is taken
+    auto after = sent();
+    ASSERT_EQ(after.size(), 2u);
+    EXPECT_TRUE(after[0].payload.empty());  // the answer to the duplicate
+    EXPECT_EQ(after[1].sequence, toro_isn_ + 1 + 1460);
+    EXPECT_EQ(after[1].payload.size(), 1460u);
+}
+
 TEST_F(TcpFreebsdRules, TimeWaitDropsWithoutAckDropsAFinWithoutAck) {
     time_wait();
     peer_sends(80, kPeerIsn + 1 + 70000, 0, kFin);  // outside: RFC 9293 answers

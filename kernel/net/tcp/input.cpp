@@ -252,16 +252,19 @@ bool Connection::old_duplicate(const InSegment& segment) const {
 }
 
 // old_segments_acknowledge (FreeBSD's rule): a duplicate's ACK field is
-// taken before it is answered. An ACK of our FIN that ends LAST-ACK or
-// CLOSING is not answered: FreeBSD's connection is gone, or a TIME-WAIT
-// entry that sends nothing unasked.
+// taken before it is answered, and then what it let go is sent (data, a
+// FIN; the timers armed, as after any ACK). An ACK of our FIN that ends
+// LAST-ACK or CLOSING is not answered: FreeBSD's connection is gone, or a
+// TIME-WAIT entry that sends nothing unasked.
 void Connection::input_old_duplicate(const InSegment& segment, std::uint64_t now) {
     State before = state_;
-    if (state_ != State::kSynReceived && state_ != State::kTimeWait && (segment.flags & kAck) != 0) {
+    bool takes_ack = state_ != State::kSynReceived && state_ != State::kTimeWait && (segment.flags & kAck) != 0;
+    if (takes_ack) {
         if (!input_ack(segment, now) || state_ == State::kClosed) return;
         if (state_ == State::kTimeWait && before != State::kTimeWait) return;
     }
     answer_invalid(segment);
+    if (takes_ack) output(now);
 }
 
 // Step 2, with RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one
