@@ -40,7 +40,7 @@ ReadOutcome fill(Connection* connection) {
     if (connection->buffered > 0) {
         if (now >= connection->head_deadline_ns) return ReadOutcome::kTimedOut;
         std::uint64_t left = connection->head_deadline_ns - now;
-        timeout = left < kRequestTimeoutNs ? left : kRequestTimeoutNs;
+        timeout = left < kRequestTimeoutNs ? left : kRequestTimeoutNs;  // bounded by --head-timeout
     }
     net::WaitEntry entry{connection->socket, net::kReadable, 0};
     toro::Result<std::size_t> ready = net::wait(&entry, 1, timeout);
@@ -51,7 +51,7 @@ ReadOutcome fill(Connection* connection) {
                      kMaxRequestHead - connection->buffered);
     if (!received.ok()) return ReadOutcome::kError;
     if (*received == 0) return ReadOutcome::kEnd;
-    if (connection->buffered == 0) connection->head_deadline_ns = now + kHeadTimeoutNs;
+    if (connection->buffered == 0) connection->head_deadline_ns = now + connection->config->head_timeout_ns;
     connection->buffered += *received;
     return ReadOutcome::kData;
 }
@@ -61,12 +61,12 @@ void consume(Connection* connection, std::size_t length) {
     std::size_t rest = connection->buffered - length;
     for (std::size_t i = 0; i < rest; ++i) connection->head[i] = connection->head[length + i];
     connection->buffered = rest;
-    if (rest > 0) connection->head_deadline_ns = toro::now_ns() + kHeadTimeoutNs;
+    if (rest > 0) connection->head_deadline_ns = toro::now_ns() + connection->config->head_timeout_ns;
 }
 
 // send() would block for as long as the client does not read; a client
 // that stops reading must not hold its thread for ever, so a stall of
-// kSendTimeoutNs ends the connection (with a reset: see close_gracefully).
+// the send timeout (ServerConfig::send_timeout_ns) ends the connection (with a reset: see close_gracefully).
 bool send_all(Connection& connection, const char* bytes, std::size_t length) {
     while (length > 0) {
         toro::Result<std::size_t> sent =
@@ -78,7 +78,7 @@ bool send_all(Connection& connection, const char* bytes, std::size_t length) {
         }
         if (sent.error() != toro::Error::kWouldBlock) return false;
         net::WaitEntry entry{connection.socket, net::kWritable, 0};
-        toro::Result<std::size_t> ready = net::wait(&entry, 1, kSendTimeoutNs);
+        toro::Result<std::size_t> ready = net::wait(&entry, 1, connection.config->send_timeout_ns);
         if (!ready.ok() || *ready == 0) {
             connection.stalled = true;
             return false;

@@ -20,6 +20,10 @@ inline constexpr std::size_t kFileChunk = 32 * 1024;
 
 struct ServerConfig {
     std::string_view root;  // the document root: "/" or "/www"
+    // --head-timeout and --send-timeout: the defaults above, shorter for
+    // tests that wait them out.
+    std::uint64_t head_timeout_ns = kHeadTimeoutNs;
+    std::uint64_t send_timeout_ns = kSendTimeoutNs;
 };
 
 // Serves `socket` (an accepted TCP connection) and closes it. Blocks the

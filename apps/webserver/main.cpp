@@ -8,6 +8,10 @@
 //                own is not the one clients use (a host port forward)
 //   --stats-port N  answer "stats" datagrams on UDP port N with the stack's
 //                figures (apps/common/net_stats_port.h), for tests; off by default
+//   --head-timeout S  seconds a request head may take in all (default 30;
+//                silence mid-head gets 408 after at most 10)
+//   --send-timeout S  seconds a client may take none of our bytes before
+//                its connection is reset (default 30); both 1 to 3600
 #include <toro/ext2.h>
 #include <toro/net.h>
 #include <toro/toro.h>
@@ -33,6 +37,8 @@ struct Arguments {
     const char* root = "/";
     const char* url = nullptr;
     std::uint16_t stats_port = 0;  // 0: none
+    std::uint64_t head_timeout_ns = webserver::kHeadTimeoutNs;
+    std::uint64_t send_timeout_ns = webserver::kSendTimeoutNs;
 };
 
 // What the accepting thread and the connection threads share; it lives
@@ -66,6 +72,19 @@ bool parse_port(const char* text, std::uint16_t* port) {
     return true;
 }
 
+// "1" to "3600" seconds -> nanoseconds; anything else false.
+bool parse_seconds(const char* text, std::uint64_t* nanoseconds) {
+    std::uint64_t value = 0;
+    for (const char* digit = text; *digit != '\0'; ++digit) {
+        if (*digit < '0' || *digit > '9') return false;
+        value = value * 10 + static_cast<std::uint64_t>(*digit - '0');
+        if (value > 3600) return false;
+    }
+    if (value == 0) return false;
+    *nanoseconds = value * 1'000'000'000;
+    return true;
+}
+
 // The root must be absolute and, but for "/" itself, end without a slash.
 bool parse_arguments(int argc, char** argv, Arguments* arguments) {
     for (int i = 1; i < argc; i += 2) {
@@ -76,6 +95,10 @@ bool parse_arguments(int argc, char** argv, Arguments* arguments) {
             arguments->url = argv[i + 1];
         } else if (same(argv[i], "--stats-port")) {
             if (!parse_port(argv[i + 1], &arguments->stats_port)) return false;
+        } else if (same(argv[i], "--head-timeout")) {
+            if (!parse_seconds(argv[i + 1], &arguments->head_timeout_ns)) return false;
+        } else if (same(argv[i], "--send-timeout")) {
+            if (!parse_seconds(argv[i + 1], &arguments->send_timeout_ns)) return false;
         } else {
             return false;
         }
@@ -160,11 +183,15 @@ void print_listening(const Arguments& arguments) {
 int toro_main(int argc, char** argv) {
     Arguments arguments;
     if (!parse_arguments(argc, argv, &arguments)) {
-        toro::print("usage: webserver [--root /DIR] [--url URL] [--stats-port N]\n");
+        toro::print(
+            "usage: webserver [--root /DIR] [--url URL] [--stats-port N] [--head-timeout S]"
+            " [--send-timeout S]\n");
         return 2;
     }
     static Server server;  // outlives toro_main's threads
     server.config.root = webserver::text::of(arguments.root);
+    server.config.head_timeout_ns = arguments.head_timeout_ns;
+    server.config.send_timeout_ns = arguments.send_timeout_ns;
     toro::Disk* disk = toro::disk(0);
     if (disk == nullptr) {
         toro::print("webserver: no disk attached (hosted: --disk build/apps/webserver.img)\n");

@@ -26,13 +26,13 @@ Wire; its Sniffer keeps every frame Toro sends. The phases:
   zero window  a client with a small receive buffer asks for the big file
                and reads nothing for 8 s (Toro probes the window), then
                reads it all byte-exact; another never reads and is reset
-               by the webserver's send timeout (30 s)
+               by the webserver's send timeout (TIMEOUT)
   vanish       a client on a secondary address of the namespace takes part
                of the big file, then its address is deleted: its segments
                stop, Toro's retransmissions go unanswered until the send
                timeout resets the connection
   slowloris    connections sending a request head a byte a second: each
-               gets 408 when the head timeout (30 s) runs out
+               gets 408 when the head timeout (TIMEOUT) runs out
 
 The last three run side by side. Throughout, a curl loop fetches files and
 compares them byte for byte (each round within its timeout, and at least
@@ -45,7 +45,8 @@ Exit 0 when every check held; each failure is printed. The client ports
 of the connections segments were forged on go to $WORK/forged_ports, for
 the capture check.
 
-usage: hostile_tcp.py IFACE TORO_MAC TORO_IP LINUX_IP TREE STATS_PORT
+usage: hostile_tcp.py IFACE TORO_MAC TORO_IP LINUX_IP TREE STATS_PORT TIMEOUT
+(TIMEOUT: the webserver's --send-timeout and --head-timeout, in seconds)
 """
 import os
 import random
@@ -65,8 +66,10 @@ STATS_CLIENT_PORT = 9997  # no dissector of tshark's claims it
 # connection resends its SYN-ACK after 1, 2 and 4 s and is given up 8 s
 # later, 15 s after its SYN (the default 6 would take 123 s).
 HALF_OPEN_LIFETIME = 15.0
-SEND_TIMEOUT = 30.0   # apps/webserver kSendTimeoutNs
-HEAD_TIMEOUT = 30.0   # apps/webserver kHeadTimeoutNs
+# The webserver's --send-timeout and --head-timeout, which the test
+# passes as its seventh argument (its defaults are 30 s: waiting them out
+# took the test a minute).
+SEND_TIMEOUT = HEAD_TIMEOUT = 30.0
 VANISHING_IP = "198.18.0.3"
 CURL_FILES = ["small.bin", "64k.bin", "1m.bin"]
 BIG_FILE = "big.bin"
@@ -676,10 +679,12 @@ class Environment:
 
 
 def main():
-    if len(sys.argv) != 7:
+    global SEND_TIMEOUT, HEAD_TIMEOUT
+    if len(sys.argv) != 8:
         sys.exit(__doc__)
     env = Environment()
     env.iface, toro_mac, env.toro_ip, env.linux_ip, env.tree, stats_port = sys.argv[1:7]
+    SEND_TIMEOUT = HEAD_TIMEOUT = float(sys.argv[7])
     with open(f"/sys/class/net/{env.iface}/address") as f:
         linux_mac = f.read().strip()
     env.segments = Segments(toro_mac, linux_mac, env.toro_ip)

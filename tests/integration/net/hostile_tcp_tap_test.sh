@@ -34,14 +34,17 @@ head -c 5242883 /dev/urandom >"$TREE/big.bin"
 "$MKE2FS" -q -t ext2 -d "$WORK/tree" -F "$WORK/site.img" 16M
 
 # --tcp-syn-retries 3: the flood's half-open connections are given up
-# after 15 s rather than two minutes, so the test need not wait that long.
+# after 15 s rather than two minutes, so the test need not wait that long;
+# send and head timeouts of 10 s (not 30) for the same reason.
+TIMEOUT=10
 start_toro "$APPS/webserver" --cpus 2 --nic tap:toro0 --ip "$TORO_IP/24" --gateway "$LINUX_IP" \
-    --tcp-syn-retries 3 --disk "$WORK/site.img,ro" --capture "$WORK/toro.pcap" -- --root /www --stats-port 9998
+    --tcp-syn-retries 3 --disk "$WORK/site.img,ro" --capture "$WORK/toro.pcap" -- --root /www --stats-port 9998 \
+    --send-timeout "$TIMEOUT" --head-timeout "$TIMEOUT"
 sleep 0.2
 LINES=$(wc -l <"$WORK/toro.log")
 MAC=$(grep -o 'mac [0-9a-f:]*' "$WORK/toro.log" | cut -d' ' -f2)
 
-WORK="$WORK" in_ns /usr/bin/python3 "$HERE/hostile_tcp.py" toro0 "$MAC" "$TORO_IP" "$LINUX_IP" "$TREE" 9998 ||
+WORK="$WORK" in_ns /usr/bin/python3 "$HERE/hostile_tcp.py" toro0 "$MAC" "$TORO_IP" "$LINUX_IP" "$TREE" 9998 "$TIMEOUT" ||
     { echo "FAIL: hostile TCP peers (the webserver's output follows)"; cat "$WORK/toro.log"; exit 1; }
 
 kill -0 "$TORO_PID" 2>/dev/null || { echo "FAIL: the webserver died"; cat "$WORK/toro.log"; exit 1; }

@@ -4,9 +4,10 @@ HEAD answered with no body, pipelined requests in one segment, HTTP/1.0
 closing, malformed and oversized heads, escape attempts, a client that
 stops mid-request (408), one that stops reading (reset after the send
 timeout, while others are still served), 128 connections at once and a
-129th turned away. Usage: http_raw_client.py HOST TREE STATS_PORT, TREE
-the directory the served files came from, STATS_PORT the webserver's
---stats-port. Each check prints one line; the first failure exits 1."""
+129th turned away. Usage: http_raw_client.py HOST TREE STATS_PORT
+SEND_TIMEOUT, TREE the directory the served files came from, STATS_PORT
+and SEND_TIMEOUT the webserver's --stats-port and --send-timeout. Each
+check prints one line; the first failure exits 1."""
 import socket
 import sys
 import threading
@@ -15,6 +16,7 @@ import time
 HOST = sys.argv[1]
 PORT = 80
 STATS_PORT = int(sys.argv[3])
+SEND_TIMEOUT = int(sys.argv[4])
 STATS_CLIENT_PORT = 9997  # a fixed port: tshark guesses no protocol for it
 
 
@@ -207,14 +209,14 @@ def check_too_many():
 
 
 def check_stalled_reader(result):
-    """Asks for 5 MiB and reads nothing: after the server's 30 s send
-    timeout the connection must end (a reset), short of the whole body."""
+    """Asks for 5 MiB and reads nothing: after the server's send timeout
+    the connection must end (a reset), short of the whole body."""
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.settimeout(60)
     s.connect((HOST, PORT))
     s.sendall(b"GET /5242883.bin HTTP/1.1\r\nHost: t\r\n\r\n")
-    time.sleep(36)
+    time.sleep(SEND_TIMEOUT + 6)
     received, ended = 0, False
     try:
         while True:

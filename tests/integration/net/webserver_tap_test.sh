@@ -31,7 +31,7 @@ ln -s ../secret.txt "$TREE/escape"
 "$MKE2FS" -q -t ext2 -d "$WORK/tree" -F "$WORK/site.img" 32M
 
 start_toro "$APPS/webserver" --cpus 2 --nic tap:toro0 --ip "$TORO_IP/24" --disk "$WORK/site.img,ro" \
-    --capture "$WORK/toro.pcap" -- --root /www --stats-port 9998
+    --capture "$WORK/toro.pcap" -- --root /www --stats-port 9998 --send-timeout 12
 MAC=$(grep -o 'mac [0-9a-f:]*' "$WORK/toro.log" | cut -d' ' -f2)
 URL="http://$TORO_IP"
 
@@ -95,7 +95,7 @@ for i in $(seq 16); do
 done
 echo "16 connections at once: byte-exact"
 
-in_ns timeout 120 python3 "$HERE/http_raw_client.py" "$TORO_IP" "$TREE" 9998
+in_ns timeout 120 python3 "$HERE/http_raw_client.py" "$TORO_IP" "$TREE" 9998 12
 kill -0 "$TORO_PID" || { echo "FAIL: webserver died"; cat "$WORK/toro.log"; exit 1; }
 # Still serving after all of it. (This also brings frames in: the capture is
 # flushed when the NIC next finds nothing to receive, and the stopped
