@@ -452,6 +452,7 @@ bench() {
     bench/net/udp_echo_bench.sh build-release 3 5
     bench/net/tcp_bench.sh build-release 5 3
     bench/net/qemu_tcp_bench.sh build-release 10 3
+    bench/net/lossy_transfer_bench.sh build-release 3
 }
 
 command="${1:-help}"

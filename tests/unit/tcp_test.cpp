@@ -396,6 +396,84 @@ TEST_F(Tcp, FastRetransmitOnThreeDupAcks) {
     EXPECT_EQ(stack_->tcp_state(socket).value(), State::kEstablished);
 }
 
+// Limited transmit (RFC 3042): with the initial window in flight and
+// more data waiting, the first two duplicates each send one new segment
+// (so a small window still brings the three a fast retransmit needs);
+// the third sends the lost one again.
+TEST_F(Tcp, LimitedTransmitSendsNewDataOnTheFirstTwoDuplicates) {
+    int socket = established();
+    Bytes data = pattern(12 * 1460, 7);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 10u);  // the initial window
+    std::uint32_t base = toro_isn_ + 1;
+    for (std::uint32_t i = 1; i <= 2; ++i) {
+        peer_sends(80, kPeerIsn + 1, base, kAck);
+        Parsed next = only_sent();
+        EXPECT_EQ(next.sequence, base + (9 + i) * 1460);
+        EXPECT_EQ(next.payload.size(), 1460u);
+    }
+    peer_sends(80, kPeerIsn + 1, base, kAck);
+    EXPECT_EQ(only_sent().sequence, base);
+}
+
+// RFC 6582's "recover" is the highest byte sent when recovery began: an
+// ACK that reaches the byte after it ends that recovery, and three
+// duplicates of it are a new loss, sent again at once (not at the RTO).
+TEST_F(Tcp, DuplicatesOfTheAckThatEndedRecoveryStartAnother) {
+    int socket = established();
+    Bytes data = pattern(20 * 1460, 8);
+    ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+    ASSERT_EQ(sent().size(), 10u);
+    std::uint32_t base = toro_isn_ + 1;
+    for (int i = 0; i < 3; ++i) peer_sends(80, kPeerIsn + 1, base, kAck);
+    auto frames = sent();  // two limited-transmit segments, then the fast retransmit
+    ASSERT_EQ(frames.size(), 3u);
+    EXPECT_EQ(frames[2].sequence, base);
+    std::uint32_t recovered = base + 12 * 1460;  // all that was sent: a full acknowledgment
+    peer_sends(80, kPeerIsn + 1, recovered, kAck);
+    // Deflated to max(FlightSize, SMSS) + SMSS (RFC 6582 §3.2 step 3): two new segments.
+    frames = sent();
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_EQ(frames[0].sequence, recovered);
+    peer_sends(80, kPeerIsn + 1, recovered, kAck);  // the first of them was lost
+    EXPECT_EQ(only_sent().sequence, recovered + 2 * 1460);  // limited transmit
+    for (int i = 0; i < 2; ++i) peer_sends(80, kPeerIsn + 1, recovered, kAck);
+    frames = sent();  // limited transmit's second, the fast retransmit, what its window lets go
+    ASSERT_GE(frames.size(), 2u);
+    EXPECT_EQ(frames[0].sequence, recovered + 3 * 1460);
+    EXPECT_EQ(frames[1].sequence, recovered);
+    EXPECT_EQ(frames[1].payload.size(), 1460u);
+}
+
+// Linux's receiver opens its window a little in nearly every ACK. With
+// SACK, an ACK that SACKs new bytes is a duplicate whatever its window
+// says (RFC 6675 §2); without SACK, a changed window makes it none
+// (RFC 5681 §2), so the same three ACKs stripped of SACK send nothing.
+TEST_F(Tcp, SackingAcksAreDuplicatesWhateverTheirWindow) {
+    for (bool with_sack : {true, false}) {
+        SCOPED_TRACE(with_sack ? "with SACK blocks" : "without");
+        stack_ = std::make_unique<Stack>();
+        start();
+        int socket = established();
+        Bytes data = pattern(5 * 1460, 4);
+        ASSERT_TRUE(stack_->tcp_send(socket, data.data(), data.size(), now_).ok());
+        ASSERT_EQ(sent().size(), 5u);
+        std::uint32_t base = toro_isn_ + 1;
+        for (std::uint32_t i = 1; i <= 3; ++i) {
+            Bytes options = with_sack ? sack_option({{base + 1460, base + 1460 * (i + 1)}}) : Bytes{};
+            peer_sends(80, kPeerIsn + 1, base, kAck, {}, static_cast<std::uint16_t>(64000 + 100 * i), options);
+        }
+        auto frames = sent();
+        if (!with_sack) {
+            EXPECT_TRUE(frames.empty());
+            continue;
+        }
+        ASSERT_EQ(frames.size(), 1u);
+        EXPECT_EQ(frames[0].sequence, base);
+        EXPECT_EQ(frames[0].payload.size(), 1460u);
+    }
+}
+
 TEST_F(Tcp, DuplicateAcksDoNotResetTheRetransmissionTimer) {  // smoltcp #62
     int socket = established();
     Bytes data = pattern(2 * 1460, 5);

@@ -408,7 +408,8 @@ private:
     // sack.cpp
     std::size_t sack_option_length() const;
     std::size_t write_sack_option(std::uint8_t* out) const;
-    void take_sack_blocks(const InSegment& segment);
+    bool take_sack_blocks(const InSegment& segment);
+    std::uint64_t sacked_bytes() const;
     void add_sacked(std::uint32_t first, std::uint32_t end);
     void prune_sacked();
     std::uint32_t past_sacked(std::uint32_t sequence) const;
@@ -421,6 +422,7 @@ private:
     // congestion.cpp
     void congestion_on_ack(std::uint32_t acked, std::uint64_t now);
     void congestion_on_duplicate_ack(std::uint64_t now);
+    std::uint32_t limited_transmit_allowance() const;
     void congestion_on_timeout();
 
     ConnectionOwner* owner_ = nullptr;

@@ -329,13 +329,17 @@ bool Connection::input_ack(const InSegment& segment, std::uint64_t now) {
     }
     std::uint32_t window_before = snd_wnd_;
     if (persisting_) retries_ = 0;  // the peer answers our probes
-    take_sack_blocks(segment);  // before a fast retransmit may use them
+    bool sacked_new = take_sack_blocks(segment);  // before a fast retransmit may use them
+    // A duplicate: RFC 5681 §2's definition, or, with SACK, RFC 6675 §2's
+    // (it SACKs new bytes), whatever its window says: Linux's receiver
+    // opens its window a little in nearly every ACK, and the strict rule
+    // then counted no duplicate at all, leaving every loss to the RTO.
+    bool same_window = (std::uint32_t{segment.window} << snd_scale_) == window_before;
     if (seq_gt(ack, snd_una_)) {
         acknowledge(segment, now);
     } else if (ack == snd_una_ && segment.payload_length == 0 &&
-               (segment.flags & (kSyn | kFin)) == 0 &&
-               (std::uint32_t{segment.window} << snd_scale_) == window_before && flight_size() > 0) {
-        congestion_on_duplicate_ack(now);  // RFC 5681 §2's definition of a duplicate
+               (segment.flags & (kSyn | kFin)) == 0 && (same_window || sacked_new) && flight_size() > 0) {
+        congestion_on_duplicate_ack(now);
     }
     update_window(segment);
     bool fin_acked = fin_queued_ && fin_sent_ && snd_una_ == snd_max_;

@@ -56,7 +56,8 @@ bool Connection::send_data_segment(std::uint64_t now, bool force) {
     if (resending) snd_nxt_ = past_sacked(snd_nxt_);  // what the peer holds is not sent again
     std::uint32_t offset = snd_nxt_ - snd_una_;
     std::size_t available = unsent_bytes();
-    std::uint32_t window = snd_wnd_ < cwnd_ ? snd_wnd_ : cwnd_;
+    std::uint32_t congestion_window = cwnd_ + (resending ? 0 : limited_transmit_allowance());
+    std::uint32_t window = snd_wnd_ < congestion_window ? snd_wnd_ : congestion_window;
     std::uint32_t in_flight = flight_size();
     std::size_t usable = window > in_flight ? window - in_flight : 0;
     // SACK blocks riding on the segment take their bytes from the payload.

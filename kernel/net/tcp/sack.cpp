@@ -48,9 +48,11 @@ std::size_t Connection::write_sack_option(std::uint8_t* out) const {
 
 // Each block must lie within SND.UNA..SND.MAX and not be empty (RFC 2018
 // §3 leaves no other kind); the rest is ignored. Kept only up to the end
-// of the data, so skipping SACKed bytes never skips a FIN.
-void Connection::take_sack_blocks(const InSegment& segment) {
-    if (!sack_permitted_) return;
+// of the data, so skipping SACKed bytes never skips a FIN. True when
+// they SACK bytes not SACKed before (RFC 6675 §2's duplicate ACK).
+bool Connection::take_sack_blocks(const InSegment& segment) {
+    if (!sack_permitted_) return false;
+    std::uint64_t before = sacked_bytes();
     std::uint32_t data_end = snd_una_ + static_cast<std::uint32_t>(send_.length());
     for (unsigned i = 0; i < segment.options.sack_count; ++i) {
         SackBlock block = segment.options.sack[i];
@@ -60,6 +62,13 @@ void Connection::take_sack_blocks(const InSegment& segment) {
         std::uint32_t end = seq_lt(block.right, data_end) ? block.right : data_end;
         if (seq_lt(block.left, end)) add_sacked(block.left, end);
     }
+    return sacked_bytes() > before;
+}
+
+std::uint64_t Connection::sacked_bytes() const {
+    std::uint64_t bytes = 0;
+    for (unsigned i = 0; i < sacked_count_; ++i) bytes += sacked_[i].end - sacked_[i].first;
+    return bytes;
 }
 
 // Merges [first, end) with the ranges it touches.
